@@ -1,0 +1,37 @@
+"""synthgan: privacy-preserving synthetic tabular data.
+
+The public API is small: :class:`Synthesizer` learns a table and samples it, :func:`load` reads a
+saved model, :func:`infer_schema` shows how a table will be modelled, and the errors below are what
+a user can run into.
+"""
+
+from synthgan._version import __version__
+from synthgan.errors import (
+    ConditionError,
+    ConfigError,
+    DataError,
+    InputFileError,
+    ModelFileError,
+    NotFittedError,
+    SchemaError,
+    SynthganError,
+)
+from synthgan.schema import Column, Schema, infer_schema
+from synthgan.synthesizer import Synthesizer, load
+
+__all__ = [
+    "Column",
+    "ConditionError",
+    "ConfigError",
+    "DataError",
+    "InputFileError",
+    "ModelFileError",
+    "NotFittedError",
+    "Schema",
+    "SchemaError",
+    "Synthesizer",
+    "SynthganError",
+    "__version__",
+    "infer_schema",
+    "load",
+]

@@ -1,0 +1,286 @@
+"""The ``synthgan`` command line: fit, sample, info, schema, demo."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from synthgan._version import __version__
+from synthgan.errors import SynthganError
+
+__all__ = ["main"]
+
+
+def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a :class:`SynthganError` into a one-line message and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SynthganError as e:
+            raise click.ClickException(f"{type(e).__name__}: {e}") from e
+
+    return wrapper
+
+
+def _parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected COLUMN=VALUE, got {pair!r}", param_hint=option)
+        out[name] = value
+    return out
+
+
+def _conditions(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """``col=value``, ``col=low..high`` (numeric range) or ``col=`` (missing)."""
+    conditions: dict[str, Any] = {}
+    for name, value in _parse_pairs(pairs, "--where").items():
+        if value == "":
+            conditions[name] = None
+        elif ".." in value:
+            low, _, high = value.partition("..")
+            conditions[name] = (low, high)
+        else:
+            conditions[name] = value
+    return conditions
+
+
+def _overrides(pairs: tuple[str, ...], overrides_file: Path | None) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if overrides_file is not None:
+        try:
+            overrides.update(json.loads(overrides_file.read_text()))
+        except (OSError, json.JSONDecodeError) as e:
+            raise click.BadParameter(
+                f"cannot read {overrides_file}: {e}", param_hint="--overrides"
+            ) from e
+    overrides.update(_parse_pairs(pairs, "--override"))
+    return overrides
+
+
+def _setup_logging(quiet: bool) -> None:
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="synthgan")
+def main() -> None:
+    """synthgan: learn a table, generate synthetic rows, with honest privacy."""
+
+
+override_options = [
+    click.option(
+        "--override",
+        "override",
+        multiple=True,
+        metavar="COL=KIND|ROLE",
+        help="Correct the inferred schema, e.g. --override zip=categorical --override id=id.",
+    ),
+    click.option(
+        "--overrides",
+        "overrides_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="JSON file of per-column overrides (kind, role, bounds, categories).",
+    ),
+]
+
+
+def _with(options: list[Callable[..., Any]]) -> Callable[..., Any]:
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+@main.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Model file to write (.sgm).",
+)
+@click.option("--epochs", type=click.IntRange(min=1), default=300, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=2), default=500, show_default=True)
+@click.option(
+    "--max-categories",
+    type=click.IntRange(min=2),
+    default=100,
+    show_default=True,
+    help="Widest one-hot per discrete column; rarer values share a slot.",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=None, help="Fix the model and its samples."
+)
+@click.option(
+    "--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True
+)
+@_with(override_options)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or log lines.")
+@_handle_errors
+def fit(
+    data: Path,
+    output: Path,
+    epochs: int,
+    batch_size: int,
+    max_categories: int,
+    seed: int | None,
+    device: str,
+    override: tuple[str, ...],
+    overrides_file: Path | None,
+    quiet: bool,
+) -> None:
+    """Learn the table in DATA (CSV or Parquet) and save the model."""
+    from synthgan.io import read_table
+    from synthgan.synthesizer import Synthesizer
+
+    _setup_logging(quiet)
+    df = read_table(data)
+    model = Synthesizer(
+        epochs=epochs,
+        batch_size=batch_size,
+        max_categories=max_categories,
+        seed=seed,
+        device=device,
+        overrides=_overrides(override, overrides_file) or None,
+        verbose=not quiet,
+    ).fit(df)
+    model.save(output)
+    if not quiet:
+        click.echo(
+            f"Fitted {len(df):,} rows x {df.shape[1]} columns in "
+            f"{model.fit_info_['fit_seconds']:.1f}s; model written to {output}",
+            err=True,
+        )
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@click.option("-n", "--rows", type=click.IntRange(min=0), required=True, help="Rows to generate.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV or Parquet file to write (streamed in chunks); CSV on stdout if omitted.",
+)
+@click.option(
+    "--where",
+    multiple=True,
+    metavar="COL=VALUE",
+    help="Condition every row: COL=value, COL=low..high for numbers, COL= for missing.",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=None)
+@click.option("-q", "--quiet", is_flag=True)
+@_handle_errors
+def sample(
+    model_path: Path,
+    rows: int,
+    output: Path | None,
+    where: tuple[str, ...],
+    seed: int | None,
+    quiet: bool,
+) -> None:
+    """Generate rows from a saved MODEL."""
+    from synthgan.synthesizer import Synthesizer
+
+    _setup_logging(quiet)
+    model = Synthesizer.load(model_path)
+    model.verbose = not quiet
+    conditions = _conditions(where) or None
+    if output is None:
+        model.sample(rows, conditions=conditions, seed=seed).to_csv(sys.stdout, index=False)
+        return
+    model.sample_to(output, rows, conditions=conditions, seed=seed)
+    if not quiet:
+        click.echo(f"Wrote {rows:,} rows to {output}", err=True)
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the full description as JSON.")
+@_handle_errors
+def info(model_path: Path, as_json: bool) -> None:
+    """Show what a model file holds: schema, settings, training, versions."""
+    from synthgan.persist import read_model
+    from synthgan.report_text import describe_model
+
+    manifest, _ = read_model(model_path)
+    if as_json:
+        manifest.pop("transformer", None)
+        click.echo(json.dumps(manifest, indent=2))
+    else:
+        click.echo(describe_model(manifest))
+
+
+@main.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@_with(override_options)
+@click.option("--json", "as_json", is_flag=True, help="Print the schema as JSON.")
+@_handle_errors
+def schema(
+    data: Path, override: tuple[str, ...], overrides_file: Path | None, as_json: bool
+) -> None:
+    """Show how the table in DATA would be modelled (kinds, roles, domains)."""
+    from synthgan.io import read_table
+    from synthgan.report_text import schema_table
+    from synthgan.schema import infer_schema
+
+    _setup_logging(False)
+    inferred = infer_schema(read_table(data), _overrides(override, overrides_file))
+    click.echo(
+        json.dumps(inferred.to_dict(), indent=2) if as_json else schema_table(inferred.to_dict())
+    )
+
+
+@main.command()
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Your own CSV/Parquet table instead of the bundled CPS1988.",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+)
+@click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Rows to sample (default: as many as the real table).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("-q", "--quiet", is_flag=True)
+@_handle_errors
+def demo(
+    data: Path | None, out_dir: Path, epochs: int, rows: int | None, seed: int, quiet: bool
+) -> None:
+    """Fit -> sample -> compare on a bundled real table (or --data), writing to --out-dir."""
+    from synthgan.demo import run_demo
+
+    _setup_logging(quiet)
+    summary = run_demo(
+        data=data, out_dir=out_dir, epochs=epochs, rows=rows, seed=seed, verbose=not quiet
+    )
+    click.echo(summary)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

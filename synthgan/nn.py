@@ -1,0 +1,174 @@
+"""The networks: a residual generator, a PacGAN discriminator, and the generator's output layer."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from synthgan.transform.spans import Span
+
+__all__ = ["Discriminator", "Generator", "OutputActivation"]
+
+
+class _Residual(nn.Module):
+    def __init__(self, in_dim: int, out_dim: int):
+        super().__init__()
+        self.fc = nn.Linear(in_dim, out_dim)
+        self.bn = nn.BatchNorm1d(out_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([torch.relu(self.bn(self.fc(x))), x], dim=1)
+
+
+class Generator(nn.Module):
+    """Noise and condition vector in, raw (pre-activation) encoded row out.
+
+    BatchNorm is fine here: the generator never sees real rows.
+    """
+
+    def __init__(self, in_dim: int, hidden: Sequence[int], data_dim: int):
+        super().__init__()
+        layers: list[nn.Module] = []
+        dim = in_dim
+        for width in hidden:
+            layers.append(_Residual(dim, width))
+            dim += width
+        layers.append(nn.Linear(dim, data_dim))
+        self.seq = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.seq(x)
+
+
+class Discriminator(nn.Module):
+    """Scores packs of ``pac`` rows (PacGAN): Linear → LeakyReLU → Dropout blocks, no BatchNorm.
+
+    No BatchNorm: it mixes rows of a batch, which breaks both the WGAN-GP penalty and the
+    per-row gradients differential privacy needs. Dropout masks are drawn from an explicit
+    generator so a seed fixes training, and :meth:`score_and_input_grad` computes the gradient
+    penalty's input gradient in closed form: a first-order function of the weights, which is
+    faster than double backward and lets ``torch.func`` take per-sample gradients of it.
+    """
+
+    def __init__(
+        self, in_dim: int, hidden: Sequence[int], pac: int, dropout: float = 0.5, slope: float = 0.2
+    ):
+        super().__init__()
+        self.pac = pac
+        self.pac_dim = in_dim * pac
+        self.dropout = dropout
+        self.slope = slope
+        dims = [self.pac_dim, *hidden]
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(dims))
+        self.out = nn.Linear(dims[-1], 1)
+
+    def _masks(
+        self, n: int, generator: torch.Generator | None, device
+    ) -> list[torch.Tensor | None]:
+        if not self.training or self.dropout == 0:
+            return [None] * len(self.hidden)
+        keep = 1.0 - self.dropout
+        return [
+            (torch.rand(n, layer.out_features, generator=generator, device=device) < keep).float()
+            / keep
+            for layer in self.hidden
+        ]
+
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        h = x.reshape(-1, self.pac_dim)
+        return self._scores(self.hidden[0](h), 0, generator)[0]
+
+    def wgan_terms(
+        self,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        alpha: torch.Tensor,
+        generator: torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Scores of the real and fake packs, and the input gradient at their interpolates.
+
+        ``alpha`` holds one mixing weight per pack. The first layer is linear, so the
+        interpolates' first pre-activation is the same mix of the real and fake ones: one
+        matrix product fewer. The input gradient is written in closed form from the same
+        activations and dropout masks, with autograd tracking only the weights; it equals
+        ``torch.autograd.grad(..., create_graph=True)`` without a double backward pass, and,
+        being a first-order function of the weights, ``torch.func`` can take per-sample
+        gradients of the penalty built on it.
+        """
+        first = self.hidden[0]
+        packs = real.shape[0] // self.pac
+        both = torch.cat([real, fake]).reshape(-1, self.pac_dim) @ first.weight.T
+        mixed = alpha * both[:packs] + (1 - alpha) * both[packs:]
+        scores, grad = self._scores(torch.cat([both, mixed]) + first.bias, packs, generator)
+        return scores[:packs], scores[packs : 2 * packs], grad
+
+    def _scores(
+        self, pre: torch.Tensor, n_grad: int, generator: torch.Generator | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Scores from the first layer's pre-activation on; input gradient of the last ``n_grad``."""
+        masks = self._masks(pre.shape[0], generator, pre.device)
+        slopes = []
+        h = pre
+        for i, (layer, mask) in enumerate(zip(self.hidden, masks, strict=True)):
+            if i > 0:
+                pre = layer(h)
+            slope = torch.where(pre > 0, 1.0, self.slope).to(pre.dtype)
+            h = pre * slope
+            if mask is not None:
+                h = h * mask
+                slope = slope * mask
+            slopes.append(slope[slope.shape[0] - n_grad :].detach())
+        scores = self.out(h)
+        if n_grad == 0:
+            return scores, None
+        grad = self.out.weight.expand(n_grad, -1)
+        for layer, slope in zip(reversed(self.hidden), reversed(slopes), strict=True):
+            grad = (grad * slope) @ layer.weight
+        return scores, grad
+
+
+class OutputActivation(nn.Module):
+    """tanh on value spans, (Gumbel-)softmax on every one-hot span, all spans at once.
+
+    The one-hot spans are gathered into one padded ``(rows, spans, width)`` tensor so the softmax
+    is a single call instead of a Python loop over spans.
+    """
+
+    def __init__(self, spans: Sequence[Span], tau: float = 0.2):
+        super().__init__()
+        self.tau = tau
+        values = [s.start for s in spans if not s.is_softmax]
+        soft = [s for s in spans if s.is_softmax]
+        width = max((s.width for s in soft), default=1)
+        index = torch.zeros(len(soft), width, dtype=torch.long)
+        valid = torch.zeros(len(soft), width, dtype=torch.bool)
+        for j, s in enumerate(soft):
+            index[j, : s.width] = torch.arange(s.start, s.end)
+            valid[j, : s.width] = True
+        self.register_buffer(
+            "value_index", torch.tensor(values, dtype=torch.long), persistent=False
+        )
+        self.register_buffer("soft_index", index[valid], persistent=False)
+        self.register_buffer("valid", valid, persistent=False)
+        starts = torch.tensor([s.start for s in soft], dtype=torch.long)
+        self.register_buffer("soft_starts", starts, persistent=False)
+
+    def forward(
+        self, raw: torch.Tensor, generator: torch.Generator | None = None, hard: bool = False
+    ) -> torch.Tensor:
+        """Activate ``raw``; with ``hard`` each one-hot span becomes an exact categorical draw."""
+        out = torch.zeros_like(raw) if hard else torch.empty_like(raw)
+        out[:, self.value_index] = torch.tanh(raw[:, self.value_index])
+        # Gumbel noise only where there are logits; the padding stays at -inf.
+        u = torch.rand(raw.shape[0], len(self.soft_index), generator=generator, device=raw.device)
+        noisy = raw[:, self.soft_index] - torch.log(-torch.log(u.clamp(1e-20, 1 - 1e-7)))
+        padded = raw.new_full((raw.shape[0], *self.valid.shape), float("-inf"))
+        padded[:, self.valid] = noisy
+        if hard:  # Gumbel-max: argmax(logits + g) is a draw from softmax(logits)
+            return out.scatter_(1, self.soft_starts + padded.argmax(-1), 1.0)
+        y = torch.softmax(padded / self.tau, dim=-1)
+        out[:, self.soft_index] = y[:, self.valid]
+        return out

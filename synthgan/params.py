@@ -1,0 +1,89 @@
+"""Uniform validation of estimator parameters, in scikit-learn's wording."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from synthgan.errors import ConfigError
+
+__all__ = ["Interval", "Options", "validate"]
+
+
+class Interval:
+    """A number of ``kind`` (int or float) in ``[low, high]`` (open where ``closed`` says)."""
+
+    def __init__(self, kind: type, low: float | None, high: float | None, closed: str = "both"):
+        self.kind, self.low, self.high, self.closed = kind, low, high, closed
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(
+            value, (int, float) if self.kind is float else int
+        ):
+            return False
+        if not math.isfinite(value):
+            return False
+        low_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        high_ok = self.high is None or (
+            value <= self.high if self.closed in ("both", "right") else value < self.high
+        )
+        return low_ok and high_ok
+
+    def __str__(self) -> str:
+        left = "[" if self.closed in ("both", "left") and self.low is not None else "("
+        right = "]" if self.closed in ("both", "right") and self.high is not None else ")"
+        low = "-inf" if self.low is None else self.low
+        high = "inf" if self.high is None else self.high
+        return f"{'an int' if self.kind is int else 'a float'} in {left}{low}, {high}{right}"
+
+
+class Options:
+    """One of a fixed set of values."""
+
+    def __init__(self, *values: Any):
+        self.values = values
+
+    def accepts(self, value: Any) -> bool:
+        return value in self.values
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+class IntTuple:
+    """A non-empty tuple or list of positive ints (hidden layer widths)."""
+
+    def accepts(self, value: Any) -> bool:
+        return (
+            isinstance(value, (tuple, list))
+            and len(value) > 0
+            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+        )
+
+    def __str__(self) -> str:
+        return "a non-empty tuple of positive ints"
+
+
+class OptionalInt:
+    """None or an int ≥ 0 (seeds)."""
+
+    def accepts(self, value: Any) -> bool:
+        return value is None or (
+            isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        )
+
+    def __str__(self) -> str:
+        return "None or an int in [0, inf)"
+
+
+def validate(owner: str, params: Mapping[str, Any], constraints: Mapping[str, Any]) -> None:
+    """Raise :class:`ConfigError` naming the first parameter that breaks its constraint."""
+    for name, constraint in constraints.items():
+        value = params[name]
+        if not constraint.accepts(value):
+            raise ConfigError(
+                f"The {name!r} parameter of {owner} must be {constraint}. Got {value!r} instead."
+            )

@@ -1,0 +1,114 @@
+"""The model file: a zip of ``manifest.json`` and ``weights.safetensors``, never a pickle.
+
+Loading parses JSON and safetensors only, so a hostile file can fail to load but cannot run code.
+Checksums in the manifest catch truncation and tampering; ``format_version`` catches files from an
+incompatible synthgan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+
+from synthgan.errors import ModelFileError
+from synthgan.io import atomic_path
+
+__all__ = ["FORMAT_VERSION", "read_model", "write_model"]
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+WEIGHTS = "weights.safetensors"
+#: Refuse members larger than this when reading (a zip bomb guard).
+MAX_MEMBER_BYTES = 2 * 1024**3
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _canonical(manifest: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in manifest.items() if k != "checksums"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def write_model(
+    path: str | os.PathLike, manifest: dict[str, Any], tensors: dict[str, torch.Tensor]
+) -> Path:
+    """Write the model file atomically; tensors are moved to CPU so it loads anywhere."""
+    weights = save_tensors({k: v.detach().cpu().contiguous() for k, v in tensors.items()})
+    manifest = dict(manifest, format_version=FORMAT_VERSION)
+    manifest["checksums"] = {
+        "weights_sha256": _digest(weights),
+        "manifest_sha256": _digest(_canonical(manifest)),
+    }
+    text = json.dumps(manifest, indent=1, allow_nan=False).encode()
+    target = Path(path)
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(MANIFEST, text)
+        zf.writestr(WEIGHTS, weights)
+    return target
+
+
+def read_model(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Read and verify a model file; any problem is a :class:`ModelFileError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"No model file at {str(path)!r}.")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = sorted(zf.namelist())
+            if names != sorted([MANIFEST, WEIGHTS]):
+                raise ModelFileError(
+                    f"{str(path)!r} is not a synthgan model: expected {MANIFEST} and {WEIGHTS}, "
+                    f"found {names[:10]}."
+                )
+            for info in zf.infolist():
+                if info.file_size > MAX_MEMBER_BYTES:
+                    raise ModelFileError(
+                        f"{str(path)!r}: member {info.filename} is implausibly large."
+                    )
+            manifest_bytes = zf.read(MANIFEST)
+            weights = zf.read(WEIGHTS)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as e:
+        if isinstance(e, ModelFileError):
+            raise
+        raise ModelFileError(
+            f"{str(path)!r} is not a readable synthgan model file (zip): {e}"
+        ) from e
+    try:
+        manifest = json.loads(manifest_bytes)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelFileError(f"{str(path)!r}: {MANIFEST} is not valid JSON: {e}") from e
+    if not isinstance(manifest, dict):
+        raise ModelFileError(f"{str(path)!r}: {MANIFEST} must hold a JSON object.")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{str(path)!r} has model format version {version!r}; this synthgan reads version "
+            f"{FORMAT_VERSION}. Refit the model or use the synthgan version that wrote it "
+            f"({manifest.get('synthgan_version', 'unknown')})."
+        )
+    checksums = manifest.get("checksums") or {}
+    if checksums.get("weights_sha256") != _digest(weights):
+        raise ModelFileError(
+            f"{str(path)!r}: the weights do not match their checksum (corrupted or altered)."
+        )
+    try:
+        canonical = _canonical(manifest)
+    except ValueError as e:
+        raise ModelFileError(f"{str(path)!r}: {MANIFEST} holds non-finite numbers.") from e
+    if checksums.get("manifest_sha256") != _digest(canonical):
+        raise ModelFileError(f"{str(path)!r}: the manifest does not match its checksum (altered).")
+    try:
+        tensors = load_tensors(weights)
+    except Exception as e:  # safetensors raises its own SafetensorError for malformed bytes
+        raise ModelFileError(f"{str(path)!r}: weights are not valid safetensors: {e}") from e
+    return manifest, tensors

@@ -1,0 +1,68 @@
+"""Plain-text views of a schema and a model file, for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["describe_model", "schema_table"]
+
+
+def _domain(column: dict[str, Any]) -> str:
+    if column.get("categories") is not None:
+        values = column["categories"]
+        shown = ", ".join(str(v) for v in values[:6])
+        return f"{len(values)} values: {shown}" + (", ..." if len(values) > 6 else "")
+    if column.get("bounds") is not None:
+        lo, hi = column["bounds"]
+        return f"[{lo:g}, {hi:g}]"
+    return ""
+
+
+def schema_table(schema: dict[str, Any]) -> str:
+    """One line per column: name, kind, role, missing values, domain and its source."""
+    rows = [("column", "kind", "role", "nulls", "domain (source)")]
+    for c in schema["columns"]:
+        domain = _domain(c)
+        rows.append(
+            (
+                c["name"],
+                c["kind"],
+                c["role"],
+                "yes" if c["nullable"] else "no",
+                f"{domain} ({c['source']})" if domain else "",
+            )
+        )
+    widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
+    lines = [
+        "  ".join(str(v).ljust(w) for v, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
+        for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def describe_model(manifest: dict[str, Any]) -> str:
+    """A readable summary of a model file's manifest."""
+    fit = manifest.get("fit", {})
+    config = manifest.get("config", {})
+    history = manifest.get("history", [])
+    versions = manifest.get("versions", {})
+    lines = [
+        f"synthgan model (format {manifest.get('format_version')}, written by synthgan "
+        f"{manifest.get('synthgan_version')})",
+        f"  trained on {fit.get('rows', '?'):,} rows, {fit.get('encoded_dim', '?')} encoded features, "
+        f"on {fit.get('device', '?')} in {fit.get('fit_seconds', 0):.1f}s ({fit.get('fitted_at', '?')})",
+        f"  epochs {config.get('epochs')}, batch {config.get('batch_size')}, pac {config.get('pac')}, "
+        f"generator {config.get('generator_dim')}, critic {config.get('discriminator_dim')}, "
+        f"seed {config.get('seed')}",
+    ]
+    if history:
+        last = history[-1]
+        lines.append(
+            f"  final epoch {last['epoch']}: loss_g {last['loss_g']:.3f}, loss_d {last['loss_d']:.3f}, "
+            f"condition loss {last['loss_cond']:.3f}"
+        )
+    lines.append("  privacy: none (no differential privacy; the model can memorise rows)")
+    lines.append("  versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    lines.append("")
+    lines.append(schema_table(manifest["schema"]))
+    return "\n".join(lines)

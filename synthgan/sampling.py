@@ -1,0 +1,202 @@
+"""Exact conditional sampling: parse what the user asks for, then generate until every row has it.
+
+One discrete condition (the rarest asked for) is handed to the generator's condition vector, which
+makes matching rows common; the rest are enforced by bounded rejection. Every returned row satisfies
+every condition; if the model cannot produce enough matching rows within the budget, a
+:class:`ConditionError` says so instead of returning fewer rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthgan.conditional import ConditionSpace
+from synthgan.errors import ConditionError
+from synthgan.schema import Column, Schema
+from synthgan.transform import TableTransformer
+from synthgan.transform.categorical import CategoricalEncoder
+
+__all__ = ["Condition", "parse_conditions", "sample_matching"]
+
+#: Give up once this many candidate rows per requested row have been generated...
+REJECTION_BUDGET_PER_ROW = 50
+#: ...but always try at least this many.
+MIN_REJECTION_BUDGET = 100_000
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One column's requirement: a discrete value (``slot`` in its one-hot) or a closed range."""
+
+    column: str
+    value: Any = None
+    slot: int | None = None
+    rare: bool = False
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.slot is None
+
+    def mask(self, df: pd.DataFrame, encoder: Any) -> np.ndarray:
+        values = df[self.column]
+        if self.is_range:
+            if pd.api.types.is_datetime64_any_dtype(values):
+                low, high = pd.Timestamp(self.low, unit="s"), pd.Timestamp(self.high, unit="s")
+                return ((values >= low) & (values <= high)).to_numpy()
+            return ((values >= self.low) & (values <= self.high)).fillna(False).to_numpy(dtype=bool)
+        if self.value is None:
+            return values.isna().to_numpy()
+        if self.rare:
+            return values.isin(encoder.other_values).to_numpy()
+        return (values == self.value).fillna(False).to_numpy(dtype=bool)
+
+
+def parse_conditions(
+    conditions: Mapping[str, Any], schema: Schema, transformer: TableTransformer
+) -> list[Condition]:
+    """Validate ``conditions`` against the model and resolve each to a :class:`Condition`.
+
+    Discrete columns take a value (``None`` asks for missing); numeric, integer and datetime
+    columns take a value or a ``(low, high)`` range, both ends included.
+    """
+    if not isinstance(conditions, Mapping):
+        raise ConditionError(
+            f"conditions must be a dict of column -> value; got {type(conditions).__name__}."
+        )
+    parsed = []
+    learned = [c.name for c in schema.learned]
+    for name, wanted in conditions.items():
+        if name not in schema or name not in learned:
+            raise ConditionError(
+                f"Cannot condition on {name!r}: it is not a learned column. Learned columns: {learned}."
+            )
+        column = schema[name]
+        encoder = transformer.encoder(name)
+        if isinstance(encoder, CategoricalEncoder):
+            parsed.append(_discrete(column, encoder, wanted))
+        else:
+            parsed.append(_range(column, wanted))
+    return parsed
+
+
+def _discrete(column: Column, encoder: CategoricalEncoder, wanted: Any) -> Condition:
+    if isinstance(wanted, (list, tuple, set, dict)):
+        raise ConditionError(f"Condition on {column.name!r} must be one value; got {wanted!r}.")
+    allowed = list(column.categories or [])
+    missing = wanted is None or (isinstance(wanted, float) and np.isnan(wanted))
+    if missing:
+        if not column.nullable:
+            raise ConditionError(
+                f"Column {column.name!r} never had missing values; allowed: {allowed[:30]}."
+            )
+        return Condition(column.name, None, encoder.missing_slot)
+    value = _match(wanted, allowed)
+    if value is _NO_MATCH:
+        shown = ", ".join(repr(v) for v in allowed[:30]) + (" ..." if len(allowed) > 30 else "")
+        raise ConditionError(
+            f"Column {column.name!r} has no value {wanted!r}; allowed values: {shown}."
+        )
+    slot = encoder.slot_of(value)
+    return Condition(column.name, value, slot, rare=slot == encoder.other_slot)
+
+
+_NO_MATCH = object()
+
+
+def _match(wanted: Any, allowed: list[Any]) -> Any:
+    """The category equal to ``wanted``, else the one whose text matches (for CLI input)."""
+    for v in allowed:
+        if type(v) is type(wanted) and v == wanted:
+            return v
+    for v in allowed:
+        if not isinstance(wanted, str) and v == wanted:
+            return v
+    text = str(wanted).strip().lower()
+    hits = [v for v in allowed if str(v).lower() == text]
+    return hits[0] if len(hits) == 1 else _NO_MATCH
+
+
+def _range(column: Column, wanted: Any) -> Condition:
+    low, high = (
+        wanted if isinstance(wanted, (list, tuple)) and len(wanted) == 2 else (wanted, wanted)
+    )
+    try:
+        low, high = _as_number(low, column), _as_number(high, column)
+    except (TypeError, ValueError) as e:
+        raise ConditionError(
+            f"Condition on {column.name!r} must be a value or a (low, high) range; got {wanted!r}."
+        ) from e
+    if low > high:
+        raise ConditionError(f"Condition on {column.name!r}: low {low} is above high {high}.")
+    lo, hi = column.bounds or (-np.inf, np.inf)
+    if high < lo or low > hi:
+        raise ConditionError(
+            f"Condition on {column.name!r} asks for [{low}, {high}], outside the column's range "
+            f"[{lo}, {hi}]: no row can match."
+        )
+    return Condition(column.name, low=low, high=high)
+
+
+def _as_number(value: Any, column: Column) -> float:
+    if column.kind == "datetime":
+        return pd.Timestamp(value).value / 1e9
+    return float(value)
+
+
+Generate = Callable[[int, tuple[int, int] | None], pd.DataFrame]
+
+
+def sample_matching(
+    n: int,
+    conditions: list[Condition],
+    generate: Generate,
+    space: ConditionSpace,
+    transformer: TableTransformer,
+) -> pd.DataFrame:
+    """Generate ``n`` rows that satisfy every condition, or raise :class:`ConditionError`."""
+    fixed = _vector_condition(conditions, space)
+    budget = max(REJECTION_BUDGET_PER_ROW * n, MIN_REJECTION_BUDGET)
+    parts: list[pd.DataFrame] = []
+    got, generated, rate = 0, 0, 1.0
+    while got < n:
+        batch = int(min(max((n - got) / max(rate, 1e-3) * 1.2, 1_000), 200_000))
+        df = generate(batch, fixed)
+        generated += batch
+        keep = np.ones(len(df), dtype=bool)
+        for c in conditions:
+            keep &= c.mask(df, transformer.encoder(c.column))
+        df = df[keep]
+        parts.append(df)
+        got += len(df)
+        rate = max(got / generated, 1e-4)
+        if got < n and generated >= budget:
+            wanted = {c.column: c.value if not c.is_range else (c.low, c.high) for c in conditions}
+            raise ConditionError(
+                f"Only {got} of {n} rows matched {wanted} after generating {generated} candidates: "
+                "the model makes this combination too rarely (or never). Relax the conditions."
+            )
+    out = pd.concat(parts, ignore_index=True).iloc[:n].reset_index(drop=True)
+    for c in conditions:
+        if c.rare:  # rare values share one slot and are drawn independently: assigning is exact
+            out[c.column] = pd.Series([c.value] * len(out), dtype=out[c.column].dtype)
+    return out
+
+
+def _vector_condition(conditions: list[Condition], space: ConditionSpace) -> tuple[int, int] | None:
+    """The rarest discrete condition, as (column index, slot) for the condition vector."""
+    best = None
+    for c in conditions:
+        if c.is_range or c.column not in space.columns:
+            continue
+        j = space.columns.index(c.column)
+        freq = space.frequencies[j][c.slot]
+        if best is None or freq < best[0]:
+            best = (freq, (j, c.slot))
+    return None if best is None else best[1]

@@ -1,0 +1,430 @@
+"""What each column of a table is: its kind, role, domain and where that domain came from.
+
+The schema is inferred from a DataFrame (:func:`infer_schema`), can be corrected by overrides, and
+round-trips through JSON so it can live in the model file and be shown by ``synthgan info``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from synthgan.errors import DataError, SchemaError
+
+__all__ = ["Column", "Schema", "infer_schema"]
+
+logger = logging.getLogger(__name__)
+
+Kind = Literal["numeric", "integer", "categorical", "boolean", "datetime"]
+Role = Literal["feature", "target", "sensitive", "id", "ignored"]
+Source = Literal["data", "public"]
+KINDS: tuple[str, ...] = get_args(Kind)
+ROLES: tuple[str, ...] = get_args(Role)
+
+#: Integer columns with at most this many distinct values are modelled as categories.
+MAX_CATEGORICAL_INTEGERS = 20
+#: Integer columns that are all-unique are treated as IDs from this many rows on (smaller
+#: frames are often all-unique by chance), or at any size when they are monotonic.
+MIN_ROWS_FOR_INTEGER_ID = 1000
+MIN_ROWS_FOR_STRING_ID = 20
+_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+_DATETIME_UNITS = (("D", 86_400.0), ("h", 3_600.0), ("min", 60.0), ("s", 1.0))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the table.
+
+    ``bounds`` hold numbers (datetimes as seconds since the epoch); ``categories`` hold the
+    observed values of a discrete column; ``source`` says whether they were read from the data
+    or declared public by the user, which matters once differential privacy is on.
+    """
+
+    name: str
+    kind: Kind
+    role: Role = "feature"
+    nullable: bool = False
+    dtype: str = "object"
+    bounds: tuple[float, float] | None = None
+    categories: tuple[Any, ...] | None = None
+    decimals: int | None = None
+    datetime_unit: str | None = None
+    source: Source = "data"
+
+    @property
+    def learned(self) -> bool:
+        """Whether the GAN models this column (IDs are regenerated, ignored columns dropped)."""
+        return self.role not in ("id", "ignored")
+
+    @property
+    def discrete(self) -> bool:
+        return self.kind in ("categorical", "boolean")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["bounds"] = list(self.bounds) if self.bounds is not None else None
+        out["categories"] = list(self.categories) if self.categories is not None else None
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Column:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise SchemaError(
+                f"Unknown column field(s) {sorted(unknown)}; allowed: {sorted(names)}."
+            )
+        values = dict(data)
+        if values.get("bounds") is not None:
+            values["bounds"] = tuple(float(b) for b in values["bounds"])
+        if values.get("categories") is not None:
+            values["categories"] = tuple(values["categories"])
+        column = cls(**values)
+        _check_column(column)
+        return column
+
+
+@dataclass(frozen=True)
+class Schema:
+    """An ordered collection of :class:`Column` with JSON round trip."""
+
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    def __getitem__(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise SchemaError(f"No column named {name!r}; columns are {self.names}.")
+
+    def __contains__(self, name: object) -> bool:
+        return any(c.name == name for c in self.columns)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def learned(self) -> list[Column]:
+        return [c for c in self.columns if c.learned]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": [c.to_dict() for c in self.columns]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Schema:
+        try:
+            columns = tuple(Column.from_dict(c) for c in data["columns"])
+        except (KeyError, TypeError) as e:
+            raise SchemaError(f"A schema needs a 'columns' list of column objects: {e}") from e
+        return cls(columns)
+
+
+def _check_column(column: Column) -> None:
+    if column.kind not in KINDS:
+        raise SchemaError(f"Column {column.name!r}: kind {column.kind!r} is not one of {KINDS}.")
+    if column.role not in ROLES:
+        raise SchemaError(f"Column {column.name!r}: role {column.role!r} is not one of {ROLES}.")
+    if column.bounds is not None:
+        lo, hi = column.bounds
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+            raise SchemaError(
+                f"Column {column.name!r}: bounds must be finite with low <= high; got {column.bounds}."
+            )
+    if column.discrete and column.learned and not column.categories:
+        raise SchemaError(f"Column {column.name!r} is {column.kind} but has no categories.")
+
+
+def infer_schema(df: pd.DataFrame, overrides: Mapping[str, Any] | None = None) -> Schema:
+    """Infer a :class:`Schema` from ``df``, then apply ``overrides``.
+
+    Parameters
+    ----------
+    df
+        The real table. It is not modified.
+    overrides
+        Per column, either a kind (``"numeric"``, ``"integer"``, ``"categorical"``,
+        ``"boolean"``, ``"datetime"``), a role (``"target"``, ``"sensitive"``, ``"id"``,
+        ``"ignored"``, ``"feature"``), or a dict of :class:`Column` fields such as
+        ``{"kind": "integer", "bounds": [0, 120]}``. Declared bounds and categories are marked
+        ``source="public"``.
+
+    Raises
+    ------
+    DataError
+        Empty frame, a single row, an all-missing column, infinite values, a column that mixes
+        types, an unsupported dtype.
+    SchemaError
+        An override names an unknown column or an invalid kind, role or field.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"Expected a pandas DataFrame; got {type(df).__name__}.")
+    if df.shape[1] == 0 or len(df) == 0:
+        raise DataError(f"The table is empty ({df.shape[0]} rows x {df.shape[1]} columns).")
+    if len(df) < 2:
+        raise DataError("The table has a single row; at least 2 rows are needed to learn from it.")
+    if df.columns.duplicated().any():
+        dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        raise DataError(f"Duplicate column names {dupes}; rename them first.")
+    non_str = [c for c in df.columns if not isinstance(c, str)]
+    if non_str:
+        raise DataError(
+            f"Column names must be strings; got {non_str[:5]}. Use df.columns.astype(str)."
+        )
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(df.columns))
+    if unknown:
+        raise SchemaError(
+            f"Overrides name column(s) {unknown} that are not in the table; columns are {list(df.columns)}."
+        )
+    columns = []
+    for name in df.columns:
+        override = _normalise_override(name, overrides.get(name))
+        columns.append(_infer_column(df[name], override))
+    return Schema(tuple(columns))
+
+
+def _normalise_override(name: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        if value in KINDS:
+            return {"kind": value}
+        if value in ROLES:
+            return {"role": value}
+        raise SchemaError(
+            f"Override for {name!r} is {value!r}; use a kind {KINDS}, a role {ROLES} or a dict."
+        )
+    if isinstance(value, Mapping):
+        allowed = {"kind", "role", "bounds", "categories", "decimals"}
+        bad = sorted(set(value) - allowed)
+        if bad:
+            raise SchemaError(
+                f"Override for {name!r} has unknown field(s) {bad}; allowed: {sorted(allowed)}."
+            )
+        for key, options in (("kind", KINDS), ("role", ROLES)):
+            if key in value and value[key] not in options:
+                raise SchemaError(
+                    f"Override for {name!r}: {key} {value[key]!r} is not one of {options}."
+                )
+        return dict(value)
+    raise SchemaError(
+        f"Override for {name!r} must be a string or a dict; got {type(value).__name__}."
+    )
+
+
+def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
+    name = str(series.name)
+    role = override.get("role", "feature")
+    nonnull = series.dropna()
+    if role == "ignored":
+        return Column(
+            name, override.get("kind", "categorical"), role="ignored", dtype=str(series.dtype)
+        )
+    if nonnull.empty:
+        raise DataError(
+            f"Column {name!r} has no values (all {len(series)} are missing); drop it or declare it "
+            "ignored with overrides={%r: 'ignored'}." % name
+        )
+    kind = override.get("kind") or _infer_kind(series, nonnull)
+    if kind in ("numeric", "integer"):
+        values = _as_float(name, nonnull)
+        if override.get("kind") is None and kind == "integer" and _few_values(nonnull):
+            kind = "categorical"
+    if kind == "datetime":
+        values = _as_seconds(name, nonnull)
+    nullable = bool(series.isna().any())
+    dtype = str(series.dtype)
+    if kind in ("categorical", "boolean"):
+        categories = override.get("categories")
+        source: Source = "public" if categories is not None else "data"
+        if categories is None:
+            categories = _sorted_categories(nonnull)
+        else:
+            categories = [_py(v) for v in categories]
+        if (
+            role == "feature"
+            and "role" not in override
+            and _looks_like_id(nonnull, len(series), kind)
+        ):
+            role = "id"
+            logger.warning(
+                "Column %r looks like an identifier (all %d values unique): it is not learned and "
+                "samples get fresh unique values. Declare it with overrides={%r: 'categorical'} "
+                "to learn it.",
+                name,
+                len(series),
+                name,
+            )
+        return Column(
+            name, kind, role, nullable, dtype, categories=tuple(categories), source=source
+        )
+    bounds = override.get("bounds")
+    source = "public" if bounds is not None else "data"
+    if bounds is None:
+        bounds = (float(values.min()), float(values.max()))
+    decimals = override.get("decimals", _decimals(values) if kind == "numeric" else None)
+    if (
+        kind == "integer"
+        and role == "feature"
+        and "role" not in override
+        and _looks_like_id(nonnull, len(series), kind)
+    ):
+        role = "id"
+        logger.warning(
+            "Column %r looks like an identifier (all %d integers unique): it is not learned and "
+            "samples get fresh unique values. Declare it with overrides={%r: 'integer'} to learn it.",
+            name,
+            len(series),
+            name,
+        )
+    unit = _datetime_unit(values) if kind == "datetime" else None
+    column = Column(
+        name,
+        kind,
+        role,
+        nullable,
+        dtype,
+        bounds=(float(bounds[0]), float(bounds[1])),
+        decimals=decimals,
+        datetime_unit=unit,
+        source=source,
+    )
+    _check_column(column)
+    return column
+
+
+def _infer_kind(series: pd.Series, nonnull: pd.Series) -> Kind:
+    name = series.name
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "categorical"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        values = nonnull.to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            raise DataError(
+                f"Column {name!r} contains infinite values; replace them (e.g. with NaN) first."
+            )
+        return "integer" if np.all(values == np.round(values)) else "numeric"
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        inferred = pd.api.types.infer_dtype(nonnull, skipna=True)
+        if inferred == "string":
+            sample = nonnull.iloc[:1000]
+            if all(_DATE_PATTERN.match(v) for v in sample) and _parses_as_dates(nonnull):
+                return "datetime"
+            return "categorical"
+        if inferred == "boolean":
+            return "boolean"
+        if inferred == "integer":
+            return "integer"
+        if inferred in ("floating", "mixed-integer-float", "decimal"):
+            return _infer_kind(pd.Series(nonnull.astype(float), name=name), nonnull.astype(float))
+        if inferred in ("datetime", "datetime64", "date"):
+            return "datetime"
+        if inferred in ("mixed", "mixed-integer"):
+            types = sorted({type(v).__name__ for v in nonnull.iloc[:10_000]})
+            raise DataError(
+                f"Column {name!r} mixes value types {types}; convert it to one type first, "
+                f"e.g. df[{name!r}] = df[{name!r}].astype(str)."
+            )
+    raise DataError(
+        f"Column {name!r} has unsupported dtype {dtype} ({pd.api.types.infer_dtype(nonnull)}); "
+        "supported: numbers, integers, strings/categories, booleans, datetimes. Convert it, or "
+        "declare it ignored with overrides={%r: 'ignored'}." % name
+    )
+
+
+def _parses_as_dates(values: pd.Series) -> bool:
+    try:
+        pd.to_datetime(values, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+def _as_float(name: str, nonnull: pd.Series) -> np.ndarray:
+    try:
+        values = pd.to_numeric(nonnull).to_numpy(dtype=float)
+    except (ValueError, TypeError) as e:
+        raise DataError(f"Column {name!r} was declared numeric but holds non-numbers: {e}") from e
+    if not np.isfinite(values).all():
+        raise DataError(
+            f"Column {name!r} contains infinite values; replace them (e.g. with NaN) first."
+        )
+    return values
+
+
+def _as_seconds(name: str, nonnull: pd.Series) -> np.ndarray:
+    try:
+        stamps = pd.to_datetime(nonnull, format="ISO8601") if nonnull.dtype == object else nonnull
+        stamps = pd.to_datetime(stamps)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise DataError(f"Column {name!r} was declared datetime but does not parse: {e}") from e
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return datetime_to_seconds(stamps)
+
+
+def datetime_to_seconds(stamps: pd.Series) -> np.ndarray:
+    """Seconds since the epoch as float64, whatever the datetime resolution."""
+    return stamps.astype("datetime64[ns]").to_numpy().astype("int64").astype(float) / 1e9
+
+
+def _few_values(nonnull: pd.Series) -> bool:
+    return nonnull.nunique() <= MAX_CATEGORICAL_INTEGERS
+
+
+def _looks_like_id(nonnull: pd.Series, n_rows: int, kind: str) -> bool:
+    if len(nonnull) != n_rows or nonnull.nunique() != n_rows:
+        return False
+    if kind == "integer":
+        return n_rows >= MIN_ROWS_FOR_INTEGER_ID or (
+            n_rows >= MIN_ROWS_FOR_STRING_ID and nonnull.is_monotonic_increasing
+        )
+    strings = pd.api.types.infer_dtype(nonnull, skipna=True) == "string"
+    return kind == "categorical" and strings and n_rows >= MIN_ROWS_FOR_STRING_ID
+
+
+def _sorted_categories(nonnull: pd.Series) -> list[Any]:
+    if isinstance(nonnull.dtype, pd.CategoricalDtype):
+        present = set(nonnull.unique())
+        return [_py(v) for v in nonnull.cat.categories if v in present]
+    values = [_py(v) for v in pd.unique(nonnull)]
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)
+
+
+def _py(value: Any) -> Any:
+    """A JSON-friendly Python scalar."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _decimals(values: np.ndarray) -> int | None:
+    """The number of decimals every value is written with, if at most 6; else None."""
+    sample = values[:10_000]
+    for k in range(7):
+        if np.allclose(sample, np.round(sample, k), rtol=0, atol=10.0 ** -(k + 3)):
+            return k
+    return None
+
+
+def _datetime_unit(seconds: np.ndarray) -> str:
+    for unit, size in _DATETIME_UNITS:
+        if np.all(np.mod(seconds, size) == 0):
+            return unit
+    return "us"

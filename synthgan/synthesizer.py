@@ -1,0 +1,492 @@
+"""The public object: learn a table, sample it (optionally conditioned), save and load it."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import platform
+import time
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import torch
+
+from synthgan._version import __version__
+from synthgan.conditional import ConditionSpace
+from synthgan.errors import ConfigError, ModelFileError, NotFittedError
+from synthgan.io import ChunkWriter, atomic_path, table_format
+from synthgan.nn import OutputActivation
+from synthgan.params import Interval, IntTuple, OptionalInt, Options, validate
+from synthgan.persist import read_model, write_model
+from synthgan.progress import progress_bar
+from synthgan.sampling import parse_conditions, sample_matching
+from synthgan.schema import Schema, infer_schema
+from synthgan.train.gan import GANConfig, GANTrainer, build_generator
+from synthgan.transform import TableTransformer
+
+__all__ = ["Synthesizer", "load"]
+
+logger = logging.getLogger(__name__)
+
+#: Rows generated per chunk. Fixed, so that a seed gives the same rows from ``sample`` and
+#: ``sample_to`` whatever the output size.
+CHUNK_ROWS = 100_000
+#: Rows per generator forward pass while sampling.
+GENERATE_BATCH = 5_000
+
+
+class Synthesizer:
+    """A conditional tabular GAN (CTGAN-class) that learns a table and samples synthetic rows.
+
+    Parameters
+    ----------
+    epochs
+        Passes over the real table. 300 is CTGAN's default and works on Adult-sized tables.
+    batch_size
+        Rows per step; a multiple of ``pac``.
+    embedding_dim, generator_dim, discriminator_dim
+        Noise size and hidden widths of the residual generator and the critic.
+    generator_lr, discriminator_lr, weight_decay
+        Adam settings for both networks.
+    pac
+        Rows the critic judges together (PacGAN), which discourages mode collapse.
+    discriminator_steps
+        Critic updates per generator update.
+    max_modes
+        Most mixture modes per continuous column.
+    max_categories
+        Widest one-hot of a discrete column; rarer values share one slot (see the README).
+    overrides
+        Schema corrections per column: a kind, a role, or a dict (see :func:`infer_schema`).
+    seed
+        Fixes the model and every sample on CPU. ``None`` draws fresh entropy.
+    device
+        ``"cpu"``, ``"cuda"``, or ``"auto"`` (CUDA when available).
+    verbose
+        Progress bars for fit and sample.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from synthgan import Synthesizer
+    >>> df = pd.DataFrame({"x": [1.0, 2.5, 3.1, 4.2] * 25, "y": ["a", "b", "a", "c"] * 25})
+    >>> model = Synthesizer(epochs=1, seed=0, verbose=False).fit(df)
+    >>> model.sample(5, conditions={"y": "b"})["y"].tolist()
+    ['b', 'b', 'b', 'b', 'b']
+    """
+
+    _constraints: Mapping[str, Any] = {
+        "epochs": Interval(int, 1, None),
+        "batch_size": Interval(int, 2, None),
+        "embedding_dim": Interval(int, 1, None),
+        "generator_dim": IntTuple(),
+        "discriminator_dim": IntTuple(),
+        "generator_lr": Interval(float, 0, None, closed="neither"),
+        "discriminator_lr": Interval(float, 0, None, closed="neither"),
+        "weight_decay": Interval(float, 0, None),
+        "pac": Interval(int, 1, None),
+        "discriminator_steps": Interval(int, 1, None),
+        "max_modes": Interval(int, 1, None),
+        "max_categories": Interval(int, 2, None),
+        "seed": OptionalInt(),
+        "device": Options("cpu", "cuda", "auto"),
+        "verbose": Options(True, False),
+    }
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 300,
+        batch_size: int = 500,
+        embedding_dim: int = 128,
+        generator_dim: tuple[int, ...] = (256, 256),
+        discriminator_dim: tuple[int, ...] = (256, 256),
+        generator_lr: float = 2e-4,
+        discriminator_lr: float = 2e-4,
+        weight_decay: float = 1e-6,
+        pac: int = 10,
+        discriminator_steps: int = 1,
+        max_modes: int = 10,
+        max_categories: int = 100,
+        overrides: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        device: Literal["cpu", "cuda", "auto"] = "cpu",
+        verbose: bool = True,
+    ):
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.embedding_dim = embedding_dim
+        self.generator_dim = generator_dim
+        self.discriminator_dim = discriminator_dim
+        self.generator_lr = generator_lr
+        self.discriminator_lr = discriminator_lr
+        self.weight_decay = weight_decay
+        self.pac = pac
+        self.discriminator_steps = discriminator_steps
+        self.max_modes = max_modes
+        self.max_categories = max_categories
+        self.overrides = overrides
+        self.seed = seed
+        self.device = device
+        self.verbose = verbose
+
+    # -- parameters ---------------------------------------------------------------------------
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def __repr__(self) -> str:
+        defaults = {
+            p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
+        }
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults.get(k)]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _validate(self) -> None:
+        validate(type(self).__name__, self.get_params(), self._constraints)
+        if self.batch_size % self.pac:
+            raise ConfigError(
+                f"batch_size ({self.batch_size}) must be a multiple of pac ({self.pac})."
+            )
+        if self.overrides is not None and not isinstance(self.overrides, Mapping):
+            raise ConfigError(
+                f"overrides must be a dict of column -> override; got {type(self.overrides).__name__}."
+            )
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(
+                "device='cuda' was asked for but CUDA is not available; use 'cpu' or 'auto'."
+            )
+
+    def _torch_device(self) -> torch.device:
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device(self.device)
+
+    def _gan_config(self) -> GANConfig:
+        return GANConfig(
+            embedding_dim=self.embedding_dim,
+            generator_dim=tuple(self.generator_dim),
+            discriminator_dim=tuple(self.discriminator_dim),
+            generator_lr=float(self.generator_lr),
+            discriminator_lr=float(self.discriminator_lr),
+            weight_decay=float(self.weight_decay),
+            batch_size=self.batch_size,
+            pac=self.pac,
+            discriminator_steps=self.discriminator_steps,
+        )
+
+    # -- fit ----------------------------------------------------------------------------------
+
+    def fit(self, df: pd.DataFrame) -> Synthesizer:
+        """Learn ``df`` (not modified). Returns ``self``.
+
+        Raises
+        ------
+        DataError, SchemaError, ConfigError
+            For a table or parameters that cannot be learned, before any training starts.
+        """
+        self._validate()
+        started = time.perf_counter()
+        schema = infer_schema(df, self.overrides)
+        seeds = np.random.SeedSequence(self.seed)
+        transform_seed, train_seed, torch_seed = (int(s) for s in seeds.generate_state(3))
+        transformer = TableTransformer(max_modes=self.max_modes, max_categories=self.max_categories)
+        transformer.fit(df, schema, seed=transform_seed)
+        data = transformer.transform(df, seed=transform_seed)
+        discrete = transformer.discrete_encoders
+        codes = [e.codes(df[e.column.name]) for e in discrete]
+        space = ConditionSpace.from_codes(
+            [e.column.name for e in discrete],
+            [e.width for e in discrete],
+            [transformer.column_spans_[e.column.name][0] for e in discrete],
+            codes,
+        )
+        preprocess_seconds = time.perf_counter() - started
+        logger.info(
+            "Encoded %d rows into %d features in %.2fs", len(df), data.shape[1], preprocess_seconds
+        )
+
+        device = self._torch_device()
+        history: list[dict[str, float]] = []
+        with progress_bar(
+            total=self.epochs, desc="Training", unit="epoch", enabled=self.verbose
+        ) as bar:
+
+            def on_epoch_end(metrics: dict[str, float]) -> None:
+                history.append(metrics)
+                bar.set_postfix(
+                    loss_g=f"{metrics['loss_g']:.3f}", loss_d=f"{metrics['loss_d']:.3f}"
+                )
+                bar.update(1)
+
+            # nn.Linear initialisation and nn.Dropout draw from torch's global generator; fork it
+            # so the seed fixes them without disturbing the caller's random state.
+            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                torch.manual_seed(torch_seed)
+                trainer = GANTrainer(
+                    self._gan_config(),
+                    transformer.spans_,
+                    space,
+                    device=device,
+                    rng=np.random.default_rng(train_seed),
+                    torch_generator=torch.Generator(device=device).manual_seed(torch_seed),
+                )
+                generator = trainer.fit(torch.from_numpy(data), codes, self.epochs, on_epoch_end)
+
+        self.schema_ = schema
+        self.transformer_ = transformer
+        self.condition_space_ = space
+        self.generator_ = generator.cpu().eval()
+        self.history_ = history
+        self.fit_info_ = {
+            "rows": len(df),
+            "encoded_dim": int(data.shape[1]),
+            "preprocess_seconds": round(preprocess_seconds, 3),
+            "fit_seconds": round(time.perf_counter() - started, 3),
+            "device": str(device),
+            "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        self._sample_calls = 0
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "generator_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet; call fit(df) or load a model file first."
+            )
+
+    # -- sample -------------------------------------------------------------------------------
+
+    def sample(
+        self, n: int, conditions: Mapping[str, Any] | None = None, seed: int | None = None
+    ) -> pd.DataFrame:
+        """Generate ``n`` rows with the real table's columns, dtypes and categories.
+
+        Parameters
+        ----------
+        n
+            Number of rows.
+        conditions
+            ``{column: value}`` for discrete columns (``None`` asks for missing) or
+            ``{column: (low, high)}`` for numeric ones; every returned row satisfies all of them.
+        seed
+            Fixes the rows. Without it, the k-th call on a model fitted (or loaded) with a seed
+            returns the same rows every time.
+
+        Raises
+        ------
+        ConditionError
+            Unknown column, unseen value, or a combination the model cannot produce.
+        """
+        parts = list(self._iter_chunks(n, conditions, seed, desc="Sampling"))
+        if not parts:
+            return self._empty_frame()
+        return pd.concat(parts, ignore_index=True)
+
+    def sample_to(
+        self,
+        path: str | os.PathLike,
+        n: int,
+        conditions: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+    ) -> Path:
+        """Stream ``n`` rows to a CSV or Parquet file in chunks, with bounded memory.
+
+        The file appears only once complete (written to a temporary file, then renamed). With the
+        same seed, it holds exactly the rows ``sample(n, conditions, seed)`` returns.
+        """
+        fmt = table_format(path)
+        target = Path(path)
+        with atomic_path(target) as tmp:
+            writer = ChunkWriter(tmp, fmt)
+            try:
+                for chunk in self._iter_chunks(n, conditions, seed, desc=f"Writing {target.name}"):
+                    writer.write(chunk)
+                if writer._first:
+                    writer.write(self._empty_frame())
+            finally:
+                writer.close()
+        return target
+
+    def _iter_chunks(
+        self, n: int, conditions: Mapping[str, Any] | None, seed: int | None, desc: str
+    ) -> Iterator[pd.DataFrame]:
+        self._check_fitted()
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ConfigError(f"n must be an int >= 0; got {n!r}.")
+        parsed = parse_conditions(conditions, self.schema_, self.transformer_) if conditions else []
+        children = self._sampling_seeds(seed).spawn((int(n) + CHUNK_ROWS - 1) // CHUNK_ROWS)
+        with progress_bar(
+            total=int(n), desc=desc, unit="row", enabled=self.verbose and n > CHUNK_ROWS
+        ) as bar:
+            for i, child in enumerate(children):
+                rows = min(CHUNK_ROWS, int(n) - i * CHUNK_ROWS)
+                np_seed, torch_seed = (int(s) for s in child.generate_state(2))
+                rng = np.random.default_rng(np_seed)
+                tg = torch.Generator().manual_seed(torch_seed)
+
+                def generate(
+                    count: int,
+                    fixed: tuple[int, int] | None,
+                    rng: np.random.Generator = rng,
+                    tg: torch.Generator = tg,
+                ) -> pd.DataFrame:
+                    return self._generate(count, fixed, rng, tg)
+
+                if parsed:
+                    chunk = sample_matching(
+                        rows, parsed, generate, self.condition_space_, self.transformer_
+                    )
+                else:
+                    chunk = generate(rows, None)
+                yield self._finish(chunk, start=i * CHUNK_ROWS)
+                bar.update(rows)
+
+    def _sampling_seeds(self, seed: int | None) -> np.random.SeedSequence:
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise ConfigError(f"seed must be None or an int >= 0; got {seed!r}.")
+            return np.random.SeedSequence(int(seed))
+        if self.seed is None:
+            return np.random.SeedSequence()
+        self._sample_calls += 1
+        return np.random.SeedSequence([self.seed, self._sample_calls])
+
+    @torch.no_grad()
+    def _generate(
+        self, n: int, fixed: tuple[int, int] | None, rng: np.random.Generator, tg: torch.Generator
+    ) -> pd.DataFrame:
+        """Decode ``n`` generated rows; ``fixed`` pins the condition vector to one value."""
+        space = self.condition_space_
+        if space.n_columns:
+            if fixed is None:
+                col, slot = space.sample_original(n, rng)
+            else:
+                col, slot = np.full(n, fixed[0]), np.full(n, fixed[1])
+        encoded = np.empty((n, self.transformer_.output_dim_), dtype=np.float32)
+        # Small batches keep the activations in cache: much faster than one large batch.
+        for lo in range(0, n, GENERATE_BATCH):
+            hi = min(lo + GENERATE_BATCH, n)
+            cond = (
+                space.one_hot(col[lo:hi], slot[lo:hi])
+                if space.n_columns
+                else torch.zeros(hi - lo, 0)
+            )
+            noise = torch.randn(hi - lo, self.embedding_dim, generator=tg)
+            raw = self.generator_(torch.cat([noise, cond], dim=1))
+            encoded[lo:hi] = self._activation(raw, generator=tg, hard=True).numpy()
+        return self.transformer_.inverse_transform(encoded, seed=int(rng.integers(2**63 - 1)))
+
+    @property
+    def _activation(self) -> OutputActivation:
+        if getattr(self, "_activation_cache", None) is None:
+            self._activation_cache = OutputActivation(self.transformer_.spans_)
+        return self._activation_cache
+
+    def _finish(self, learned: pd.DataFrame, start: int) -> pd.DataFrame:
+        """Add regenerated ID columns and restore the real table's column order."""
+        out = {}
+        for column in self.schema_.columns:
+            if column.role == "ignored":
+                continue
+            if column.role == "id":
+                ids = np.arange(start, start + len(learned))
+                out[column.name] = ids.astype(str) if column.kind == "categorical" else ids
+            else:
+                out[column.name] = learned[column.name].reset_index(drop=True)
+        return pd.DataFrame(out)
+
+    def _empty_frame(self) -> pd.DataFrame:
+        return self._finish(
+            self._generate(1, None, np.random.default_rng(0), torch.Generator().manual_seed(0)), 0
+        ).iloc[:0]
+
+    # -- persistence --------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model to one ``.sgm`` file (JSON manifest + safetensors weights, no pickle)."""
+        self._check_fitted()
+        params = self.get_params()
+        params["generator_dim"] = list(params["generator_dim"])
+        params["discriminator_dim"] = list(params["discriminator_dim"])
+        manifest = {
+            "synthgan_version": __version__,
+            "versions": {
+                "torch": torch.__version__,
+                "numpy": np.__version__,
+                "pandas": pd.__version__,
+                "python": platform.python_version(),
+            },
+            "config": params,
+            "schema": self.schema_.to_dict(),
+            "transformer": self.transformer_.to_dict(),
+            "condition_space": self.condition_space_.to_dict(),
+            "history": self.history_,
+            "fit": self.fit_info_,
+        }
+        return write_model(path, manifest, self.generator_.state_dict())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Synthesizer:
+        """Load a model file written by :meth:`save`. Never unpickles; never runs code from it."""
+        manifest, tensors = read_model(path)
+        try:
+            model = cls(**_config_args(manifest["config"], cls._param_names()))
+            model._validate()
+            model.schema_ = Schema.from_dict(manifest["schema"])
+            model.transformer_ = TableTransformer.from_dict(manifest["transformer"], model.schema_)
+            model.condition_space_ = ConditionSpace.from_dict(manifest["condition_space"])
+            model.history_ = list(manifest["history"])
+            model.fit_info_ = dict(manifest["fit"])
+            generator = build_generator(
+                model._gan_config(), model.condition_space_, model.transformer_.output_dim_
+            )
+            generator.load_state_dict(tensors, strict=True)
+        except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as e:
+            if isinstance(e, ModelFileError):
+                raise
+            raise ModelFileError(
+                f"{str(path)!r} does not describe a valid synthgan model: {e}"
+            ) from e
+        model.generator_ = generator.eval()
+        model._sample_calls = 0
+        return model
+
+    # -- inspection ---------------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-friendly summary: schema, sizes, training history, where it was fitted."""
+        self._check_fitted()
+        return {
+            "schema": self.schema_.to_dict(),
+            "config": self.get_params(),
+            "fit": self.fit_info_,
+            "conditionable_columns": list(self.condition_space_.columns),
+            "parameters": sum(p.numel() for p in self.generator_.parameters()),
+            "final_losses": self.history_[-1] if self.history_ else None,
+        }
+
+
+def _config_args(config: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    unknown = set(config) - set(names)
+    if unknown:
+        raise ModelFileError(f"Model config has unknown parameter(s) {sorted(unknown)}.")
+    args = dict(config)
+    for key in ("generator_dim", "discriminator_dim"):
+        if key in args:
+            args[key] = tuple(args[key])
+    return args
+
+
+def load(path: str | os.PathLike) -> Synthesizer:
+    """Load a synthesizer saved with :meth:`Synthesizer.save`."""
+    return Synthesizer.load(path)

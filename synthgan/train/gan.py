@@ -1,0 +1,195 @@
+"""The conditional WGAN-GP training loop (CTGAN's algorithm, without its per-row Python work).
+
+One step = one critic update on a batch of real rows (chosen by training-by-sampling) against
+generated rows, then one generator update. Real, fake and interpolated rows go through the critic
+in a single forward pass, and generated rows for the critic are made without building a graph the
+critic step would never use.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from synthgan.conditional import ConditionSpace, RowIndex
+from synthgan.nn import Discriminator, Generator, OutputActivation
+from synthgan.transform.spans import Span
+
+__all__ = ["GANConfig", "GANTrainer"]
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """Network sizes and optimiser settings (CTGAN's defaults, which work on Adult as they are)."""
+
+    embedding_dim: int = 128
+    generator_dim: tuple[int, ...] = (256, 256)
+    discriminator_dim: tuple[int, ...] = (256, 256)
+    generator_lr: float = 2e-4
+    discriminator_lr: float = 2e-4
+    weight_decay: float = 1e-6
+    batch_size: int = 500
+    pac: int = 10
+    discriminator_steps: int = 1
+    gradient_penalty: float = 10.0
+    tau: float = 0.2
+
+
+EpochCallback = Callable[[dict[str, float]], None]
+
+
+def build_generator(config: GANConfig, space: ConditionSpace, data_dim: int) -> Generator:
+    return Generator(config.embedding_dim + space.cond_dim, config.generator_dim, data_dim)
+
+
+class GANTrainer:
+    """Trains a generator on an encoded real matrix; holds no state beyond one ``fit`` call."""
+
+    def __init__(
+        self,
+        config: GANConfig,
+        spans: list[Span],
+        space: ConditionSpace,
+        *,
+        device: torch.device,
+        rng: np.random.Generator,
+        torch_generator: torch.Generator,
+    ):
+        self.config = config
+        self.space = space
+        self.device = device
+        self.rng = rng
+        self.tg = torch_generator
+        self.activation = OutputActivation(spans, tau=config.tau).to(device)
+        cond_index, cond_valid = space.padded_index()
+        self.cond_index = cond_index.to(device)
+        self.cond_valid = cond_valid.to(device)
+
+    def fit(
+        self,
+        data: torch.Tensor,
+        codes: list[np.ndarray],
+        epochs: int,
+        on_epoch_end: EpochCallback | None = None,
+    ) -> Generator:
+        cfg = self.config
+        n, data_dim = data.shape
+        self.data = data.to(self.device)
+        self.row_index = RowIndex(self.space, codes) if self.space.n_columns else None
+        self.generator = build_generator(cfg, self.space, data_dim).to(self.device)
+        self.critic = Discriminator(data_dim + self.space.cond_dim, cfg.discriminator_dim, cfg.pac)
+        self.critic.to(self.device)
+        self.opt_g = torch.optim.Adam(
+            self.generator.parameters(),
+            lr=cfg.generator_lr,
+            betas=(0.5, 0.9),
+            weight_decay=cfg.weight_decay,
+            fused=self.device.type == "cpu" or None,
+        )
+        self.opt_d = torch.optim.Adam(
+            self.critic.parameters(),
+            lr=cfg.discriminator_lr,
+            betas=(0.5, 0.9),
+            weight_decay=cfg.weight_decay,
+            fused=self.device.type == "cpu" or None,
+        )
+        steps = max(1, n // cfg.batch_size)
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            totals = torch.zeros(3, device=self.device)
+            for _ in range(steps):
+                totals += self.step()
+            loss_d, loss_g, loss_cond = (totals / steps).tolist()
+            if on_epoch_end is not None:
+                on_epoch_end(
+                    {
+                        "epoch": epoch,
+                        "loss_d": loss_d,
+                        "loss_g": loss_g,
+                        "loss_cond": loss_cond,
+                        "seconds": time.perf_counter() - start,
+                    }
+                )
+        self.generator.eval()
+        return self.generator
+
+    def _conditions(self, n: int) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+        if not self.space.n_columns:
+            empty = np.zeros(n, dtype=np.int64)
+            return torch.zeros(n, 0, device=self.device), empty, empty
+        col, slot = self.space.sample_training(n, self.rng)
+        return self.space.one_hot(col, slot, self.device), col, slot
+
+    def _noise(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.config.embedding_dim, generator=self.tg, device=self.device)
+
+    def step(self) -> torch.Tensor:
+        """One training step; returns (critic loss, generator loss, condition loss)."""
+        b = self.config.batch_size
+        for _ in range(self.config.discriminator_steps - 1):
+            cond, col, slot = self._conditions(b)
+            with torch.no_grad():
+                fake = self.activation(
+                    self.generator(torch.cat([self._noise(b), cond], 1)), self.tg
+                )
+            self.critic_step(fake, cond, col, slot)
+        # The last critic update and the generator update share one generated batch (the
+        # DCGAN recipe): the generator runs forward once per step instead of twice.
+        cond, col, slot = self._conditions(b)
+        raw = self.generator(torch.cat([self._noise(b), cond], dim=1))
+        fake = self.activation(raw, self.tg)
+        loss_d = self.critic_step(fake.detach(), cond, col, slot)
+        loss_g, loss_cond = self.generator_step(raw, fake, cond, col, slot)
+        return torch.stack([loss_d, loss_g, loss_cond])
+
+    def critic_step(
+        self, fake: torch.Tensor, cond: torch.Tensor, col: np.ndarray, slot: np.ndarray
+    ) -> torch.Tensor:
+        b = self.config.batch_size
+        perm = self.rng.permutation(b)
+        if self.row_index is None:
+            rows = self.rng.integers(len(self.data), size=b)
+        else:
+            rows = self.row_index.sample(col[perm], slot[perm], self.rng)
+        real = torch.cat([self.data[torch.as_tensor(rows, device=self.device)], cond[perm]], dim=1)
+        fake = torch.cat([fake, cond], dim=1)
+        alpha = torch.rand(b // self.config.pac, 1, generator=self.tg, device=self.device)
+        s_real, s_fake, grad = self.critic.wgan_terms(real, fake, alpha, self.tg)
+        penalty = ((grad.norm(2, dim=1) - 1) ** 2).mean() * self.config.gradient_penalty
+        loss = s_fake.mean() - s_real.mean() + penalty
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        return loss.detach()
+
+    def generator_step(
+        self,
+        raw: torch.Tensor,
+        fake: torch.Tensor,
+        cond: torch.Tensor,
+        col: np.ndarray,
+        slot: np.ndarray,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        self.critic.requires_grad_(False)  # the critic's weight gradients would be thrown away
+        score = self.critic(torch.cat([fake, cond], dim=1), self.tg)
+        self.critic.requires_grad_(True)
+        loss_cond = self._condition_loss(raw, col, slot)
+        loss = -score.mean() + loss_cond
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        return loss.detach(), loss_cond.detach()
+
+    def _condition_loss(self, raw: torch.Tensor, col: np.ndarray, slot: np.ndarray) -> torch.Tensor:
+        """Cross-entropy between each row's asked-for value and the generator's logits for it."""
+        if not self.space.n_columns:
+            return raw.new_zeros(())
+        col_t = torch.as_tensor(col, device=self.device)
+        index = self.cond_index[col_t]
+        logits = raw.gather(1, index).masked_fill(~self.cond_valid[col_t], float("-inf"))
+        return nn.functional.cross_entropy(logits, torch.as_tensor(slot, device=self.device))

@@ -1,0 +1,176 @@
+"""One-hot encoding of a discrete column, with rare values grouped to bound its width."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthgan.errors import DataError
+from synthgan.schema import Column
+from synthgan.transform.spans import Span
+
+__all__ = ["CategoricalEncoder"]
+
+
+@dataclass
+class CategoricalEncoder:
+    """Encode a categorical or boolean column as one one-hot span.
+
+    When a column has more than ``max_categories`` values, the most frequent
+    ``max_categories - 1`` keep a slot of their own and the rest share an *other* slot; decoding
+    the other slot draws one of the rare values with its observed frequency. Memory and network
+    width then stay bounded whatever the cardinality, at the price of the rare values' correlation
+    with other columns (they keep their marginal frequencies).
+    """
+
+    column: Column
+    kept: list[Any]
+    other_values: list[Any] = field(default_factory=list)
+    other_probs: list[float] = field(default_factory=list)
+
+    @classmethod
+    def fit(cls, column: Column, series: pd.Series, max_categories: int) -> CategoricalEncoder:
+        counts = series.value_counts(dropna=True)
+        categories = list(column.categories or [])
+        observed = {_key(v): int(c) for v, c in counts.items()}
+        freq = [observed.get(_key(v), 0) for v in categories]
+        if len(categories) <= max_categories:
+            return cls(column, categories)
+        order = np.argsort(-np.asarray(freq), kind="stable")
+        keep = sorted(order[: max_categories - 1])
+        rest = sorted(order[max_categories - 1 :])
+        rest_freq = np.asarray([freq[i] for i in rest], dtype=float) + 1e-12
+        return cls(
+            column,
+            [categories[i] for i in keep],
+            [categories[i] for i in rest],
+            (rest_freq / rest_freq.sum()).tolist(),
+        )
+
+    @property
+    def has_other(self) -> bool:
+        return bool(self.other_values)
+
+    @property
+    def width(self) -> int:
+        return len(self.kept) + self.has_other + self.column.nullable
+
+    @property
+    def other_slot(self) -> int | None:
+        return len(self.kept) if self.has_other else None
+
+    @property
+    def missing_slot(self) -> int | None:
+        return self.width - 1 if self.column.nullable else None
+
+    def spans(self, start: int) -> list[Span]:
+        return [Span(self.column.name, "category", start, self.width)]
+
+    def slot_of(self, value: Any) -> int | None:
+        """The slot that holds ``value`` (None for missing), or None if the value is unseen."""
+        if _is_missing(value):
+            return self.missing_slot
+        key = _key(value)
+        for i, v in enumerate(self.kept):
+            if _key(v) == key:
+                return i
+        if any(_key(v) == key for v in self.other_values):
+            return self.other_slot
+        return None
+
+    def codes(self, series: pd.Series) -> np.ndarray:
+        """The slot index of every value, as int64."""
+        keys = series.map(_key) if series.dtype == object else series
+        codes = pd.Categorical(keys, categories=[_key(v) for v in self.kept]).codes.astype(np.int64)
+        missing = series.isna().to_numpy()
+        unknown = (codes < 0) & ~missing
+        if unknown.any():
+            if self.has_other:
+                known = {_key(v) for v in self.other_values}
+                bad = [v for v in series[unknown].unique() if _key(v) not in known]
+                if bad:
+                    raise DataError(
+                        f"Column {self.column.name!r} has value(s) {bad[:5]} not seen when the "
+                        "model was fitted."
+                    )
+                codes[unknown] = self.other_slot
+            else:
+                bad = list(series[unknown].unique()[:5])
+                raise DataError(
+                    f"Column {self.column.name!r} has value(s) {bad} not seen when the model "
+                    f"was fitted; known values: {self.kept[:20]}."
+                )
+        if missing.any():
+            if self.missing_slot is None:
+                raise DataError(
+                    f"Column {self.column.name!r} has missing values but had none when fitted."
+                )
+            codes[missing] = self.missing_slot
+        return codes
+
+    def encode(self, series: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        del rng  # one-hot encoding is deterministic
+        out = np.zeros((len(series), self.width), dtype=np.float32)
+        out[np.arange(len(series)), self.codes(series)] = 1.0
+        return out
+
+    def decode(self, block: np.ndarray, rng: np.random.Generator) -> pd.Series:
+        slots = block.argmax(axis=1)
+        values = np.empty(len(slots), dtype=object)
+        is_kept = slots < len(self.kept)
+        values[is_kept] = np.asarray([*self.kept, None], dtype=object)[slots[is_kept]]
+        if self.has_other:
+            rows = np.flatnonzero(slots == self.other_slot)
+            picks = rng.choice(len(self.other_values), size=len(rows), p=self.other_probs)
+            values[rows] = np.asarray(self.other_values, dtype=object)[picks]
+        missing = slots == self.missing_slot if self.column.nullable else np.zeros(len(slots), bool)
+        values[missing] = np.nan
+        return restore_dtype(pd.Series(values, name=self.column.name), self.column, missing)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kept": self.kept,
+            "other_values": self.other_values,
+            "other_probs": self.other_probs,
+        }
+
+    @classmethod
+    def from_dict(cls, column: Column, data: dict[str, Any]) -> CategoricalEncoder:
+        return cls(
+            column, list(data["kept"]), list(data["other_values"]), list(data["other_probs"])
+        )
+
+
+def restore_dtype(values: pd.Series, column: Column, missing: np.ndarray) -> pd.Series:
+    """Cast decoded values back to the column's original dtype where the values allow it."""
+    dtype = column.dtype
+    if dtype == "category" or dtype.startswith("category"):
+        return values.astype(pd.CategoricalDtype(list(column.categories or [])))
+    if missing.any() and dtype in (
+        "bool",
+        "int64",
+        "int32",
+        "int16",
+        "int8",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+    ):
+        dtype = "boolean" if dtype == "bool" else "float64"
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError):
+        return values.infer_objects()
+
+
+def _key(value: Any) -> Any:
+    """A hashable comparison key that treats numpy and Python scalars alike."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA

@@ -1,0 +1,145 @@
+"""The whole-table encoder: columns in, one contiguous float32 matrix out, and back again."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+
+from synthgan.errors import NotFittedError, SchemaError
+from synthgan.schema import Schema
+from synthgan.transform.categorical import CategoricalEncoder
+from synthgan.transform.continuous import ContinuousEncoder
+from synthgan.transform.spans import Span
+
+__all__ = ["TableTransformer"]
+
+Encoder = ContinuousEncoder | CategoricalEncoder
+
+
+class TableTransformer:
+    """Encode the learned columns of a table for the GAN and decode generated rows.
+
+    Parameters
+    ----------
+    max_modes
+        Largest number of mixture modes per continuous column.
+    mode_subsample
+        Rows used to fit each column's mixture; the encoding then covers every row.
+    max_categories
+        Widest one-hot a discrete column gets; rarer values share an "other" slot.
+    """
+
+    def __init__(
+        self, *, max_modes: int = 10, mode_subsample: int = 5_000, max_categories: int = 100
+    ):
+        self.max_modes = max_modes
+        self.mode_subsample = mode_subsample
+        self.max_categories = max_categories
+
+    def fit(self, df: pd.DataFrame, schema: Schema, *, seed: int = 0) -> TableTransformer:
+        columns = schema.learned
+        if not columns:
+            raise SchemaError("No column is left to learn: every column is an ID or ignored.")
+        seeds = np.random.SeedSequence(seed).generate_state(len(columns))
+
+        def fit_one(i: int) -> Encoder:
+            column = columns[i]
+            if column.discrete:
+                return CategoricalEncoder.fit(column, df[column.name], self.max_categories)
+            return ContinuousEncoder.fit(
+                column,
+                df[column.name],
+                max_modes=self.max_modes,
+                subsample=self.mode_subsample,
+                seed=int(seeds[i]),
+            )
+
+        # The mixtures spend their time in numpy, which releases the GIL: threads suffice.
+        # Warning filters are process-wide, so silence convergence notes here, not per thread.
+        with (
+            warnings.catch_warnings(),
+            ThreadPoolExecutor(max_workers=min(len(columns), os.cpu_count() or 1)) as pool,
+        ):
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.encoders_ = list(pool.map(fit_one, range(len(columns))))
+        self._layout()
+        return self
+
+    def _layout(self) -> None:
+        self.spans_: list[Span] = []
+        self.column_spans_: dict[str, tuple[int, int]] = {}
+        start = 0
+        for encoder in self.encoders_:
+            self.spans_.extend(encoder.spans(start))
+            self.column_spans_[encoder.column.name] = (start, start + encoder.width)
+            start += encoder.width
+        self.output_dim_ = start
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "encoders_"):
+            raise NotFittedError(
+                "This TableTransformer is not fitted yet; call fit(df, schema) first."
+            )
+
+    @property
+    def discrete_encoders(self) -> list[CategoricalEncoder]:
+        self._check_fitted()
+        return [e for e in self.encoders_ if isinstance(e, CategoricalEncoder)]
+
+    def encoder(self, name: str) -> Encoder:
+        self._check_fitted()
+        for encoder in self.encoders_:
+            if encoder.column.name == name:
+                return encoder
+        raise SchemaError(f"Column {name!r} is not learned by this model.")
+
+    def transform(self, df: pd.DataFrame, *, seed: int = 0) -> np.ndarray:
+        """Encode ``df`` into an ``(n_rows, output_dim_)`` float32 matrix."""
+        self._check_fitted()
+        rng = np.random.default_rng(seed)
+        out = np.empty((len(df), self.output_dim_), dtype=np.float32)
+        for encoder in self.encoders_:
+            lo, hi = self.column_spans_[encoder.column.name]
+            out[:, lo:hi] = encoder.encode(df[encoder.column.name], rng)
+        return out
+
+    def inverse_transform(self, matrix: np.ndarray, *, seed: int = 0) -> pd.DataFrame:
+        """Decode an encoded (or generated) matrix back into a table of the learned columns."""
+        self._check_fitted()
+        rng = np.random.default_rng(seed)
+        data = {}
+        for encoder in self.encoders_:
+            lo, hi = self.column_spans_[encoder.column.name]
+            data[encoder.column.name] = encoder.decode(matrix[:, lo:hi], rng).reset_index(drop=True)
+        return pd.DataFrame(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        self._check_fitted()
+        return {
+            "max_modes": self.max_modes,
+            "mode_subsample": self.mode_subsample,
+            "max_categories": self.max_categories,
+            "encoders": {e.column.name: e.to_dict() for e in self.encoders_},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], schema: Schema) -> TableTransformer:
+        self = cls(
+            max_modes=data["max_modes"],
+            mode_subsample=data["mode_subsample"],
+            max_categories=data["max_categories"],
+        )
+        encoders: list[Encoder] = []
+        for column in schema.learned:
+            params = data["encoders"][column.name]
+            kind: type[Encoder] = CategoricalEncoder if column.discrete else ContinuousEncoder
+            encoders.append(kind.from_dict(column, params))
+        self.encoders_ = encoders
+        self._layout()
+        return self
