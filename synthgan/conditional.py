@@ -80,7 +80,7 @@ class ConditionSpace:
 
         Lets the conditional cross-entropy gather every row's own column in one operation.
         """
-        width = max(self.widths)
+        width = max(self.widths, default=1)
         index = torch.zeros(self.n_columns, width, dtype=torch.long)
         valid = torch.zeros(self.n_columns, width, dtype=torch.bool)
         for j, (start, w) in enumerate(zip(self.data_starts, self.widths, strict=True)):

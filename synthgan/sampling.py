@@ -81,6 +81,10 @@ def parse_conditions(
         encoder = transformer.encoder(name)
         if isinstance(encoder, CategoricalEncoder):
             parsed.append(_discrete(column, encoder, wanted))
+        elif _is_missing(wanted):
+            if not column.nullable:
+                raise ConditionError(f"Column {column.name!r} never had missing values.")
+            parsed.append(Condition(column.name, None, slot=1))  # the missing flag's "missing" slot
         else:
             parsed.append(_range(column, wanted))
     return parsed
@@ -90,8 +94,7 @@ def _discrete(column: Column, encoder: CategoricalEncoder, wanted: Any) -> Condi
     if isinstance(wanted, (list, tuple, set, dict)):
         raise ConditionError(f"Condition on {column.name!r} must be one value; got {wanted!r}.")
     allowed = list(column.categories or [])
-    missing = wanted is None or (isinstance(wanted, float) and np.isnan(wanted))
-    if missing:
+    if _is_missing(wanted):
         if not column.nullable:
             raise ConditionError(
                 f"Column {column.name!r} never had missing values; allowed: {allowed[:30]}."
@@ -108,6 +111,10 @@ def _discrete(column: Column, encoder: CategoricalEncoder, wanted: Any) -> Condi
 
 
 _NO_MATCH = object()
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _match(wanted: Any, allowed: list[Any]) -> Any:

@@ -223,80 +223,60 @@ def _normalise_override(name: str, value: Any) -> dict[str, Any]:
 def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
     name = str(series.name)
     role = override.get("role", "feature")
+    dtype = str(series.dtype)
     nonnull = series.dropna()
     if role == "ignored":
-        return Column(
-            name, override.get("kind", "categorical"), role="ignored", dtype=str(series.dtype)
-        )
+        return Column(name, override.get("kind", "categorical"), role="ignored", dtype=dtype)
     if nonnull.empty:
         raise DataError(
-            f"Column {name!r} has no values (all {len(series)} are missing); drop it or declare it "
-            "ignored with overrides={%r: 'ignored'}." % name
+            f"Column {name!r} has no values (all {len(series)} are missing); drop it or declare "
+            f"it ignored with overrides={{{name!r}: 'ignored'}}."
         )
     kind = override.get("kind") or _infer_kind(series, nonnull)
     if kind in ("numeric", "integer"):
         values = _as_float(name, nonnull)
-        if override.get("kind") is None and kind == "integer" and _few_values(nonnull):
+        if "kind" not in override and kind == "integer" and _few_values(nonnull):
             kind = "categorical"
-    if kind == "datetime":
+    elif kind == "datetime":
         values = _as_seconds(name, nonnull)
     nullable = bool(series.isna().any())
-    dtype = str(series.dtype)
-    if kind in ("categorical", "boolean"):
-        categories = override.get("categories")
-        source: Source = "public" if categories is not None else "data"
-        if categories is None:
-            categories = _sorted_categories(nonnull)
-        else:
-            categories = [_py(v) for v in categories]
-        if (
-            role == "feature"
-            and "role" not in override
-            and _looks_like_id(nonnull, len(series), kind)
-        ):
-            role = "id"
+    if role == "id" or (not override and _looks_like_id(nonnull, len(series), kind)):
+        if role != "id":
             logger.warning(
                 "Column %r looks like an identifier (all %d values unique): it is not learned and "
-                "samples get fresh unique values. Declare it with overrides={%r: 'categorical'} "
-                "to learn it.",
+                "samples get fresh unique values. Declare its kind, e.g. overrides={%r: %r}, to "
+                "learn it.",
                 name,
                 len(series),
                 name,
+                kind,
             )
-        return Column(
+        return Column(name, kind, "id", nullable, dtype)
+    if kind in ("categorical", "boolean"):
+        categories = override.get("categories")
+        source: Source = "public" if categories is not None else "data"
+        categories = (
+            _sorted_categories(nonnull) if categories is None else [_py(v) for v in categories]
+        )
+        column = Column(
             name, kind, role, nullable, dtype, categories=tuple(categories), source=source
         )
-    bounds = override.get("bounds")
-    source = "public" if bounds is not None else "data"
-    if bounds is None:
-        bounds = (float(values.min()), float(values.max()))
-    decimals = override.get("decimals", _decimals(values) if kind == "numeric" else None)
-    if (
-        kind == "integer"
-        and role == "feature"
-        and "role" not in override
-        and _looks_like_id(nonnull, len(series), kind)
-    ):
-        role = "id"
-        logger.warning(
-            "Column %r looks like an identifier (all %d integers unique): it is not learned and "
-            "samples get fresh unique values. Declare it with overrides={%r: 'integer'} to learn it.",
+    else:
+        bounds = override.get("bounds")
+        source = "public" if bounds is not None else "data"
+        if bounds is None:
+            bounds = (float(values.min()), float(values.max()))
+        column = Column(
             name,
-            len(series),
-            name,
+            kind,
+            role,
+            nullable,
+            dtype,
+            bounds=(float(bounds[0]), float(bounds[1])),
+            decimals=override.get("decimals", _decimals(values) if kind == "numeric" else None),
+            datetime_unit=_datetime_unit(values) if kind == "datetime" else None,
+            source=source,
         )
-    unit = _datetime_unit(values) if kind == "datetime" else None
-    column = Column(
-        name,
-        kind,
-        role,
-        nullable,
-        dtype,
-        bounds=(float(bounds[0]), float(bounds[1])),
-        decimals=decimals,
-        datetime_unit=unit,
-        source=source,
-    )
     _check_column(column)
     return column
 

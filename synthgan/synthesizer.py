@@ -202,13 +202,10 @@ class Synthesizer:
         transformer = TableTransformer(max_modes=self.max_modes, max_categories=self.max_categories)
         transformer.fit(df, schema, seed=transform_seed)
         data = transformer.transform(df, seed=transform_seed)
-        discrete = transformer.discrete_encoders
-        codes = [e.codes(df[e.column.name]) for e in discrete]
+        spans = transformer.condition_spans()
+        codes = transformer.condition_codes(df)
         space = ConditionSpace.from_codes(
-            [e.column.name for e in discrete],
-            [e.width for e in discrete],
-            [transformer.column_spans_[e.column.name][0] for e in discrete],
-            codes,
+            [s.column for s in spans], [s.width for s in spans], [s.start for s in spans], codes
         )
         preprocess_seconds = time.perf_counter() - started
         logger.info(

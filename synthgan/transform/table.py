@@ -87,10 +87,22 @@ class TableTransformer:
                 "This TableTransformer is not fitted yet; call fit(df, schema) first."
             )
 
-    @property
-    def discrete_encoders(self) -> list[CategoricalEncoder]:
+    def condition_spans(self) -> list[Span]:
+        """The one-hot spans a condition vector covers: each discrete column's values and each
+        continuous column's missing flag, so both are sampled at their real frequencies."""
         self._check_fitted()
-        return [e for e in self.encoders_ if isinstance(e, CategoricalEncoder)]
+        return [s for s in self.spans_ if s.role in ("category", "missing")]
+
+    def condition_codes(self, df: pd.DataFrame) -> list[np.ndarray]:
+        """For each condition span, the slot every row of ``df`` occupies."""
+        codes = []
+        for span in self.condition_spans():
+            encoder = self.encoder(span.column)
+            if isinstance(encoder, CategoricalEncoder):
+                codes.append(encoder.codes(df[span.column]))
+            else:
+                codes.append(df[span.column].isna().to_numpy().astype(np.int64))
+        return codes
 
     def encoder(self, name: str) -> Encoder:
         self._check_fitted()

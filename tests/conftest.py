@@ -1,0 +1,66 @@
+"""Shared fixtures: small frames the tests make themselves, and fast synthesizer settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgan import Synthesizer
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+#: Small networks and few epochs: enough to exercise every code path in seconds.
+FAST = dict(
+    epochs=2,
+    batch_size=100,
+    embedding_dim=16,
+    generator_dim=(32, 32),
+    discriminator_dim=(32, 32),
+    verbose=False,
+)
+
+
+def make_mixed_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """One column of every kind synthgan supports, with missing values in several."""
+    rng = np.random.default_rng(seed)
+    bimodal = np.where(rng.random(n) < 0.5, rng.normal(-5, 1, n), rng.normal(10, 2, n))
+    df = pd.DataFrame(
+        {
+            "amount": np.round(bimodal, 2),
+            "age": rng.integers(18, 90, n),
+            "rating": rng.integers(1, 6, n),  # low-cardinality int -> categorical
+            "city": rng.choice(["Oslo", "Lima", "Pune", "Kyiv"], n, p=[0.4, 0.3, 0.2, 0.1]),
+            "member": rng.random(n) < 0.3,
+            "joined": pd.Timestamp("2020-01-01")
+            + pd.to_timedelta(rng.integers(0, 1000, n), unit="D"),
+            "score": rng.normal(0, 1, n),
+            "constant": np.full(n, 7.5),
+            "label": rng.choice(["yes", "no"], n),
+        }
+    )
+    df.loc[rng.random(n) < 0.2, "score"] = np.nan
+    df.loc[rng.random(n) < 0.15, "city"] = np.nan
+    return df
+
+
+@pytest.fixture
+def fast() -> dict:
+    return dict(FAST)
+
+
+@pytest.fixture
+def mixed_frame() -> pd.DataFrame:
+    return make_mixed_frame()
+
+
+@pytest.fixture(scope="session")
+def fitted_mixed() -> Synthesizer:
+    """A model of the mixed frame, fitted once for the read-only tests."""
+    return Synthesizer(seed=0, **FAST).fit(make_mixed_frame())
+
+
+def adult_path(split: str = "train") -> Path:
+    return SHARED_DATA / "adult" / f"{split}.csv"

@@ -1,0 +1,108 @@
+import json
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgan import DataError, Schema, SchemaError, infer_schema
+
+
+def test_kinds_are_inferred_for_every_supported_dtype(mixed_frame):
+    schema = infer_schema(mixed_frame)
+    kinds = {c.name: c.kind for c in schema.columns}
+    assert kinds == {
+        "amount": "numeric",
+        "age": "integer",
+        "rating": "categorical",
+        "city": "categorical",
+        "member": "boolean",
+        "joined": "datetime",
+        "score": "numeric",
+        "constant": "numeric",
+        "label": "categorical",
+    }
+    assert schema["score"].nullable and schema["city"].nullable
+    assert not schema["age"].nullable
+    assert schema["amount"].decimals == 2
+    assert schema["joined"].datetime_unit == "D"
+    assert schema["age"].bounds == (mixed_frame["age"].min(), mixed_frame["age"].max())
+
+
+def test_iso_date_strings_and_float_integers_are_recognised():
+    counts = np.where(np.arange(60) % 3 == 0, np.nan, np.arange(60.0))
+    df = pd.DataFrame({"day": ["2021-01-05", "2021-02-11", None] * 20, "count": counts})
+    schema = infer_schema(df)
+    assert schema["day"].kind == "datetime"
+    assert schema["count"].kind == "integer" and schema["count"].nullable
+
+
+def test_schema_round_trips_through_json(mixed_frame):
+    schema = infer_schema(mixed_frame, {"label": "target"})
+    again = Schema.from_dict(json.loads(json.dumps(schema.to_dict())))
+    assert again == schema
+    assert again["label"].role == "target"
+
+
+def test_overrides_set_kind_role_bounds_and_mark_them_public(mixed_frame):
+    schema = infer_schema(
+        mixed_frame,
+        {"rating": "integer", "age": {"bounds": [0, 120]}, "label": {"role": "sensitive"}},
+    )
+    assert schema["rating"].kind == "integer"
+    assert schema["age"].bounds == (0.0, 120.0) and schema["age"].source == "public"
+    assert schema["city"].source == "data"
+    assert schema["label"].role == "sensitive"
+
+
+def test_id_like_columns_are_detected_and_warned_about(caplog):
+    df = pd.DataFrame({"user": [f"u{i}" for i in range(50)], "x": np.arange(50) % 7})
+    with caplog.at_level(logging.WARNING, logger="synthgan"):
+        schema = infer_schema(df)
+    assert schema["user"].role == "id"
+    assert "user" in caplog.text and "identifier" in caplog.text
+    declared = infer_schema(df, {"user": "categorical"})
+    assert declared["user"].role == "feature"
+
+
+def test_constant_column_is_kept():
+    df = pd.DataFrame({"c": ["same"] * 10, "x": range(10)})
+    assert infer_schema(df)["c"].categories == ("same",)
+
+
+@pytest.mark.parametrize(
+    ("frame", "match"),
+    [
+        (pd.DataFrame(), "empty"),
+        (pd.DataFrame({"a": []}), "empty"),
+        (pd.DataFrame({"a": [1.0]}), "single row"),
+        (pd.DataFrame({"a": [1.0, 2.0], "b": [np.nan, np.nan]}), "'b' has no values"),
+        (pd.DataFrame({"a": [1.0, np.inf, 3.0]}), "'a' contains infinite"),
+        (pd.DataFrame({"a": ["x", 1, 2.5]}), "'a' mixes value types"),
+        (pd.DataFrame({"a": [1 + 2j, 3j]}), "'a' has unsupported dtype"),
+        (pd.DataFrame({"a": pd.to_timedelta([1, 2], unit="D")}), "'a' has unsupported dtype"),
+    ],
+)
+def test_bad_tables_raise_data_error_naming_the_problem(frame, match):
+    with pytest.raises(DataError, match=match):
+        infer_schema(frame)
+
+
+def test_not_a_dataframe_is_refused():
+    with pytest.raises(DataError, match="Expected a pandas DataFrame"):
+        infer_schema([[1, 2]])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "match"),
+    [
+        ({"nope": "integer"}, "'nope'"),
+        ({"a": "decimal"}, "use a kind"),
+        ({"a": {"kind": "text"}}, "kind 'text'"),
+        ({"a": {"colour": 1}}, "unknown field"),
+        ({"a": {"bounds": [5, 1]}}, "low <= high"),
+    ],
+)
+def test_bad_overrides_raise_schema_error(overrides, match):
+    with pytest.raises(SchemaError, match=match):
+        infer_schema(pd.DataFrame({"a": [1.5, 2.5, 3.5]}), overrides)

@@ -1,0 +1,134 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.pandas import column, data_frames, range_indexes
+
+from synthgan import DataError, NotFittedError
+from synthgan.schema import infer_schema
+from synthgan.transform import TableTransformer
+from synthgan.transform.continuous import fit_modes
+
+
+def assert_frames_match(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
+    assert list(actual.columns) == list(expected.columns)
+    for name in expected.columns:
+        a, e = actual[name], expected[name]
+        assert a.dtype == e.dtype, name
+        assert (a.isna() == e.isna()).all(), name
+        if pd.api.types.is_float_dtype(e):
+            np.testing.assert_allclose(
+                a[e.notna()], e[e.notna()], rtol=1e-5, atol=1e-6 * (1 + e.abs().max())
+            )
+        else:
+            assert (a[e.notna()] == e[e.notna()]).all(), name
+
+
+def test_round_trip_is_exact_on_every_kind(mixed_frame):
+    schema = infer_schema(mixed_frame)
+    transformer = TableTransformer().fit(mixed_frame, schema)
+    encoded = transformer.transform(mixed_frame)
+    assert encoded.dtype == np.float32 and encoded.shape == (
+        len(mixed_frame),
+        transformer.output_dim_,
+    )
+    assert_frames_match(transformer.inverse_transform(encoded), mixed_frame)
+
+
+def test_spans_tile_the_encoded_matrix(mixed_frame):
+    transformer = TableTransformer().fit(mixed_frame, infer_schema(mixed_frame))
+    position = 0
+    for span in transformer.spans_:
+        assert span.start == position
+        position = span.end
+    assert position == transformer.output_dim_
+    roles = {(s.column, s.role) for s in transformer.spans_}
+    assert ("score", "missing") in roles and ("amount", "missing") not in roles
+    assert ("city", "category") in roles
+
+
+def test_one_hot_blocks_hold_exactly_one_one(mixed_frame):
+    transformer = TableTransformer().fit(mixed_frame, infer_schema(mixed_frame))
+    encoded = transformer.transform(mixed_frame)
+    for span in transformer.spans_:
+        block = encoded[:, span.start : span.end]
+        if span.is_softmax:
+            assert (block.sum(axis=1) == 1).all() and set(np.unique(block)) <= {0.0, 1.0}
+
+
+def test_modes_are_found_on_a_bimodal_column():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(-50, 1, 3000), rng.normal(50, 1, 3000)])
+    modes = fit_modes(x, seed=0)
+    assert any(abs(m + 50) < 2 for m in modes.means) and any(abs(m - 50) < 2 for m in modes.means)
+    scalar, mode = modes.encode(x, np.random.default_rng(1))
+    np.testing.assert_allclose(modes.decode(scalar, mode), x, rtol=1e-10)
+    assert np.mean(np.abs(scalar) <= 1) > 0.99
+
+
+def test_mixture_is_fitted_on_a_bounded_subsample(monkeypatch):
+    seen = []
+    from sklearn.mixture import BayesianGaussianMixture
+
+    original = BayesianGaussianMixture.fit
+
+    def spy(self, X, y=None):
+        seen.append(len(X))
+        return original(self, X, y)
+
+    monkeypatch.setattr(BayesianGaussianMixture, "fit", spy)
+    fit_modes(np.random.default_rng(0).normal(size=50_000), subsample=2_000)
+    assert seen == [2_000]
+
+
+def test_rare_categories_share_one_slot_and_keep_their_frequencies():
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.choice(["a", "b", "c"], 6000), [f"r{i}" for i in range(3000)] * 2])
+    df = pd.DataFrame({"v": values})
+    transformer = TableTransformer(max_categories=10).fit(df, infer_schema(df))
+    assert transformer.output_dim_ == 10  # 9 frequent values + one shared slot
+    assert_frames_match(
+        transformer.inverse_transform(transformer.transform(df)).iloc[:6000], df.iloc[:6000]
+    )
+    decoded = transformer.inverse_transform(transformer.transform(df), seed=1)["v"]
+    rare = decoded[~decoded.isin(["a", "b", "c"])]
+    assert rare.str.startswith("r").all() and rare.nunique() > 1000
+
+
+def test_unfitted_transformer_raises():
+    with pytest.raises(NotFittedError):
+        TableTransformer().transform(pd.DataFrame({"a": [1.0]}))
+
+
+def test_unseen_category_at_transform_time_is_a_data_error():
+    df = pd.DataFrame({"c": ["x", "y"] * 5})
+    transformer = TableTransformer().fit(df, infer_schema(df))
+    with pytest.raises(DataError, match="'c'.*'z'"):
+        transformer.transform(pd.DataFrame({"c": ["z"]}))
+
+
+frames = data_frames(
+    columns=[
+        column("f", elements=st.floats(-1e6, 1e6) | st.just(np.nan)),
+        column("i", elements=st.integers(-1000, 1000)),
+        column("c", elements=st.sampled_from(["p", "q", "r"]) | st.none()),
+        column("b", elements=st.booleans()),
+    ],
+    index=range_indexes(min_size=2, max_size=60),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frames)
+def test_round_trip_property(df):
+    df = df.assign(c=df["c"].astype(object))
+    if df["f"].isna().all() or df["c"].isna().all():
+        df = df.assign(f=1.5, c="p")
+    schema = infer_schema(df)
+    transformer = TableTransformer(mode_subsample=500).fit(df, schema)
+    back = transformer.inverse_transform(transformer.transform(df))
+    expected = df.copy()
+    if schema["f"].decimals is not None:
+        expected["f"] = expected["f"].round(schema["f"].decimals)
+    assert_frames_match(back, expected)
