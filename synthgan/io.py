@@ -73,6 +73,11 @@ class ChunkWriter:
         self._schema = None
         self._first = True
 
+    @property
+    def empty(self) -> bool:
+        """True until the first chunk is written."""
+        return self._first
+
     def write(self, df: pd.DataFrame) -> None:
         if self.fmt == "csv":
             df.to_csv(self.path, mode="w" if self._first else "a", header=self._first, index=False)

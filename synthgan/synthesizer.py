@@ -9,6 +9,7 @@ import platform
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -67,6 +68,9 @@ class Synthesizer:
         Fixes the model and every sample on CPU. ``None`` draws fresh entropy.
     device
         ``"cpu"``, ``"cuda"``, or ``"auto"`` (CUDA when available).
+    precision
+        ``"bfloat16"`` trains with bf16 autocast: faster on CPUs with native bf16 (AVX512-BF16,
+        AMX) and on GPUs; weights, losses and sampling stay float32.
     verbose
         Progress bars for fit and sample.
 
@@ -95,6 +99,7 @@ class Synthesizer:
         "max_categories": Interval(int, 2, None),
         "seed": OptionalInt(),
         "device": Options("cpu", "cuda", "auto"),
+        "precision": Options("float32", "bfloat16"),
         "verbose": Options(True, False),
     }
 
@@ -116,6 +121,7 @@ class Synthesizer:
         overrides: Mapping[str, Any] | None = None,
         seed: int | None = None,
         device: Literal["cpu", "cuda", "auto"] = "cpu",
+        precision: Literal["float32", "bfloat16"] = "float32",
         verbose: bool = True,
     ):
         self.epochs = epochs
@@ -133,6 +139,7 @@ class Synthesizer:
         self.overrides = overrides
         self.seed = seed
         self.device = device
+        self.precision = precision
         self.verbose = verbose
 
     # -- parameters ---------------------------------------------------------------------------
@@ -182,6 +189,7 @@ class Synthesizer:
             batch_size=self.batch_size,
             pac=self.pac,
             discriminator_steps=self.discriminator_steps,
+            precision=self.precision,
         )
 
     # -- fit ----------------------------------------------------------------------------------
@@ -243,6 +251,7 @@ class Synthesizer:
         self.transformer_ = transformer
         self.condition_space_ = space
         self.generator_ = generator.cpu().eval()
+        self.activation_ = OutputActivation(transformer.spans_)
         self.history_ = history
         self.fit_info_ = {
             "rows": len(df),
@@ -308,7 +317,7 @@ class Synthesizer:
             try:
                 for chunk in self._iter_chunks(n, conditions, seed, desc=f"Writing {target.name}"):
                     writer.write(chunk)
-                if writer._first:
+                if writer.empty:
                     writer.write(self._empty_frame())
             finally:
                 writer.close()
@@ -331,14 +340,7 @@ class Synthesizer:
                 rng = np.random.default_rng(np_seed)
                 tg = torch.Generator().manual_seed(torch_seed)
 
-                def generate(
-                    count: int,
-                    fixed: tuple[int, int] | None,
-                    rng: np.random.Generator = rng,
-                    tg: torch.Generator = tg,
-                ) -> pd.DataFrame:
-                    return self._generate(count, fixed, rng, tg)
-
+                generate = partial(self._generate, rng=rng, tg=tg)
                 if parsed:
                     chunk = sample_matching(
                         rows, parsed, generate, self.condition_space_, self.transformer_
@@ -380,14 +382,8 @@ class Synthesizer:
             )
             noise = torch.randn(hi - lo, self.embedding_dim, generator=tg)
             raw = self.generator_(torch.cat([noise, cond], dim=1))
-            encoded[lo:hi] = self._activation(raw, generator=tg, hard=True).numpy()
+            encoded[lo:hi] = self.activation_(raw, generator=tg, hard=True).numpy()
         return self.transformer_.inverse_transform(encoded, seed=int(rng.integers(2**63 - 1)))
-
-    @property
-    def _activation(self) -> OutputActivation:
-        if getattr(self, "_activation_cache", None) is None:
-            self._activation_cache = OutputActivation(self.transformer_.spans_)
-        return self._activation_cache
 
     def _finish(self, learned: pd.DataFrame, start: int) -> pd.DataFrame:
         """Add regenerated ID columns and restore the real table's column order."""
@@ -403,6 +399,7 @@ class Synthesizer:
         return pd.DataFrame(out)
 
     def _empty_frame(self) -> pd.DataFrame:
+        """Zero rows with the sample's columns and dtypes (decoded from one generated row)."""
         return self._finish(
             self._generate(1, None, np.random.default_rng(0), torch.Generator().manual_seed(0)), 0
         ).iloc[:0]
@@ -455,22 +452,9 @@ class Synthesizer:
                 f"{str(path)!r} does not describe a valid synthgan model: {e}"
             ) from e
         model.generator_ = generator.eval()
+        model.activation_ = OutputActivation(model.transformer_.spans_)
         model._sample_calls = 0
         return model
-
-    # -- inspection ---------------------------------------------------------------------------
-
-    def describe(self) -> dict[str, Any]:
-        """A JSON-friendly summary: schema, sizes, training history, where it was fitted."""
-        self._check_fitted()
-        return {
-            "schema": self.schema_.to_dict(),
-            "config": self.get_params(),
-            "fit": self.fit_info_,
-            "conditionable_columns": list(self.condition_space_.columns),
-            "parameters": sum(p.numel() for p in self.generator_.parameters()),
-            "final_losses": self.history_[-1] if self.history_ else None,
-        }
 
 
 def _config_args(config: Mapping[str, Any], names: list[str]) -> dict[str, Any]:

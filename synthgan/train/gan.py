@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -38,6 +39,7 @@ class GANConfig:
     discriminator_steps: int = 1
     gradient_penalty: float = 10.0
     tau: float = 0.2
+    precision: Literal["float32", "bfloat16"] = "float32"
 
 
 EpochCallback = Callable[[dict[str, float]], None]
@@ -102,8 +104,11 @@ class GANTrainer:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             totals = torch.zeros(3, device=self.device)
-            for _ in range(steps):
-                totals += self.step()
+            with torch.autocast(
+                self.device.type, torch.bfloat16, enabled=cfg.precision == "bfloat16"
+            ):
+                for _ in range(steps):
+                    totals += self.step()
             loss_d, loss_g, loss_cond = (totals / steps).tolist()
             if on_epoch_end is not None:
                 on_epoch_end(
@@ -141,7 +146,7 @@ class GANTrainer:
         # The last critic update and the generator update share one generated batch (the
         # DCGAN recipe): the generator runs forward once per step instead of twice.
         cond, col, slot = self._conditions(b)
-        raw = self.generator(torch.cat([self._noise(b), cond], dim=1))
+        raw = self.generator(torch.cat([self._noise(b), cond], dim=1)).float()
         fake = self.activation(raw, self.tg)
         loss_d = self.critic_step(fake.detach(), cond, col, slot)
         loss_g, loss_cond = self.generator_step(raw, fake, cond, col, slot)
@@ -160,7 +165,7 @@ class GANTrainer:
         fake = torch.cat([fake, cond], dim=1)
         alpha = torch.rand(b // self.config.pac, 1, generator=self.tg, device=self.device)
         s_real, s_fake, grad = self.critic.wgan_terms(real, fake, alpha, self.tg)
-        penalty = ((grad.norm(2, dim=1) - 1) ** 2).mean() * self.config.gradient_penalty
+        penalty = ((grad.float().norm(2, dim=1) - 1) ** 2).mean() * self.config.gradient_penalty
         loss = s_fake.mean() - s_real.mean() + penalty
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()

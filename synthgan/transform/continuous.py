@@ -26,6 +26,12 @@ __all__ = ["ContinuousEncoder", "ModeNormalizer", "fit_modes"]
 
 #: Modes whose mixture weight falls below this are dropped, as in CTGAN.
 MIN_MODE_WEIGHT = 0.005
+#: Width of a point-mass mode, relative to the column's largest magnitude.
+POINT_MASS_WIDTH = 1e-9
+#: A single value with at least this share of a column gets a point-mass mode of its own...
+SPIKE_SHARE = 0.05
+#: ...for at most this many values per column.
+MAX_SPIKES = 5
 _SCALE = 4.0
 
 
@@ -67,19 +73,49 @@ class ModeNormalizer:
 def fit_modes(
     x: np.ndarray, *, max_modes: int = 10, subsample: int = 5_000, seed: int = 0
 ) -> ModeNormalizer:
-    """Fit the modes of ``x`` (1-D, finite) on at most ``subsample`` values."""
+    """Fit the modes of ``x`` (1-D, finite) on at most ``subsample`` values.
+
+    Values that alone make up at least ``SPIKE_SHARE`` of the column (0 in capital gains, 40
+    weekly hours) become point-mass modes that decode to exactly that value; the mixture models
+    the rest. Without this, a spike is smeared over a Gaussian and its value is rarely reproduced.
+    """
     rng = np.random.default_rng(seed)
     if len(x) > subsample:
         x = rng.choice(x, subsample, replace=False)
-    unique = np.unique(x)
-    spread = float(x.std()) or 1.0
-    if len(unique) <= 1:
-        return ModeNormalizer(np.array([float(x[0])]), np.array([1.0]), np.array([1.0]))
+    values, counts = np.unique(x, return_counts=True)
+    share = counts / len(x)
+    spikes = values[np.argsort(-share, kind="stable")[:MAX_SPIKES]]
+    spikes = np.sort(spikes[share[np.searchsorted(values, spikes)] >= SPIKE_SHARE])
     scale = float(np.abs(x).max()) or 1.0
+    means, stds, weights = (
+        [spikes],
+        [np.full(len(spikes), POINT_MASS_WIDTH * scale)],
+        [share[np.searchsorted(values, spikes)]],
+    )
+    rest = x[~np.isin(x, spikes)]
+    if len(np.unique(rest)) == 1:
+        means.append(rest[:1])
+        stds.append(np.array([POINT_MASS_WIDTH * scale]))
+        weights.append(np.array([len(rest) / len(x)]))
+    elif len(rest) > 1:
+        m, sd, w = _mixture(rest, min(max_modes, len(np.unique(rest))), scale, rng)
+        means.append(m)
+        stds.append(sd)
+        weights.append(w * len(rest) / len(x))
+    weights_all = np.concatenate(weights)
+    return ModeNormalizer(
+        np.concatenate(means), np.concatenate(stds), weights_all / weights_all.sum()
+    )
+
+
+def _mixture(
+    x: np.ndarray, n_components: int, scale: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Means, widths and weights of the modes a variational Gaussian mixture keeps."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         mixture = BayesianGaussianMixture(
-            n_components=min(max_modes, len(unique)),
+            n_components=n_components,
             weight_concentration_prior_type="dirichlet_process",
             weight_concentration_prior=0.001,
             n_init=1,
@@ -87,12 +123,13 @@ def fit_modes(
             random_state=int(rng.integers(2**31 - 1)),
         ).fit((x / scale).reshape(-1, 1))
     keep = mixture.weights_ > MIN_MODE_WEIGHT
-    means = mixture.means_[keep, 0] * scale
-    stds = np.sqrt(mixture.covariances_[keep, 0, 0]) * scale
-    # A mode on a spike (e.g. all-zero capital gains) can collapse to ~0 variance; keep it usable.
-    stds = np.maximum(stds, 1e-3 * spread)
-    weights = mixture.weights_[keep] / mixture.weights_[keep].sum()
-    return ModeNormalizer(means, stds, weights)
+    # Re-estimate each kept mode from its responsibilities, without the covariance regulariser,
+    # which would otherwise set a floor on every width relative to the column's largest value.
+    post = mixture.predict_proba((x / scale).reshape(-1, 1))[:, keep]
+    mass = post.sum(axis=0)
+    means = (post * x[:, None]).sum(axis=0) / mass
+    stds = np.sqrt((post * (x[:, None] - means) ** 2).sum(axis=0) / mass)
+    return means, np.maximum(stds, POINT_MASS_WIDTH * scale), mass / mass.sum()
 
 
 @dataclass

@@ -132,3 +132,14 @@ def test_round_trip_property(df):
     if schema["f"].decimals is not None:
         expected["f"] = expected["f"].round(schema["f"].decimals)
     assert_frames_match(back, expected)
+
+
+def test_point_masses_get_exact_modes():
+    rng = np.random.default_rng(0)
+    x = np.where(rng.random(20_000) < 0.7, 0.0, rng.lognormal(8, 1, 20_000))
+    modes = fit_modes(x, seed=0)
+    spike = int(np.argmin(np.abs(modes.means)))
+    assert modes.means[spike] == 0.0 and abs(modes.weights[spike] - 0.7) < 0.02
+    # Whatever scalar the generator produces for that mode, it decodes to exactly zero.
+    decoded = modes.decode(np.linspace(-1, 1, 101), np.full(101, spike))
+    assert (decoded == 0.0).all()

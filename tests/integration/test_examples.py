@@ -1,0 +1,27 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quickstart_example_runs(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "quickstart.py"),
+            "--epochs",
+            "1",
+            "--out-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "conditional rows" in result.stdout
+    assert len(pd.read_parquet(tmp_path / "synthetic.parquet")) == 100_000
