@@ -1,4 +1,4 @@
-"""The model file: a zip of ``manifest.json`` and ``weights.safetensors``, never a pickle.
+"""The model file: a zip of ``manifest.json`` and ``weights.safetensors``, never pickled data.
 
 Loading parses JSON and safetensors only, so a hostile file can fail to load but cannot run code.
 Checksums in the manifest catch truncation and tampering; ``format_version`` catches files from an

@@ -349,18 +349,25 @@ def _as_float(name: str, nonnull: pd.Series) -> np.ndarray:
 
 def _as_seconds(name: str, nonnull: pd.Series) -> np.ndarray:
     try:
-        stamps = pd.to_datetime(nonnull, format="ISO8601") if nonnull.dtype == object else nonnull
-        stamps = pd.to_datetime(stamps)
+        return datetime_to_seconds(nonnull)
     except (ValueError, TypeError, OverflowError) as e:
         raise DataError(f"Column {name!r} was declared datetime but does not parse: {e}") from e
+
+
+def datetime_to_seconds(values: pd.Series) -> np.ndarray:
+    """Datetimes (or ISO-8601 strings) as float64 seconds since the epoch; missing stays NaN.
+
+    Time-zone-aware values are converted to UTC first.
+    """
+    stamps = pd.to_datetime(values, format="ISO8601") if values.dtype == object else values
+    stamps = pd.to_datetime(stamps)
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-    return datetime_to_seconds(stamps)
-
-
-def datetime_to_seconds(stamps: pd.Series) -> np.ndarray:
-    """Seconds since the epoch as float64, whatever the datetime resolution."""
-    return stamps.astype("datetime64[ns]").to_numpy().astype("int64").astype(float) / 1e9
+    seconds = np.full(len(stamps), np.nan)
+    present = stamps.notna().to_numpy()
+    ns = stamps[present].astype("datetime64[ns]").to_numpy().astype("int64")
+    seconds[present] = ns.astype(float) / 1e9
+    return seconds
 
 
 def _few_values(nonnull: pd.Series) -> bool:

@@ -68,9 +68,6 @@ class Synthesizer:
         Fixes the model and every sample on CPU. ``None`` draws fresh entropy.
     device
         ``"cpu"``, ``"cuda"``, or ``"auto"`` (CUDA when available).
-    precision
-        ``"bfloat16"`` trains with bf16 autocast: faster on CPUs with native bf16 (AVX512-BF16,
-        AMX) and on GPUs; weights, losses and sampling stay float32.
     verbose
         Progress bars for fit and sample.
 
@@ -99,7 +96,6 @@ class Synthesizer:
         "max_categories": Interval(int, 2, None),
         "seed": OptionalInt(),
         "device": Options("cpu", "cuda", "auto"),
-        "precision": Options("float32", "bfloat16"),
         "verbose": Options(True, False),
     }
 
@@ -121,7 +117,6 @@ class Synthesizer:
         overrides: Mapping[str, Any] | None = None,
         seed: int | None = None,
         device: Literal["cpu", "cuda", "auto"] = "cpu",
-        precision: Literal["float32", "bfloat16"] = "float32",
         verbose: bool = True,
     ):
         self.epochs = epochs
@@ -139,7 +134,6 @@ class Synthesizer:
         self.overrides = overrides
         self.seed = seed
         self.device = device
-        self.precision = precision
         self.verbose = verbose
 
     # -- parameters ---------------------------------------------------------------------------
@@ -189,7 +183,6 @@ class Synthesizer:
             batch_size=self.batch_size,
             pac=self.pac,
             discriminator_steps=self.discriminator_steps,
-            precision=self.precision,
         )
 
     # -- fit ----------------------------------------------------------------------------------
@@ -407,7 +400,7 @@ class Synthesizer:
     # -- persistence --------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the model to one ``.sgm`` file (JSON manifest + safetensors weights, no pickle)."""
+        """Write the model to one ``.sgm`` file (JSON manifest + safetensors weights, nothing pickled)."""
         self._check_fitted()
         params = self.get_params()
         params["generator_dim"] = list(params["generator_dim"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import torch
@@ -39,7 +38,6 @@ class GANConfig:
     discriminator_steps: int = 1
     gradient_penalty: float = 10.0
     tau: float = 0.2
-    precision: Literal["float32", "bfloat16"] = "float32"
 
 
 EpochCallback = Callable[[dict[str, float]], None]
@@ -86,29 +84,14 @@ class GANTrainer:
         self.generator = build_generator(cfg, self.space, data_dim).to(self.device)
         self.critic = Discriminator(data_dim + self.space.cond_dim, cfg.discriminator_dim, cfg.pac)
         self.critic.to(self.device)
-        self.opt_g = torch.optim.Adam(
-            self.generator.parameters(),
-            lr=cfg.generator_lr,
-            betas=(0.5, 0.9),
-            weight_decay=cfg.weight_decay,
-            fused=self.device.type == "cpu" or None,
-        )
-        self.opt_d = torch.optim.Adam(
-            self.critic.parameters(),
-            lr=cfg.discriminator_lr,
-            betas=(0.5, 0.9),
-            weight_decay=cfg.weight_decay,
-            fused=self.device.type == "cpu" or None,
-        )
+        self.opt_g = self._adam(self.generator, cfg.generator_lr)
+        self.opt_d = self._adam(self.critic, cfg.discriminator_lr)
         steps = max(1, n // cfg.batch_size)
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             totals = torch.zeros(3, device=self.device)
-            with torch.autocast(
-                self.device.type, torch.bfloat16, enabled=cfg.precision == "bfloat16"
-            ):
-                for _ in range(steps):
-                    totals += self.step()
+            for _ in range(steps):
+                totals += self.step()
             loss_d, loss_g, loss_cond = (totals / steps).tolist()
             if on_epoch_end is not None:
                 on_epoch_end(
@@ -122,6 +105,16 @@ class GANTrainer:
                 )
         self.generator.eval()
         return self.generator
+
+    def _adam(self, module: nn.Module, lr: float) -> torch.optim.Adam:
+        """CTGAN's optimiser settings; the fused kernel on CPU saves a tenth of a step."""
+        return torch.optim.Adam(
+            module.parameters(),
+            lr=lr,
+            betas=(0.5, 0.9),
+            weight_decay=self.config.weight_decay,
+            fused=self.device.type == "cpu" or None,
+        )
 
     def _conditions(self, n: int) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
         if not self.space.n_columns:
@@ -146,7 +139,7 @@ class GANTrainer:
         # The last critic update and the generator update share one generated batch (the
         # DCGAN recipe): the generator runs forward once per step instead of twice.
         cond, col, slot = self._conditions(b)
-        raw = self.generator(torch.cat([self._noise(b), cond], dim=1)).float()
+        raw = self.generator(torch.cat([self._noise(b), cond], dim=1))
         fake = self.activation(raw, self.tg)
         loss_d = self.critic_step(fake.detach(), cond, col, slot)
         loss_g, loss_cond = self.generator_step(raw, fake, cond, col, slot)
@@ -165,7 +158,7 @@ class GANTrainer:
         fake = torch.cat([fake, cond], dim=1)
         alpha = torch.rand(b // self.config.pac, 1, generator=self.tg, device=self.device)
         s_real, s_fake, grad = self.critic.wgan_terms(real, fake, alpha, self.tg)
-        penalty = ((grad.float().norm(2, dim=1) - 1) ** 2).mean() * self.config.gradient_penalty
+        penalty = ((grad.norm(2, dim=1) - 1) ** 2).mean() * self.config.gradient_penalty
         loss = s_fake.mean() - s_real.mean() + penalty
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()

@@ -26,8 +26,6 @@ __all__ = ["ContinuousEncoder", "ModeNormalizer", "fit_modes"]
 
 #: Modes whose mixture weight falls below this are dropped, as in CTGAN.
 MIN_MODE_WEIGHT = 0.005
-#: Width of a point-mass mode, relative to the column's largest magnitude.
-POINT_MASS_WIDTH = 1e-9
 #: A single value with at least this share of a column gets a point-mass mode of its own...
 SPIKE_SHARE = 0.05
 #: ...for at most this many values per column.
@@ -48,15 +46,27 @@ class ModeNormalizer:
         return len(self.means)
 
     def encode(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Return the scalar and the mode index of every value of ``x`` (1-D, no NaN)."""
-        z = (x[:, None] - self.means[None, :]) / self.stds[None, :]
-        log_post = np.log(self.weights)[None, :] - np.log(self.stds)[None, :] - 0.5 * z**2
+        """Return the scalar and the mode index of every value of ``x`` (1-D, no NaN).
+
+        A value equal to a point-mass mode (width 0) takes that mode with scalar 0; any other
+        value samples a mode from its posterior over the Gaussian modes.
+        """
+        point = self.stds == 0
+        width = np.where(point, 1.0, self.stds)
+        z = (x[:, None] - self.means[None, :]) / width[None, :]
+        log_post = np.log(self.weights)[None, :] - np.log(width)[None, :] - 0.5 * z**2
+        if point.all():  # only point masses: an unseen value takes the nearest one
+            log_post = -np.abs(z)
+        else:
+            log_post[:, point] = -np.inf
         log_post -= log_post.max(axis=1, keepdims=True)
-        post = np.exp(log_post)
-        cdf = np.cumsum(post, axis=1)
+        cdf = np.cumsum(np.exp(log_post), axis=1)
         u = rng.random(len(x))[:, None] * cdf[:, -1:]
         mode = np.minimum((cdf < u).sum(axis=1), self.n_modes - 1)
-        scalar = (x - self.means[mode]) / (_SCALE * self.stds[mode])
+        for k in np.flatnonzero(point):
+            mode[x == self.means[k]] = k
+        scalar = (x - self.means[mode]) / (_SCALE * width[mode])
+        scalar[point[mode]] = 0.0
         return scalar, mode
 
     def decode(self, scalar: np.ndarray, mode: np.ndarray) -> np.ndarray:
@@ -87,15 +97,12 @@ def fit_modes(
     spikes = values[np.argsort(-share, kind="stable")[:MAX_SPIKES]]
     spikes = np.sort(spikes[share[np.searchsorted(values, spikes)] >= SPIKE_SHARE])
     scale = float(np.abs(x).max()) or 1.0
-    means, stds, weights = (
-        [spikes],
-        [np.full(len(spikes), POINT_MASS_WIDTH * scale)],
-        [share[np.searchsorted(values, spikes)]],
-    )
+    means, stds = [spikes], [np.zeros(len(spikes))]
+    weights = [share[np.searchsorted(values, spikes)]]
     rest = x[~np.isin(x, spikes)]
     if len(np.unique(rest)) == 1:
         means.append(rest[:1])
-        stds.append(np.array([POINT_MASS_WIDTH * scale]))
+        stds.append(np.zeros(1))
         weights.append(np.array([len(rest) / len(x)]))
     elif len(rest) > 1:
         m, sd, w = _mixture(rest, min(max_modes, len(np.unique(rest))), scale, rng)
@@ -129,7 +136,8 @@ def _mixture(
     mass = post.sum(axis=0)
     means = (post * x[:, None]).sum(axis=0) / mass
     stds = np.sqrt((post * (x[:, None] - means) ** 2).sum(axis=0) / mass)
-    return means, np.maximum(stds, POINT_MASS_WIDTH * scale), mass / mass.sum()
+    # A mode whose points all share one value is a point mass (width 0).
+    return means, stds, mass / mass.sum()
 
 
 @dataclass
@@ -209,13 +217,7 @@ class ContinuousEncoder:
 def to_float(series: pd.Series, column: Column, keep_missing: bool = False) -> np.ndarray:
     """The column as float64 (datetimes as seconds since the epoch)."""
     if column.kind == "datetime":
-        stamps = pd.to_datetime(series, format="ISO8601") if series.dtype == object else series
-        stamps = pd.to_datetime(stamps)
-        if getattr(stamps.dt, "tz", None) is not None:
-            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-        values = np.full(len(series), np.nan)
-        ok = stamps.notna().to_numpy()
-        values[ok] = datetime_to_seconds(stamps[ok])
+        values = datetime_to_seconds(series)
     else:
         values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     return values if keep_missing else values[~np.isnan(values)]
