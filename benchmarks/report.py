@@ -42,7 +42,7 @@ def _suite_section(run: dict) -> list[str]:
     ours, ref = tools.get("synthgan", {}), tools.get("ctgan", {})
     s = run["settings"]
     lines = [
-        f"## {run['suite']} — {run['date']}",
+        f"## {run['suite']}, {run['settings']['epochs']} epochs — {run['date']}",
         "",
         f"`{run['command']}` · {s['train_rows']:,} train rows, {s['test_rows']:,} test rows · "
         f"epochs {s['epochs']}, batch {s['batch_size']}, seed {s['seed']}, same network sizes "
@@ -85,9 +85,9 @@ def _suite_section(run: dict) -> list[str]:
 
 def write_results() -> Path:
     runs = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
-    latest: dict[str, dict] = {}
-    for run in runs:
-        latest[run["suite"]] = run  # files sort by date
+    latest: dict[tuple[str, int], dict] = {}
+    for run in runs:  # files sort by date: keep the newest run per suite and epoch count
+        latest[(run["suite"], run["settings"]["epochs"])] = run
     lines = [
         "# Benchmark results",
         "",

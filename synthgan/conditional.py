@@ -114,7 +114,9 @@ class RowIndex:
     def __init__(self, space: ConditionSpace, codes: list[np.ndarray]):
         offsets = space.offsets
         n = len(codes[0]) if codes else 0
-        self._rows = np.empty(n * len(codes), dtype=np.int64)
+        # One entry per (row, column): int32 halves the memory where the row count allows it.
+        row_type = np.int32 if n < 2**31 else np.int64
+        self._rows = np.empty(n * len(codes), dtype=row_type)
         self._starts = np.zeros(space.cond_dim, dtype=np.int64)
         self._counts = np.zeros(space.cond_dim, dtype=np.int64)
         self._offsets = offsets

@@ -204,7 +204,7 @@ class Synthesizer:
         transformer.fit(df, schema, seed=transform_seed)
         data = transformer.transform(df, seed=transform_seed)
         spans = transformer.condition_spans()
-        codes = transformer.condition_codes(df)
+        codes = transformer.condition_codes(data)
         space = ConditionSpace.from_codes(
             [s.column for s in spans], [s.width for s in spans], [s.start for s in spans], codes
         )
@@ -226,8 +226,8 @@ class Synthesizer:
                 )
                 bar.update(1)
 
-            # nn.Linear initialisation and nn.Dropout draw from torch's global generator; fork it
-            # so the seed fixes them without disturbing the caller's random state.
+            # nn.Linear's initialisation draws from torch's global generator: fork it so the seed
+            # fixes the initial weights without disturbing the caller's random state.
             with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
                 torch.manual_seed(torch_seed)
                 trainer = GANTrainer(

@@ -83,8 +83,8 @@ class CategoricalEncoder:
 
     def codes(self, series: pd.Series) -> np.ndarray:
         """The slot index of every value, as int64."""
-        keys = series.map(_key) if series.dtype == object else series
-        codes = pd.Categorical(keys, categories=[_key(v) for v in self.kept]).codes.astype(np.int64)
+        # numpy and Python scalars hash and compare alike, so no per-value conversion is needed.
+        codes = pd.Categorical(series, categories=self.kept).codes.astype(np.int64)
         missing = series.isna().to_numpy()
         unknown = (codes < 0) & ~missing
         if unknown.any():

@@ -93,23 +93,9 @@ class TableTransformer:
         self._check_fitted()
         return [s for s in self.spans_ if s.role in ("category", "missing")]
 
-    def condition_codes(self, df: pd.DataFrame) -> list[np.ndarray]:
-        """For each condition span, the slot every row of ``df`` occupies."""
-        codes = []
-        for span in self.condition_spans():
-            encoder = self.encoder(span.column)
-            if isinstance(encoder, CategoricalEncoder):
-                codes.append(encoder.codes(df[span.column]))
-            else:
-                codes.append(df[span.column].isna().to_numpy().astype(np.int64))
-        return codes
-
-    def encoder(self, name: str) -> Encoder:
-        self._check_fitted()
-        for encoder in self.encoders_:
-            if encoder.column.name == name:
-                return encoder
-        raise SchemaError(f"Column {name!r} is not learned by this model.")
+    def condition_codes(self, encoded: np.ndarray) -> list[np.ndarray]:
+        """For each condition span, the slot every row of an encoded matrix occupies."""
+        return [encoded[:, s.start : s.end].argmax(axis=1) for s in self.condition_spans()]
 
     def transform(self, df: pd.DataFrame, *, seed: int = 0) -> np.ndarray:
         """Encode ``df`` into an ``(n_rows, output_dim_)`` float32 matrix."""
