@@ -156,19 +156,36 @@ class OutputActivation(nn.Module):
         starts = torch.tensor([s.start for s in soft], dtype=torch.long)
         self.register_buffer("soft_starts", starts, persistent=False)
 
-    def forward(
-        self, raw: torch.Tensor, generator: torch.Generator | None = None, hard: bool = False
-    ) -> torch.Tensor:
-        """Activate ``raw``; with ``hard`` each one-hot span becomes an exact categorical draw."""
-        out = torch.zeros_like(raw) if hard else torch.empty_like(raw)
-        out[:, self.value_index] = torch.tanh(raw[:, self.value_index])
-        # Gumbel noise only where there are logits; the padding stays at -inf.
+    def _noisy_logits(self, raw: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Logits plus Gumbel noise, padded with -inf to ``(rows, spans, width)``."""
         u = torch.rand(raw.shape[0], len(self.soft_index), generator=generator, device=raw.device)
         noisy = raw[:, self.soft_index] - torch.log(-torch.log(u.clamp(1e-20, 1 - 1e-7)))
         padded = raw.new_full((raw.shape[0], *self.valid.shape), float("-inf"))
         padded[:, self.valid] = noisy
-        if hard:  # Gumbel-max: argmax(logits + g) is a draw from softmax(logits)
-            return out.scatter_(1, self.soft_starts + padded.argmax(-1), 1.0)
-        y = torch.softmax(padded / self.tau, dim=-1)
+        return padded
+
+    def forward(
+        self, raw: torch.Tensor, generator: torch.Generator | None = None, hard: bool = False
+    ) -> torch.Tensor:
+        """Activate ``raw``; with ``hard`` each one-hot span becomes an exact categorical draw."""
+        if hard:
+            values, draws = self.draw(raw, generator)
+            out = torch.zeros_like(raw)
+            out[:, self.value_index] = values
+            return out.scatter_(1, self.soft_starts + draws, 1.0)
+        out = torch.empty_like(raw)
+        out[:, self.value_index] = torch.tanh(raw[:, self.value_index])
+        y = torch.softmax(self._noisy_logits(raw, generator) / self.tau, dim=-1)
         out[:, self.soft_index] = y[:, self.valid]
         return out
+
+    def draw(
+        self, raw: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The tanh values, and for each one-hot span the index of an exact categorical draw.
+
+        Gumbel-max: ``argmax(logits + g)`` is a draw from ``softmax(logits)``. Sampling decodes
+        from these indices directly, without building and re-reading one-hot blocks.
+        """
+        values = torch.tanh(raw[:, self.value_index])
+        return values, self._noisy_logits(raw, generator).argmax(-1)

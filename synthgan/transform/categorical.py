@@ -117,8 +117,12 @@ class CategoricalEncoder:
         out[np.arange(len(series)), self.codes(series)] = 1.0
         return out
 
-    def decode(self, block: np.ndarray, rng: np.random.Generator) -> pd.Series:
-        slots = block.argmax(axis=1)
+    def decode_draws(
+        self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator
+    ) -> pd.Series:
+        """Decode from the drawn slot of each row (``values`` is empty: no value span)."""
+        del values
+        slots = draws[:, 0]
         values = np.empty(len(slots), dtype=object)
         is_kept = slots < len(self.kept)
         values[is_kept] = np.asarray([*self.kept, None], dtype=object)[slots[is_kept]]

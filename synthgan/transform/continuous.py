@@ -187,10 +187,12 @@ class ContinuousEncoder:
             out[rows, 1 + self.modes.n_modes + missing.astype(int)] = 1.0
         return out
 
-    def decode(self, block: np.ndarray, rng: np.random.Generator) -> pd.Series:
+    def decode_draws(
+        self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator
+    ) -> pd.Series:
+        """Decode from the value scalar and the drawn mode (and missing flag) of each row."""
         del rng  # decoding a continuous column is deterministic
-        k = self.modes.n_modes
-        x = self.modes.decode(block[:, 0].astype(float), block[:, 1 : 1 + k].argmax(axis=1))
+        x = self.modes.decode(values[:, 0].astype(float), draws[:, 0])
         column = self.column
         if column.bounds is not None:
             x = np.clip(x, *column.bounds)
@@ -200,7 +202,7 @@ class ContinuousEncoder:
             x = np.round(x, column.decimals)
         missing = np.zeros(len(x), dtype=bool)
         if column.nullable:
-            missing = block[:, 1 + k : 3 + k].argmax(axis=1) == 1
+            missing = draws[:, 1] == 1
             x[missing] = np.nan
         if column.kind == "datetime":
             return seconds_to_datetime(x, column.datetime_unit, column.name)

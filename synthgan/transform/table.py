@@ -97,6 +97,13 @@ class TableTransformer:
         """For each condition span, the slot every row of an encoded matrix occupies."""
         return [encoded[:, s.start : s.end].argmax(axis=1) for s in self.condition_spans()]
 
+    def encoder(self, name: str) -> Encoder:
+        self._check_fitted()
+        for encoder in self.encoders_:
+            if encoder.column.name == name:
+                return encoder
+        raise SchemaError(f"Column {name!r} is not learned by this model.")
+
     def transform(self, df: pd.DataFrame, *, seed: int = 0) -> np.ndarray:
         """Encode ``df`` into an ``(n_rows, output_dim_)`` float32 matrix."""
         self._check_fitted()
@@ -110,11 +117,35 @@ class TableTransformer:
     def inverse_transform(self, matrix: np.ndarray, *, seed: int = 0) -> pd.DataFrame:
         """Decode an encoded (or generated) matrix back into a table of the learned columns."""
         self._check_fitted()
+        values = matrix[:, [s.start for s in self.spans_ if not s.is_softmax]]
+        draws = (
+            np.stack(
+                [matrix[:, s.start : s.end].argmax(axis=1) for s in self.spans_ if s.is_softmax],
+                axis=1,
+            )
+            if any(s.is_softmax for s in self.spans_)
+            else np.zeros((len(matrix), 0), np.int64)
+        )
+        return self.inverse_draws(values, draws, seed=seed)
+
+    def inverse_draws(
+        self, values: np.ndarray, draws: np.ndarray, *, seed: int = 0
+    ) -> pd.DataFrame:
+        """Decode generated rows given as the value-span scalars and, for each one-hot span, the
+        drawn index (both in span order): what :meth:`OutputActivation.draw` returns."""
+        self._check_fitted()
         rng = np.random.default_rng(seed)
         data = {}
+        v = d = 0
         for encoder in self.encoders_:
-            lo, hi = self.column_spans_[encoder.column.name]
-            data[encoder.column.name] = encoder.decode(matrix[:, lo:hi], rng).reset_index(drop=True)
+            spans = encoder.spans(0)
+            n_values = sum(not s.is_softmax for s in spans)
+            n_draws = len(spans) - n_values
+            decoded = encoder.decode_draws(
+                values[:, v : v + n_values], draws[:, d : d + n_draws], rng
+            )
+            data[encoder.column.name] = decoded.reset_index(drop=True)
+            v, d = v + n_values, d + n_draws
         return pd.DataFrame(data)
 
     def to_dict(self) -> dict[str, Any]:

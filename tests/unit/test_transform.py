@@ -143,3 +143,19 @@ def test_point_masses_get_exact_modes():
     # Whatever scalar the generator produces for that mode, it decodes to exactly zero.
     decoded = modes.decode(np.linspace(-1, 1, 101), np.full(101, spike))
     assert (decoded == 0.0).all()
+
+
+def test_decoding_from_draws_equals_decoding_the_one_hot_matrix(mixed_frame):
+    import torch
+
+    from synthgan.nn import OutputActivation
+
+    transformer = TableTransformer().fit(mixed_frame, infer_schema(mixed_frame))
+    activation = OutputActivation(transformer.spans_)
+    raw = torch.randn(500, transformer.output_dim_, generator=torch.Generator().manual_seed(0))
+    values, draws = activation.draw(raw, torch.Generator().manual_seed(1))
+    one_hot = activation(raw, torch.Generator().manual_seed(1), hard=True).numpy()
+    pd.testing.assert_frame_equal(
+        transformer.inverse_draws(values.numpy(), draws.numpy(), seed=2),
+        transformer.inverse_transform(one_hot, seed=2),
+    )
