@@ -153,8 +153,6 @@ class OutputActivation(nn.Module):
         )
         self.register_buffer("soft_index", index[valid], persistent=False)
         self.register_buffer("valid", valid, persistent=False)
-        starts = torch.tensor([s.start for s in soft], dtype=torch.long)
-        self.register_buffer("soft_starts", starts, persistent=False)
 
     def _noisy_logits(self, raw: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         """Logits plus Gumbel noise, padded with -inf to ``(rows, spans, width)``."""
@@ -164,15 +162,8 @@ class OutputActivation(nn.Module):
         padded[:, self.valid] = noisy
         return padded
 
-    def forward(
-        self, raw: torch.Tensor, generator: torch.Generator | None = None, hard: bool = False
-    ) -> torch.Tensor:
-        """Activate ``raw``; with ``hard`` each one-hot span becomes an exact categorical draw."""
-        if hard:
-            values, draws = self.draw(raw, generator)
-            out = torch.zeros_like(raw)
-            out[:, self.value_index] = values
-            return out.scatter_(1, self.soft_starts + draws, 1.0)
+    def forward(self, raw: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """tanh values and Gumbel-softmax one-hot spans, as the critic sees them in training."""
         out = torch.empty_like(raw)
         out[:, self.value_index] = torch.tanh(raw[:, self.value_index])
         y = torch.softmax(self._noisy_logits(raw, generator) / self.tau, dim=-1)

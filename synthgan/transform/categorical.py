@@ -10,6 +10,7 @@ import pandas as pd
 
 from synthgan.errors import DataError
 from synthgan.schema import Column
+from synthgan.transform.dtypes import restore_dtype
 from synthgan.transform.spans import Span
 
 __all__ = ["CategoricalEncoder"]
@@ -146,29 +147,6 @@ class CategoricalEncoder:
         return cls(
             column, list(data["kept"]), list(data["other_values"]), list(data["other_probs"])
         )
-
-
-def restore_dtype(values: pd.Series, column: Column, missing: np.ndarray) -> pd.Series:
-    """Cast decoded values back to the column's original dtype where the values allow it."""
-    dtype = column.dtype
-    if dtype == "category" or dtype.startswith("category"):
-        return values.astype(pd.CategoricalDtype(list(column.categories or [])))
-    if missing.any() and dtype in (
-        "bool",
-        "int64",
-        "int32",
-        "int16",
-        "int8",
-        "uint8",
-        "uint16",
-        "uint32",
-        "uint64",
-    ):
-        dtype = "boolean" if dtype == "bool" else "float64"
-    try:
-        return values.astype(dtype)
-    except (TypeError, ValueError):
-        return values.infer_objects()
 
 
 def _key(value: Any) -> Any:

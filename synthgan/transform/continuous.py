@@ -19,7 +19,7 @@ from sklearn.mixture import BayesianGaussianMixture
 
 from synthgan.errors import DataError
 from synthgan.schema import Column, datetime_to_seconds
-from synthgan.transform.categorical import restore_dtype
+from synthgan.transform.dtypes import restore_dtype
 from synthgan.transform.spans import Span
 
 __all__ = ["ContinuousEncoder", "ModeNormalizer", "fit_modes"]

@@ -61,12 +61,13 @@ def test_soft_activation_gives_tanh_values_and_simplex_blocks():
     torch.testing.assert_close(out[:, 4:6].sum(1), torch.ones(50))
 
 
-def test_hard_activation_samples_each_span_from_its_softmax():
+def test_draws_sample_each_span_from_its_softmax():
     act = OutputActivation(spans())
     logits = torch.tensor([0.0, 0.0, np.log(3.0), 0.0, 0.0, np.log(4.0)], dtype=torch.float32)
-    out = act(logits.repeat(40_000, 1), torch.Generator().manual_seed(0), hard=True)
-    assert set(out[:, 1:].unique().tolist()) == {0.0, 1.0}
-    torch.testing.assert_close(
-        out[:, 1:4].mean(0), torch.tensor([0.2, 0.6, 0.2]), atol=0.01, rtol=0
-    )
-    torch.testing.assert_close(out[:, 4:6].mean(0), torch.tensor([0.2, 0.8]), atol=0.01, rtol=0)
+    values, draws = act.draw(logits.repeat(40_000, 1), torch.Generator().manual_seed(0))
+    torch.testing.assert_close(values, torch.zeros(40_000, 1))
+    assert draws.shape == (40_000, 2)
+    mode_share = torch.bincount(draws[:, 0], minlength=3) / 40_000
+    category_share = torch.bincount(draws[:, 1], minlength=2) / 40_000
+    torch.testing.assert_close(mode_share, torch.tensor([0.2, 0.6, 0.2]), atol=0.01, rtol=0)
+    torch.testing.assert_close(category_share, torch.tensor([0.2, 0.8]), atol=0.01, rtol=0)

@@ -1,0 +1,36 @@
+"""Casting decoded values back to the dtype the real column had."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from synthgan.schema import Column
+
+__all__ = ["restore_dtype"]
+
+logger = logging.getLogger(__name__)
+
+_INTEGER_DTYPES = ("int64", "int32", "int16", "int8", "uint8", "uint16", "uint32", "uint64")
+
+
+def restore_dtype(values: pd.Series, column: Column, missing: np.ndarray) -> pd.Series:
+    """Cast decoded values back to the column's original dtype where the values allow it."""
+    dtype = column.dtype
+    if dtype.startswith("category"):
+        return values.astype(pd.CategoricalDtype(list(column.categories or [])))
+    if missing.any() and dtype in ("bool", *_INTEGER_DTYPES):
+        dtype = "boolean" if dtype == "bool" else "float64"
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError) as e:  # e.g. an exotic extension dtype
+        logger.warning(
+            "Column %r: cannot restore dtype %s (%s); keeping %s.",
+            column.name,
+            dtype,
+            e,
+            values.infer_objects().dtype,
+        )
+        return values.infer_objects()
