@@ -20,6 +20,7 @@ from synthgan.errors import ConditionError
 from synthgan.schema import Column, Schema
 from synthgan.transform import TableTransformer
 from synthgan.transform.categorical import CategoricalEncoder
+from synthgan.transform.dtypes import is_missing
 
 __all__ = ["Condition", "parse_conditions", "sample_matching"]
 
@@ -81,7 +82,7 @@ def parse_conditions(
         encoder = transformer.encoder(name)
         if isinstance(encoder, CategoricalEncoder):
             parsed.append(_discrete(column, encoder, wanted))
-        elif _is_missing(wanted):
+        elif is_missing(wanted):
             if not column.nullable:
                 raise ConditionError(f"Column {column.name!r} never had missing values.")
             parsed.append(Condition(column.name, None, slot=1))  # the missing flag's "missing" slot
@@ -94,7 +95,7 @@ def _discrete(column: Column, encoder: CategoricalEncoder, wanted: Any) -> Condi
     if isinstance(wanted, (list, tuple, set, dict)):
         raise ConditionError(f"Condition on {column.name!r} must be one value; got {wanted!r}.")
     allowed = list(column.categories or [])
-    if _is_missing(wanted):
+    if is_missing(wanted):
         if not column.nullable:
             raise ConditionError(
                 f"Column {column.name!r} never had missing values; allowed: {allowed[:30]}."
@@ -111,10 +112,6 @@ def _discrete(column: Column, encoder: CategoricalEncoder, wanted: Any) -> Condi
 
 
 _NO_MATCH = object()
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _match(wanted: Any, allowed: list[Any]) -> Any:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from synthgan.errors import DataError
 from synthgan.schema import Column
-from synthgan.transform.dtypes import restore_dtype
+from synthgan.transform.dtypes import is_missing, restore_dtype
 from synthgan.transform.spans import Span
 
 __all__ = ["CategoricalEncoder"]
@@ -36,8 +36,9 @@ class CategoricalEncoder:
     def fit(cls, column: Column, series: pd.Series, max_categories: int) -> CategoricalEncoder:
         counts = series.value_counts(dropna=True)
         categories = list(column.categories or [])
-        observed = {_key(v): int(c) for v, c in counts.items()}
-        freq = [observed.get(_key(v), 0) for v in categories]
+        # numpy and Python scalars hash and compare alike, so plain dict lookups suffice.
+        observed = counts.to_dict()
+        freq = [int(observed.get(v, 0)) for v in categories]
         if len(categories) <= max_categories:
             return cls(column, categories)
         order = np.argsort(-np.asarray(freq), kind="stable")
@@ -72,26 +73,23 @@ class CategoricalEncoder:
 
     def slot_of(self, value: Any) -> int | None:
         """The slot that holds ``value`` (None for missing), or None if the value is unseen."""
-        if _is_missing(value):
+        if is_missing(value):
             return self.missing_slot
-        key = _key(value)
-        for i, v in enumerate(self.kept):
-            if _key(v) == key:
-                return i
-        if any(_key(v) == key for v in self.other_values):
+        if value in self.kept:
+            return self.kept.index(value)
+        if value in self.other_values:
             return self.other_slot
         return None
 
     def codes(self, series: pd.Series) -> np.ndarray:
         """The slot index of every value, as int64."""
-        # numpy and Python scalars hash and compare alike, so no per-value conversion is needed.
         codes = pd.Categorical(series, categories=self.kept).codes.astype(np.int64)
         missing = series.isna().to_numpy()
         unknown = (codes < 0) & ~missing
         if unknown.any():
             if self.has_other:
-                known = {_key(v) for v in self.other_values}
-                bad = [v for v in series[unknown].unique() if _key(v) not in known]
+                known = set(self.other_values)
+                bad = [v for v in series[unknown].unique() if v not in known]
                 if bad:
                     raise DataError(
                         f"Column {self.column.name!r} has value(s) {bad[:5]} not seen when the "
@@ -147,12 +145,3 @@ class CategoricalEncoder:
         return cls(
             column, list(data["kept"]), list(data["other_values"]), list(data["other_probs"])
         )
-
-
-def _key(value: Any) -> Any:
-    """A hashable comparison key that treats numpy and Python scalars alike."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA

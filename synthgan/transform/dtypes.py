@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthgan.schema import Column
 
-__all__ = ["restore_dtype"]
+__all__ = ["is_missing", "restore_dtype"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +35,8 @@ def restore_dtype(values: pd.Series, column: Column, missing: np.ndarray) -> pd.
             values.infer_objects().dtype,
         )
         return values.infer_objects()
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a single value (a user's condition, a category) stands for "missing"."""
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
