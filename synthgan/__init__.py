@@ -1,7 +1,7 @@
 """synthgan: privacy-preserving synthetic tabular data.
 
-The public API is small: :class:`Synthesizer` learns a table and samples it, :func:`load` reads a
-saved model, :func:`infer_schema` shows how a table will be modelled, and the errors below are what
+The public API is small: :class:`Synthesizer` learns a table and samples it (with differential
+privacy when given a :class:`Privacy` budget), :func:`load` reads a saved model, :func:`infer_schema` shows how a table will be modelled, and the errors below are what
 a user can run into.
 """
 
@@ -13,9 +13,11 @@ from synthgan.errors import (
     InputFileError,
     ModelFileError,
     NotFittedError,
+    PrivacyError,
     SchemaError,
     SynthganError,
 )
+from synthgan.privacy import Privacy
 from synthgan.schema import Column, Schema, infer_schema
 from synthgan.synthesizer import Synthesizer, load
 
@@ -27,6 +29,8 @@ __all__ = [
     "InputFileError",
     "ModelFileError",
     "NotFittedError",
+    "Privacy",
+    "PrivacyError",
     "Schema",
     "SchemaError",
     "Synthesizer",

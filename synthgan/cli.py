@@ -55,15 +55,20 @@ def _conditions(pairs: tuple[str, ...]) -> dict[str, Any]:
     return conditions
 
 
+def _read_json(path: Path, option: str) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise click.BadParameter(f"cannot read {path}: {e}", param_hint=option) from e
+    if not isinstance(value, dict):
+        raise click.BadParameter(f"{path} must hold a JSON object", param_hint=option)
+    return value
+
+
 def _overrides(pairs: tuple[str, ...], overrides_file: Path | None) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     if overrides_file is not None:
-        try:
-            overrides.update(json.loads(overrides_file.read_text()))
-        except (OSError, json.JSONDecodeError) as e:
-            raise click.BadParameter(
-                f"cannot read {overrides_file}: {e}", param_hint="--overrides"
-            ) from e
+        overrides.update(_read_json(overrides_file, "--overrides"))
     overrides.update(_parse_pairs(pairs, "--override"))
     return overrides
 
@@ -113,8 +118,18 @@ def _with(options: list[Callable[..., Any]]) -> Callable[..., Any]:
     required=True,
     help="Model file to write (.sgm).",
 )
-@click.option("--epochs", type=click.IntRange(min=1), default=300, show_default=True)
-@click.option("--batch-size", type=click.IntRange(min=2), default=500, show_default=True)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Passes over the data [default: 300; with --epsilon, the DP default].",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Rows per step (expected rows under DP) [default: 500; with --epsilon, the DP default].",
+)
 @click.option(
     "--max-categories",
     type=click.IntRange(min=2),
@@ -129,25 +144,51 @@ def _with(options: list[Callable[..., Any]]) -> Callable[..., Any]:
     "--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True
 )
 @_with(override_options)
+@click.option(
+    "--epsilon",
+    type=float,
+    default=None,
+    help="Train with (epsilon, delta)-differential privacy (per row); the total budget.",
+)
+@click.option("--delta", type=float, default=None, help="DP delta [default: min(1e-6, 1/(10 n))].")
+@click.option(
+    "--public",
+    "public_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='JSON of what is public under DP: {"age": [17, 90], "sex": ["Female", "Male"]}.',
+)
+@click.option("--accountant", type=click.Choice(["prv", "rdp"]), default="prv", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or log lines.")
 @_handle_errors
 def fit(
     data: Path,
     output: Path,
-    epochs: int,
-    batch_size: int,
+    epochs: int | None,
+    batch_size: int | None,
     max_categories: int,
     seed: int | None,
     device: str,
     override: tuple[str, ...],
     overrides_file: Path | None,
+    epsilon: float | None,
+    delta: float | None,
+    public_file: Path | None,
+    accountant: str,
     quiet: bool,
 ) -> None:
     """Learn the table in DATA (CSV or Parquet) and save the model."""
     from synthgan.io import read_table
+    from synthgan.privacy import Privacy
     from synthgan.synthesizer import Synthesizer
 
     _setup_logging(quiet)
+    if epsilon is None and (delta is not None or public_file is not None):
+        raise click.UsageError("--delta and --public need --epsilon (differential privacy).")
+    privacy = None
+    if epsilon is not None:
+        public = _read_json(public_file, "--public") if public_file is not None else {}
+        privacy = Privacy(epsilon=epsilon, delta=delta, public=public, accountant=accountant)
     df = read_table(data)
     model = Synthesizer(
         epochs=epochs,
@@ -157,6 +198,7 @@ def fit(
         device=device,
         overrides=_overrides(override, overrides_file) or None,
         verbose=not quiet,
+        privacy=privacy,
     ).fit(df)
     model.save(output)
     if not quiet:
@@ -165,6 +207,8 @@ def fit(
             f"{model.fit_info_['fit_seconds']:.1f}s; model written to {output}",
             err=True,
         )
+        if privacy is not None:
+            click.echo(model.privacy_report(), err=True)
 
 
 @main.command()

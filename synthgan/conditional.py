@@ -30,12 +30,28 @@ class ConditionSpace:
     def from_codes(
         cls, columns: list[str], widths: list[int], data_starts: list[int], codes: list[np.ndarray]
     ) -> ConditionSpace:
+        counts = [
+            np.bincount(c, minlength=w).astype(float) for w, c in zip(widths, codes, strict=True)
+        ]
+        return cls.from_counts(columns, widths, data_starts, counts, len(codes[0]) if codes else 0)
+
+    @classmethod
+    def from_counts(
+        cls,
+        columns: list[str],
+        widths: list[int],
+        data_starts: list[int],
+        counts: list[np.ndarray],
+        n_rows: float,
+    ) -> ConditionSpace:
+        """From counts per slot (exact, or DP counts under differential privacy)."""
         freqs = []
-        for width, c in zip(widths, codes, strict=True):
-            counts = np.bincount(c, minlength=width).astype(float)
-            freqs.append(tuple((counts / counts.sum()).tolist()))
-        n_rows = len(codes[0]) if codes else 0
-        return cls(tuple(columns), tuple(widths), tuple(data_starts), tuple(freqs), n_rows)
+        for c in counts:
+            c = np.maximum(np.asarray(c, dtype=float), 0.0)
+            freqs.append(
+                tuple((c / c.sum() if c.sum() > 0 else np.full(len(c), 1 / len(c))).tolist())
+            )
+        return cls(tuple(columns), tuple(widths), tuple(data_starts), tuple(freqs), int(n_rows))
 
     @property
     def cond_dim(self) -> int:

@@ -13,6 +13,7 @@ __all__ = [
     "InputFileError",
     "ModelFileError",
     "NotFittedError",
+    "PrivacyError",
     "SchemaError",
     "SynthganError",
 ]
@@ -48,3 +49,7 @@ class InputFileError(SynthganError, OSError):
 
 class NotFittedError(SynthganError, ValueError, AttributeError):
     """The object is used before ``fit`` was called."""
+
+
+class PrivacyError(SynthganError, ValueError):
+    """A differential-privacy request cannot be honoured as given (budget, declarations, options)."""

@@ -65,9 +65,8 @@ class Discriminator(nn.Module):
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(dims))
         self.out = nn.Linear(dims[-1], 1)
 
-    def _masks(
-        self, n: int, generator: torch.Generator | None, device
-    ) -> list[torch.Tensor | None]:
+    def masks(self, n: int, generator: torch.Generator | None, device) -> list[torch.Tensor | None]:
+        """Dropout masks (scaled by 1/keep) for ``n`` rows, one per hidden layer."""
         if not self.training or self.dropout == 0:
             return [None] * len(self.hidden)
         keep = 1.0 - self.dropout
@@ -77,9 +76,11 @@ class Discriminator(nn.Module):
             for layer in self.hidden
         ]
 
-    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, generator: torch.Generator | None = None, masks=None
+    ) -> torch.Tensor:
         h = x.reshape(-1, self.pac_dim)
-        return self._scores(self.hidden[0](h), 0, generator)[0]
+        return self._scores(self.hidden[0](h), 0, generator, masks)[0]
 
     def wgan_terms(
         self,
@@ -105,11 +106,27 @@ class Discriminator(nn.Module):
         scores, grad = self._scores(torch.cat([both, mixed]) + first.bias, packs, generator)
         return scores[:packs], scores[packs : 2 * packs], grad
 
+    def real_terms(
+        self, real: torch.Tensor, fake: torch.Tensor, alpha: torch.Tensor, masks: list[torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The real rows' scores and the input gradient at their interpolates with ``fake``.
+
+        Every term of the critic loss that depends on a real row, row by row, with dropout
+        masks given for the real rows then the interpolates: what DP-SGD clips per row.
+        """
+        first = self.hidden[0]
+        rows = real.shape[0]
+        pre_real, pre_fake = real @ first.weight.T, fake @ first.weight.T
+        mixed = alpha * pre_real + (1 - alpha) * pre_fake
+        scores, grad = self._scores(torch.cat([pre_real, mixed]) + first.bias, rows, None, masks)
+        return scores[:rows], grad
+
     def _scores(
-        self, pre: torch.Tensor, n_grad: int, generator: torch.Generator | None
+        self, pre: torch.Tensor, n_grad: int, generator: torch.Generator | None, masks=None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Scores from the first layer's pre-activation on; input gradient of the last ``n_grad``."""
-        masks = self._masks(pre.shape[0], generator, pre.device)
+        if masks is None:
+            masks = self.masks(pre.shape[0], generator, pre.device)
         slopes = []
         h = pre
         for i, (layer, mask) in enumerate(zip(self.hidden, masks, strict=True)):

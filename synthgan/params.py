@@ -8,7 +8,7 @@ from typing import Any
 
 from synthgan.errors import ConfigError
 
-__all__ = ["Interval", "Options", "validate"]
+__all__ = ["Auto", "IntTuple", "Interval", "OptionalInt", "Options", "validate"]
 
 
 class Interval:
@@ -65,6 +65,19 @@ class IntTuple:
 
     def __str__(self) -> str:
         return "a non-empty tuple of positive ints"
+
+
+class Auto:
+    """``None`` (a default chosen at fit time) or a value ``inner`` accepts."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    def accepts(self, value: Any) -> bool:
+        return value is None or self.inner.accepts(value)
+
+    def __str__(self) -> str:
+        return f"None or {self.inner}"
 
 
 class OptionalInt:

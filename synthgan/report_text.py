@@ -46,22 +46,32 @@ def describe_model(manifest: dict[str, Any]) -> str:
     config = manifest.get("config", {})
     history = manifest.get("history", [])
     versions = manifest.get("versions", {})
+    settings = {**config, **fit.get("settings", {})}  # auto parameters as resolved at fit
     lines = [
         f"synthgan model (format {manifest.get('format_version')}, written by synthgan "
         f"{manifest.get('synthgan_version')})",
-        f"  trained on {fit.get('rows', '?'):,} rows, {fit.get('encoded_dim', '?')} encoded features, "
+        f"  trained on {'about ' if fit.get('rows_are_dp_estimate') else ''}"
+        f"{fit.get('rows', '?'):,} rows, {fit.get('encoded_dim', '?')} encoded features, "
         f"on {fit.get('device', '?')} in {fit.get('fit_seconds', 0):.1f}s ({fit.get('fitted_at', '?')})",
-        f"  epochs {config.get('epochs')}, batch {config.get('batch_size')}, pac {config.get('pac')}, "
-        f"generator {config.get('generator_dim')}, critic {config.get('discriminator_dim')}, "
+        f"  epochs {settings.get('epochs')}, batch {settings.get('batch_size')}, "
+        f"pac {settings.get('pac')}, generator {config.get('generator_dim')}, "
+        f"critic {settings.get('discriminator_dim')}, "
         f"seed {config.get('seed')}",
     ]
     if history:
         last = history[-1]
         lines.append(
-            f"  final epoch {last['epoch']}: loss_g {last['loss_g']:.3f}, loss_d {last['loss_d']:.3f}, "
-            f"condition loss {last['loss_cond']:.3f}"
+            f"  final epoch {last['epoch']}: loss_g {last['loss_g']:.3f}, "
+            + (f"loss_d {last['loss_d']:.3f}, " if "loss_d" in last else "")
+            + f"condition loss {last['loss_cond']:.3f}"
         )
-    lines.append("  privacy: none (no differential privacy; the model can memorise rows)")
+    if manifest.get("privacy"):
+        from synthgan.privacy import PrivacyLedger
+
+        report = PrivacyLedger.from_dict(manifest["privacy"]).report()
+        lines.append("  privacy: " + report.replace("\n", "\n  "))
+    else:
+        lines.append("  privacy: none (no differential privacy; the model can memorise rows)")
     lines.append("  versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     lines.append("")
     lines.append(schema_table(manifest["schema"]))

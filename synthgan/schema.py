@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 Kind = Literal["numeric", "integer", "categorical", "boolean", "datetime"]
 Role = Literal["feature", "target", "sensitive", "id", "ignored"]
-Source = Literal["data", "public"]
+Source = Literal["data", "public", "dp"]
 KINDS: tuple[str, ...] = get_args(Kind)
 ROLES: tuple[str, ...] = get_args(Role)
 
@@ -44,8 +44,8 @@ class Column:
     """One column of the table.
 
     ``bounds`` hold numbers (datetimes as seconds since the epoch); ``categories`` hold the
-    observed values of a discrete column; ``source`` says whether they were read from the data
-    or declared public by the user, which matters once differential privacy is on.
+    values of a discrete column; ``source`` says where they came from: read from the data,
+    declared public by the user, or released by a differentially private mechanism.
     """
 
     name: str
@@ -142,7 +142,9 @@ def _check_column(column: Column) -> None:
         raise SchemaError(f"Column {column.name!r} is {column.kind} but has no categories.")
 
 
-def infer_schema(df: pd.DataFrame, overrides: Mapping[str, Any] | None = None) -> Schema:
+def infer_schema(
+    df: pd.DataFrame, overrides: Mapping[str, Any] | None = None, *, private: bool = False
+) -> Schema:
     """Infer a :class:`Schema` from ``df``, then apply ``overrides``.
 
     Parameters
@@ -155,6 +157,12 @@ def infer_schema(df: pd.DataFrame, overrides: Mapping[str, Any] | None = None) -
         ``"ignored"``, ``"feature"``), or a dict of :class:`Column` fields such as
         ``{"kind": "integer", "bounds": [0, 120]}``. Declared bounds and categories are marked
         ``source="public"``.
+    private
+        Infer the structure only (names, kinds from dtypes and formats, roles), as differential
+        privacy needs: no bounds, categories, decimals or missing-value flags are read from the
+        values (they come from DP statistics later), integers are not turned into categories
+        by their number of distinct values, and no column is guessed to be an ID. Booleans get
+        the domain ``(False, True)`` by type.
 
     Raises
     ------
@@ -187,7 +195,8 @@ def infer_schema(df: pd.DataFrame, overrides: Mapping[str, Any] | None = None) -
     columns = []
     for name in df.columns:
         override = _normalise_override(name, overrides.get(name))
-        columns.append(_infer_column(df[name], override))
+        infer = _infer_structure if private else _infer_column
+        columns.append(infer(df[name], override))
     return Schema(tuple(columns))
 
 
@@ -279,6 +288,46 @@ def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
         )
     _check_column(column)
     return column
+
+
+def _infer_structure(series: pd.Series, override: dict[str, Any]) -> Column:
+    """Kind and role from the dtype and format; domains only where declared (see ``private``)."""
+    name = str(series.name)
+    role = override.get("role", "feature")
+    dtype = str(series.dtype)
+    if role in ("ignored", "id"):
+        return Column(name, override.get("kind", "categorical"), role=role, dtype=dtype)
+    nonnull = series.dropna()
+    if nonnull.empty:
+        raise DataError(
+            f"Column {name!r} has no values; drop it or declare it ignored with "
+            f"overrides={{{name!r}: 'ignored'}}."
+        )
+    kind = override.get("kind") or _infer_kind(series, nonnull)
+    if kind in ("categorical", "boolean"):
+        categories = override.get("categories")
+        if categories is None and kind == "boolean":
+            categories = [False, True]
+        if categories is None:
+            return Column(name, kind, role, dtype=dtype, source="dp")
+        return Column(
+            name,
+            kind,
+            role,
+            dtype=dtype,
+            categories=tuple(_py(v) for v in categories),
+            source="public",
+        )
+    bounds = override.get("bounds")
+    return Column(
+        name,
+        kind,
+        role,
+        dtype=dtype,
+        bounds=None if bounds is None else (float(bounds[0]), float(bounds[1])),
+        decimals=override.get("decimals"),
+        source="dp" if bounds is None else "public",
+    )
 
 
 def _infer_kind(series: pd.Series, nonnull: pd.Series) -> Kind:

@@ -19,14 +19,17 @@ import torch
 
 from synthgan._version import __version__
 from synthgan.conditional import ConditionSpace
-from synthgan.errors import ConfigError, ModelFileError, NotFittedError
+from synthgan.dp_plan import PrivatePlan
+from synthgan.errors import ConfigError, ModelFileError, NotFittedError, PrivacyError
 from synthgan.io import ChunkWriter, atomic_path, table_format
 from synthgan.nn import OutputActivation
-from synthgan.params import Interval, IntTuple, OptionalInt, Options, validate
+from synthgan.params import Auto, Interval, IntTuple, OptionalInt, Options, validate
 from synthgan.persist import read_model, write_model
+from synthgan.privacy import Privacy, PrivacyLedger
 from synthgan.progress import progress_bar
 from synthgan.sampling import parse_conditions, sample_matching
 from synthgan.schema import Schema, infer_schema
+from synthgan.train.dp import DPGANTrainer
 from synthgan.train.gan import GANConfig, GANTrainer, build_generator
 from synthgan.transform import TableTransformer
 
@@ -40,22 +43,47 @@ CHUNK_ROWS = 100_000
 #: Rows per generator forward pass while sampling.
 GENERATE_BATCH = 3_000
 
+#: What the *auto* parameters become without privacy (CTGAN's settings)...
+DEFAULTS: Mapping[str, Any] = {
+    "epochs": 300,
+    "batch_size": 500,
+    "discriminator_dim": (256, 256),
+    "generator_lr": 2e-4,
+    "discriminator_lr": 2e-4,
+    "pac": 10,
+}
+#: ...and with it: the best of the sweep in benchmarks/RESULTS.md ("DP settings sweep").
+DP_DEFAULTS: Mapping[str, Any] = {
+    "epochs": 20,
+    "batch_size": 1000,
+    "discriminator_dim": (128, 128),
+    "generator_lr": 2e-4,
+    "discriminator_lr": 2e-4,
+    "pac": 1,
+}
+
 
 class Synthesizer:
     """A conditional tabular GAN (CTGAN-class) that learns a table and samples synthetic rows.
 
+    Parameters marked *auto* take ``None`` for a default that depends on whether ``privacy`` is
+    set: DP-SGD wants a smaller critic, larger batches and fewer steps (see ``DP_DEFAULTS``).
+
     Parameters
     ----------
     epochs
-        Passes over the real table. 300 is CTGAN's default and works on Adult-sized tables.
+        Passes over the real table (*auto*: 300, CTGAN's default; under DP, expected passes).
     batch_size
-        Rows per step; a multiple of ``pac``.
+        Rows per step, a multiple of ``pac`` (*auto*: 500); under DP, the expected size of
+        a Poisson-sampled batch.
     embedding_dim, generator_dim, discriminator_dim
-        Noise size and hidden widths of the residual generator and the critic.
+        Noise size and hidden widths of the residual generator and the critic
+        (``discriminator_dim`` is *auto*).
     generator_lr, discriminator_lr, weight_decay
-        Adam settings for both networks.
+        Adam settings for both networks (the learning rates are *auto*).
     pac
-        Rows the critic judges together (PacGAN), which discourages mode collapse.
+        Rows the critic judges together (PacGAN), which discourages mode collapse (*auto*: 10;
+        must be 1 under DP, where a pack would make several rows the privacy unit).
     discriminator_steps
         Critic updates per generator update.
     max_modes
@@ -70,6 +98,9 @@ class Synthesizer:
         ``"cpu"``, ``"cuda"``, or ``"auto"`` (CUDA when available).
     verbose
         Progress bars for fit and sample.
+    privacy
+        A :class:`Privacy` budget to train with differential privacy (see the README's "Honest
+        differential privacy"); ``None`` trains without any privacy guarantee.
 
     Examples
     --------
@@ -82,15 +113,15 @@ class Synthesizer:
     """
 
     _constraints: Mapping[str, Any] = {
-        "epochs": Interval(int, 1, None),
-        "batch_size": Interval(int, 2, None),
+        "epochs": Auto(Interval(int, 1, None)),
+        "batch_size": Auto(Interval(int, 2, None)),
         "embedding_dim": Interval(int, 1, None),
         "generator_dim": IntTuple(),
-        "discriminator_dim": IntTuple(),
-        "generator_lr": Interval(float, 0, None, closed="neither"),
-        "discriminator_lr": Interval(float, 0, None, closed="neither"),
+        "discriminator_dim": Auto(IntTuple()),
+        "generator_lr": Auto(Interval(float, 0, None, closed="neither")),
+        "discriminator_lr": Auto(Interval(float, 0, None, closed="neither")),
         "weight_decay": Interval(float, 0, None),
-        "pac": Interval(int, 1, None),
+        "pac": Auto(Interval(int, 1, None)),
         "discriminator_steps": Interval(int, 1, None),
         "max_modes": Interval(int, 1, None),
         "max_categories": Interval(int, 2, None),
@@ -102,15 +133,15 @@ class Synthesizer:
     def __init__(
         self,
         *,
-        epochs: int = 300,
-        batch_size: int = 500,
+        epochs: int | None = None,
+        batch_size: int | None = None,
         embedding_dim: int = 128,
         generator_dim: tuple[int, ...] = (256, 256),
-        discriminator_dim: tuple[int, ...] = (256, 256),
-        generator_lr: float = 2e-4,
-        discriminator_lr: float = 2e-4,
+        discriminator_dim: tuple[int, ...] | None = None,
+        generator_lr: float | None = None,
+        discriminator_lr: float | None = None,
         weight_decay: float = 1e-6,
-        pac: int = 10,
+        pac: int | None = None,
         discriminator_steps: int = 1,
         max_modes: int = 10,
         max_categories: int = 100,
@@ -118,6 +149,7 @@ class Synthesizer:
         seed: int | None = None,
         device: Literal["cpu", "cuda", "auto"] = "cpu",
         verbose: bool = True,
+        privacy: Privacy | None = None,
     ):
         self.epochs = epochs
         self.batch_size = batch_size
@@ -135,6 +167,7 @@ class Synthesizer:
         self.seed = seed
         self.device = device
         self.verbose = verbose
+        self.privacy = privacy
 
     # -- parameters ---------------------------------------------------------------------------
 
@@ -152,12 +185,27 @@ class Synthesizer:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults.get(k)]
         return f"{type(self).__name__}({', '.join(changed)})"
 
+    def _setting(self, name: str) -> Any:
+        """A parameter's value, with *auto* (``None``) resolved for this model's privacy."""
+        value = getattr(self, name)
+        if value is not None:
+            return value
+        return (DP_DEFAULTS if self.privacy is not None else DEFAULTS)[name]
+
     def _validate(self) -> None:
         validate(type(self).__name__, self.get_params(), self._constraints)
-        if self.batch_size % self.pac:
+        if self.privacy is not None and not isinstance(self.privacy, Privacy):
             raise ConfigError(
-                f"batch_size ({self.batch_size}) must be a multiple of pac ({self.pac})."
+                f"privacy must be a synthgan.Privacy or None; got {type(self.privacy).__name__}."
             )
+        if self.privacy is not None and self._setting("pac") != 1:
+            raise PrivacyError(
+                f"pac={self.pac} cannot be used with differential privacy: a pack of rows would "
+                "make several rows the privacy unit. Leave pac unset (or 1)."
+            )
+        batch_size, pac = self._setting("batch_size"), self._setting("pac")
+        if batch_size % pac:
+            raise ConfigError(f"batch_size ({batch_size}) must be a multiple of pac ({pac}).")
         if self.overrides is not None and not isinstance(self.overrides, Mapping):
             raise ConfigError(
                 f"overrides must be a dict of column -> override; got {type(self.overrides).__name__}."
@@ -176,12 +224,12 @@ class Synthesizer:
         return GANConfig(
             embedding_dim=self.embedding_dim,
             generator_dim=tuple(self.generator_dim),
-            discriminator_dim=tuple(self.discriminator_dim),
-            generator_lr=float(self.generator_lr),
-            discriminator_lr=float(self.discriminator_lr),
+            discriminator_dim=tuple(self._setting("discriminator_dim")),
+            generator_lr=float(self._setting("generator_lr")),
+            discriminator_lr=float(self._setting("discriminator_lr")),
             weight_decay=float(self.weight_decay),
-            batch_size=self.batch_size,
-            pac=self.pac,
+            batch_size=self._setting("batch_size"),
+            pac=self._setting("pac"),
             discriminator_steps=self.discriminator_steps,
         )
 
@@ -192,37 +240,44 @@ class Synthesizer:
 
         Raises
         ------
-        DataError, SchemaError, ConfigError
+        DataError, SchemaError, ConfigError, PrivacyError
             For a table or parameters that cannot be learned, before any training starts.
         """
         self._validate()
         started = time.perf_counter()
-        schema = infer_schema(df, self.overrides)
         seeds = np.random.SeedSequence(self.seed)
         transform_seed, train_seed, torch_seed = (int(s) for s in seeds.generate_state(3))
         transformer = TableTransformer(max_modes=self.max_modes, max_categories=self.max_categories)
-        transformer.fit(df, schema, seed=transform_seed)
-        data = transformer.transform(df, seed=transform_seed)
-        spans = transformer.condition_spans()
-        codes = transformer.condition_codes(data)
-        space = ConditionSpace.from_codes(
-            [s.column for s in spans], [s.width for s in spans], [s.start for s in spans], codes
-        )
+        if self.privacy is None:
+            schema = infer_schema(df, self.overrides)
+            transformer.fit(df, schema, seed=transform_seed)
+            data = transformer.transform(df, seed=transform_seed)
+            codes = transformer.condition_codes(data)
+            space = _condition_space(transformer, codes=codes)
+            plan = None
+        else:
+            plan = PrivatePlan(self.privacy, len(df), seeds.spawn(1)[0])
+            schema, summaries = plan.statistics(df, infer_schema(df, self.overrides, private=True))
+            transformer.fit_private(schema, summaries, seed=transform_seed)
+            data = transformer.transform(df, seed=transform_seed)
+            codes = transformer.condition_codes(data)
+            counts = transformer.private_condition_counts(summaries, plan.n_rows)
+            space = _condition_space(transformer, counts=counts, n_rows=plan.n_rows)
+            plan.schedule(self._setting("batch_size"), self._setting("epochs"))
         preprocess_seconds = time.perf_counter() - started
         logger.info(
             "Encoded %d rows into %d features in %.2fs", len(df), data.shape[1], preprocess_seconds
         )
 
         device = self._torch_device()
+        epochs = self._setting("epochs")
         history: list[dict[str, float]] = []
-        with progress_bar(
-            total=self.epochs, desc="Training", unit="epoch", enabled=self.verbose
-        ) as bar:
+        with progress_bar(total=epochs, desc="Training", unit="epoch", enabled=self.verbose) as bar:
 
             def on_epoch_end(metrics: dict[str, float]) -> None:
                 history.append(metrics)
                 bar.set_postfix(
-                    loss_g=f"{metrics['loss_g']:.3f}", loss_d=f"{metrics['loss_d']:.3f}"
+                    {k: f"{metrics[k]:.3f}" for k in ("loss_g", "loss_d") if k in metrics}
                 )
                 bar.update(1)
 
@@ -230,15 +285,17 @@ class Synthesizer:
             # fixes the initial weights without disturbing the caller's random state.
             with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
                 torch.manual_seed(torch_seed)
-                trainer = GANTrainer(
-                    self._gan_config(),
-                    transformer.spans_,
-                    space,
-                    device=device,
-                    rng=np.random.default_rng(train_seed),
-                    torch_generator=torch.Generator(device=device).manual_seed(torch_seed),
-                )
-                generator = trainer.fit(torch.from_numpy(data), codes, self.epochs, on_epoch_end)
+                common = {
+                    "device": device,
+                    "rng": np.random.default_rng(train_seed),
+                    "torch_generator": torch.Generator(device=device).manual_seed(torch_seed),
+                }
+                config, spans = self._gan_config(), transformer.spans_
+                if plan is None:
+                    trainer = GANTrainer(config, spans, space, **common)
+                else:
+                    trainer = DPGANTrainer(config, spans, space, **common, **plan.trainer_args())
+                generator = trainer.fit(torch.from_numpy(data), codes, epochs, on_epoch_end)
 
         self.schema_ = schema
         self.transformer_ = transformer
@@ -246,16 +303,27 @@ class Synthesizer:
         self.generator_ = generator.cpu().eval()
         self.activation_ = OutputActivation(transformer.spans_)
         self.history_ = history
+        self.ledger_ = None if plan is None else plan.ledger(trainer, schema)
         self.fit_info_ = {
-            "rows": len(df),
+            # Under DP the true row count is private: the DP count stands in for it.
+            "rows": len(df) if plan is None else round(plan.n_rows),
+            "rows_are_dp_estimate": plan is not None,
             "encoded_dim": int(data.shape[1]),
             "preprocess_seconds": round(preprocess_seconds, 3),
             "fit_seconds": round(time.perf_counter() - started, 3),
             "device": str(device),
             "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "settings": {name: self._setting(name) for name in DEFAULTS},
         }
         self._sample_calls = 0
         return self
+
+    def privacy_report(self) -> str:
+        """What differential privacy this model has: ε and δ spent, DP-SGD, every statistic."""
+        self._check_fitted()
+        if self.ledger_ is None:
+            return "No differential privacy: this model was trained on the raw rows and can memorise them."
+        return self.ledger_.report()
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "generator_"):
@@ -406,8 +474,11 @@ class Synthesizer:
         """Write the model to one ``.sgm`` file (JSON manifest + safetensors weights, nothing pickled)."""
         self._check_fitted()
         params = self.get_params()
-        params["generator_dim"] = list(params["generator_dim"])
-        params["discriminator_dim"] = list(params["discriminator_dim"])
+        for key in ("generator_dim", "discriminator_dim"):
+            if params[key] is not None:
+                params[key] = list(params[key])
+        if self.privacy is not None:
+            params["privacy"] = self.privacy.to_dict()
         manifest = {
             "synthgan_version": __version__,
             "versions": {
@@ -422,6 +493,7 @@ class Synthesizer:
             "condition_space": self.condition_space_.to_dict(),
             "history": self.history_,
             "fit": self.fit_info_,
+            "privacy": None if self.ledger_ is None else self.ledger_.to_dict(),
         }
         return write_model(path, manifest, self.generator_.state_dict())
 
@@ -437,6 +509,8 @@ class Synthesizer:
             model.condition_space_ = ConditionSpace.from_dict(manifest["condition_space"])
             model.history_ = list(manifest["history"])
             model.fit_info_ = dict(manifest["fit"])
+            ledger = manifest.get("privacy")
+            model.ledger_ = None if ledger is None else PrivacyLedger.from_dict(ledger)
             generator = build_generator(
                 model._gan_config(), model.condition_space_, model.transformer_.output_dim_
             )
@@ -453,14 +527,31 @@ class Synthesizer:
         return model
 
 
+def _condition_space(
+    transformer: TableTransformer,
+    *,
+    codes: list[np.ndarray] | None = None,
+    counts: list[np.ndarray] | None = None,
+    n_rows: float = 0,
+) -> ConditionSpace:
+    """The condition vector's columns and frequencies: exact from codes, or from DP counts."""
+    spans = transformer.condition_spans()
+    layout = ([s.column for s in spans], [s.width for s in spans], [s.start for s in spans])
+    if codes is not None:
+        return ConditionSpace.from_codes(*layout, codes)
+    return ConditionSpace.from_counts(*layout, counts, n_rows)
+
+
 def _config_args(config: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
     unknown = set(config) - set(names)
     if unknown:
         raise ModelFileError(f"Model config has unknown parameter(s) {sorted(unknown)}.")
     args = dict(config)
     for key in ("generator_dim", "discriminator_dim"):
-        if key in args:
+        if args.get(key) is not None:
             args[key] = tuple(args[key])
+    if args.get("privacy") is not None:
+        args["privacy"] = Privacy.from_dict(args["privacy"])
     return args
 
 

@@ -25,20 +25,32 @@ class CategoricalEncoder:
     the other slot draws one of the rare values with its observed frequency. Memory and network
     width then stay bounded whatever the cardinality, at the price of the rare values' correlation
     with other columns (they keep their marginal frequencies).
+
+    ``fallback_slot`` is where values without a slot of their own go (values too rare to be
+    released, missing values in a column judged not nullable): only under differential privacy;
+    otherwise such values are an error.
     """
 
     column: Column
     kept: list[Any]
     other_values: list[Any] = field(default_factory=list)
     other_probs: list[float] = field(default_factory=list)
+    fallback_slot: int | None = None
 
     @classmethod
     def fit(cls, column: Column, series: pd.Series, max_categories: int) -> CategoricalEncoder:
         counts = series.value_counts(dropna=True)
-        categories = list(column.categories or [])
         # numpy and Python scalars hash and compare alike, so plain dict lookups suffice.
         observed = counts.to_dict()
-        freq = [int(observed.get(v, 0)) for v in categories]
+        freq = [float(observed.get(v, 0)) for v in column.categories or []]
+        return cls.from_counts(column, freq, max_categories)
+
+    @classmethod
+    def from_counts(
+        cls, column: Column, freq: list[float], max_categories: int
+    ) -> CategoricalEncoder:
+        """Keep the most frequent categories (by ``freq``, one per category) up to the width."""
+        categories = list(column.categories or [])
         if len(categories) <= max_categories:
             return cls(column, categories)
         order = np.argsort(-np.asarray(freq), kind="stable")
@@ -71,6 +83,16 @@ class CategoricalEncoder:
     def spans(self, start: int) -> list[Span]:
         return [Span(self.column.name, "category", start, self.width)]
 
+    def slot_counts(self, freq: list[float], missing: float) -> list[float]:
+        """Counts per slot, from counts per category (as given to :meth:`from_counts`)."""
+        by_value = dict(zip(self.column.categories or [], freq, strict=True))
+        out = [by_value[v] for v in self.kept]
+        if self.has_other:
+            out.append(sum(by_value[v] for v in self.other_values))
+        if self.column.nullable:
+            out.append(missing)
+        return out
+
     def slot_of(self, value: Any) -> int | None:
         """The slot that holds ``value`` (None for missing), or None if the value is unseen."""
         if is_missing(value):
@@ -86,6 +108,15 @@ class CategoricalEncoder:
         codes = pd.Categorical(series, categories=self.kept).codes.astype(np.int64)
         missing = series.isna().to_numpy()
         unknown = (codes < 0) & ~missing
+        if self.fallback_slot is not None:
+            in_other = series.isin(self.other_values).to_numpy()
+            if self.has_other:
+                codes[unknown & in_other] = self.other_slot
+            codes[unknown & ~in_other] = self.fallback_slot
+            if self.missing_slot is None:
+                codes[missing] = self.fallback_slot
+                missing[:] = False
+            unknown[:] = False
         if unknown.any():
             if self.has_other:
                 known = set(self.other_values)
@@ -138,10 +169,15 @@ class CategoricalEncoder:
             "kept": self.kept,
             "other_values": self.other_values,
             "other_probs": self.other_probs,
+            "fallback_slot": self.fallback_slot,
         }
 
     @classmethod
     def from_dict(cls, column: Column, data: dict[str, Any]) -> CategoricalEncoder:
         return cls(
-            column, list(data["kept"]), list(data["other_values"]), list(data["other_probs"])
+            column,
+            list(data["kept"]),
+            list(data["other_values"]),
+            list(data["other_probs"]),
+            data.get("fallback_slot"),
         )

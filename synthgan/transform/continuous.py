@@ -19,6 +19,7 @@ from sklearn.mixture import BayesianGaussianMixture
 
 from synthgan.errors import DataError
 from synthgan.schema import Column, datetime_to_seconds
+from synthgan.transform.dp_stats import NumericSummary
 from synthgan.transform.dtypes import restore_dtype
 from synthgan.transform.spans import Span
 
@@ -144,12 +145,15 @@ def _mixture(
 class ContinuousEncoder:
     """Encode a numeric, integer or datetime column: value scalar, mode one-hot, missing flag.
 
-    Decoding clips to the column's bounds, rounds integers (and floats to the number of
-    decimals the data was written with), and turns seconds back into datetimes.
+    Encoding clips to the column's bounds; decoding clips too, rounds integers (and floats to
+    the number of decimals the data was written with), and turns seconds back into datetimes.
+    ``impute`` is what a missing value becomes when the column is not nullable, which happens
+    only under differential privacy (a DP count found too few missing values to model).
     """
 
     column: Column
     modes: ModeNormalizer
+    impute: float | None = None
 
     @classmethod
     def fit(cls, column: Column, series: pd.Series, *, max_modes: int, subsample: int, seed: int):
@@ -159,6 +163,16 @@ class ContinuousEncoder:
                 to_float(series, column), max_modes=max_modes, subsample=subsample, seed=seed
             ),
         )
+
+    @classmethod
+    def from_summary(
+        cls, column: Column, summary: NumericSummary, *, max_modes: int, subsample: int, seed: int
+    ) -> ContinuousEncoder:
+        """Fit the modes on points drawn from a DP histogram (post-processing: no raw values)."""
+        rng = np.random.default_rng(seed)
+        points = summary.pseudo_sample(subsample, rng)
+        modes = fit_modes(points, max_modes=max_modes, subsample=subsample, seed=seed)
+        return cls(column, modes, None if column.nullable else summary.median())
 
     @property
     def width(self) -> int:
@@ -174,6 +188,11 @@ class ContinuousEncoder:
     def encode(self, series: pd.Series, rng: np.random.Generator) -> np.ndarray:
         values = to_float(series, self.column, keep_missing=True)
         missing = np.isnan(values)
+        if self.column.bounds is not None:
+            values = np.clip(values, *self.column.bounds)
+        if missing.any() and not self.column.nullable and self.impute is not None:
+            values = np.where(missing, self.impute, values)
+            missing[:] = False
         if missing.any() and not self.column.nullable:
             raise DataError(
                 f"Column {self.column.name!r} has missing values but had none when fitted."
@@ -209,11 +228,11 @@ class ContinuousEncoder:
         return restore_dtype(pd.Series(x, name=column.name), column, missing)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"modes": self.modes.to_dict()}
+        return {"modes": self.modes.to_dict(), "impute": self.impute}
 
     @classmethod
     def from_dict(cls, column: Column, data: dict[str, Any]) -> ContinuousEncoder:
-        return cls(column, ModeNormalizer.from_dict(data["modes"]))
+        return cls(column, ModeNormalizer.from_dict(data["modes"]), data.get("impute"))
 
 
 def to_float(series: pd.Series, column: Column, keep_missing: bool = False) -> np.ndarray:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -12,7 +14,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from synthgan.errors import NotFittedError, SchemaError
-from synthgan.schema import Schema
+from synthgan.schema import Column, Schema
 from synthgan.transform.categorical import CategoricalEncoder
 from synthgan.transform.continuous import ContinuousEncoder
 from synthgan.transform.spans import Span
@@ -43,13 +45,9 @@ class TableTransformer:
         self.max_categories = max_categories
 
     def fit(self, df: pd.DataFrame, schema: Schema, *, seed: int = 0) -> TableTransformer:
-        columns = schema.learned
-        if not columns:
-            raise SchemaError("No column is left to learn: every column is an ID or ignored.")
-        seeds = np.random.SeedSequence(seed).generate_state(len(columns))
+        """Learn each column's encoding from the table itself (no privacy)."""
 
-        def fit_one(i: int) -> Encoder:
-            column = columns[i]
+        def fit_one(column: Column, seed: int) -> Encoder:
             if column.discrete:
                 return CategoricalEncoder.fit(column, df[column.name], self.max_categories)
             return ContinuousEncoder.fit(
@@ -57,9 +55,47 @@ class TableTransformer:
                 df[column.name],
                 max_modes=self.max_modes,
                 subsample=self.mode_subsample,
-                seed=int(seeds[i]),
+                seed=seed,
             )
 
+        return self._fit_encoders(schema, fit_one, seed)
+
+    def fit_private(
+        self, schema: Schema, summaries: Mapping[str, Any], *, seed: int = 0
+    ) -> TableTransformer:
+        """Build each column's encoding from DP summaries alone; the table is never passed in.
+
+        ``schema`` is the one completed from the same summaries (see ``PrivateStatistics``).
+        """
+
+        def fit_one(column: Column, seed: int) -> Encoder:
+            summary = summaries[column.name]
+            if not column.discrete:
+                return ContinuousEncoder.from_summary(
+                    column,
+                    summary,
+                    max_modes=self.max_modes,
+                    subsample=self.mode_subsample,
+                    seed=seed,
+                )
+            encoder = CategoricalEncoder.from_counts(
+                column, list(summary.counts), self.max_categories
+            )
+            # Unreleased values go to the missing slot; missing values in a column the DP
+            # count found (almost) none in go to the most frequent value.
+            slots = encoder.slot_counts(list(summary.counts), summary.missing)
+            fallback = encoder.missing_slot if column.nullable else int(np.argmax(slots))
+            return dataclasses.replace(encoder, fallback_slot=fallback)
+
+        return self._fit_encoders(schema, fit_one, seed)
+
+    def _fit_encoders(
+        self, schema: Schema, fit_one: Callable[[Column, int], Encoder], seed: int
+    ) -> TableTransformer:
+        columns = schema.learned
+        if not columns:
+            raise SchemaError("No column is left to learn: every column is an ID or ignored.")
+        seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(len(columns))]
         # The mixtures spend their time in numpy, which releases the GIL: threads suffice.
         # Warning filters are process-wide, so silence convergence notes here, not per thread.
         with (
@@ -67,7 +103,7 @@ class TableTransformer:
             ThreadPoolExecutor(max_workers=min(len(columns), os.cpu_count() or 1)) as pool,
         ):
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.encoders_ = list(pool.map(fit_one, range(len(columns))))
+            self.encoders_ = list(pool.map(fit_one, columns, seeds))
         self._layout()
         return self
 
@@ -96,6 +132,20 @@ class TableTransformer:
     def condition_codes(self, encoded: np.ndarray) -> list[np.ndarray]:
         """For each condition span, the slot every row of an encoded matrix occupies."""
         return [encoded[:, s.start : s.end].argmax(axis=1) for s in self.condition_spans()]
+
+    def private_condition_counts(
+        self, summaries: Mapping[str, Any], n_rows: float
+    ) -> list[np.ndarray]:
+        """DP counts for each condition span's slots (see :meth:`condition_spans`)."""
+        out = []
+        for span in self.condition_spans():
+            encoder, summary = self.encoder(span.column), summaries[span.column]
+            if span.role == "category":
+                counts = encoder.slot_counts(list(summary.counts), summary.missing)
+            else:  # a continuous column's missing flag: present, missing
+                counts = [max(n_rows - summary.missing, 0.0), summary.missing]
+            out.append(np.asarray(counts, dtype=float))
+        return out
 
     def encoder(self, name: str) -> Encoder:
         self._check_fitted()

@@ -233,7 +233,8 @@ def test_unfitted_model_raises_not_fitted(tmp_path):
     [
         (
             {"epochs": 0},
-            "The 'epochs' parameter of Synthesizer must be an int in \\[1, inf\\). Got 0 instead.",
+            "The 'epochs' parameter of Synthesizer must be None or an int in \\[1, inf\\). Got 0 "
+            "instead.",
         ),
         ({"batch_size": 55}, "multiple of pac"),
         ({"generator_lr": -1.0}, "'generator_lr'"),

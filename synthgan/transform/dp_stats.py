@@ -1,0 +1,318 @@
+"""Everything preprocessing learns from the real rows, as differentially private statistics.
+
+Under differential privacy the transformer never sees the table: it is built from the summaries
+made here, each a Gaussian-noised histogram (L2 sensitivity 1: one row moves one count by one)
+and each recorded in the ledger.
+
+* Row count: one noisy count. It sets the sampling rate, so q is itself a DP release.
+* Numeric range: a noisy histogram over fixed power-of-two bins (0 and each sign get their own),
+  bounds from the outermost bins clearly above the noise. Declared public bounds skip this.
+* Numeric shape: a noisy histogram of 100 bins within the range (one bin per integer for narrow
+  integer columns, and a bin of its own for exact zeros); the continuous normaliser's modes are
+  fitted on points drawn from it, so point masses such as "0 capital gain" survive.
+* Category domain and frequencies: a noisy histogram over the declared categories, or, when the
+  domain is not declared, over the observed values with only those above a threshold released
+  (the Gaussian sparse-histogram mechanism: a value held by one row is released with
+  probability at most δ_τ, which is added to δ). Unreleased values and missing ones share the
+  missing slot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+
+from synthgan.errors import PrivacyError
+from synthgan.privacy import LedgerItem
+from synthgan.schema import Column, Schema, datetime_to_seconds
+
+__all__ = ["CategorySummary", "NumericSummary", "PrivateStatistics"]
+
+logger = logging.getLogger(__name__)
+
+#: Power-of-two magnitudes covered by the range histogram: 2**-9 .. 2**51.
+_MIN_EXP, _MAX_EXP = -9, 50
+#: Bins of the shape histogram, and the widest integer range that gets one bin per integer.
+SHAPE_BINS = 100
+MAX_INTEGER_BINS = 256
+#: A count is "clearly above the noise" at this many noise standard deviations.
+SIGNAL = 3.0
+#: Shape-histogram counts below this many standard deviations are set to zero.
+SHAPE_FLOOR = 2.0
+
+
+@dataclass(frozen=True)
+class NumericSummary:
+    """DP range and shape of a numeric, integer or datetime column."""
+
+    bounds: tuple[float, float]
+    points: tuple[float, ...]  # bin centres (integers, or 0) where ``point`` is set
+    edges: tuple[tuple[float, float], ...]
+    counts: tuple[float, ...]  # noisy, floored at zero
+    point: tuple[bool, ...]  # the bin holds a single value
+    missing: float  # noisy count of missing values
+    nullable: bool
+
+    def pseudo_sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw ``n`` values from the histogram: exact values in point bins, uniform elsewhere."""
+        counts = np.asarray(self.counts, dtype=float)
+        if counts.sum() <= 0:
+            return rng.uniform(*self.bounds, size=n)
+        bins = rng.choice(len(counts), size=n, p=counts / counts.sum())
+        edges = np.asarray(self.edges)
+        values = rng.uniform(edges[bins, 0], edges[bins, 1])
+        point = np.asarray(self.point)[bins]
+        values[point] = np.asarray(self.points)[bins][point]
+        return values
+
+    def median(self) -> float:
+        counts = np.asarray(self.counts)
+        if counts.sum() <= 0:
+            return float(np.mean(self.bounds))
+        i = int(np.searchsorted(np.cumsum(counts), counts.sum() / 2))
+        return float(np.mean(self.edges[i]))
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    """DP domain and frequencies of a discrete column."""
+
+    categories: tuple[Any, ...]
+    counts: tuple[float, ...]  # noisy, floored at zero, one per category
+    missing: float  # noisy count of the missing slot (missing and unreleased values)
+    nullable: bool
+
+
+class PrivateStatistics:
+    """Plans the preprocessing mechanisms for a schema and runs them on a table.
+
+    Every mechanism gets the same noise multiplier, chosen so that together they spend ``rho``.
+
+    Parameters
+    ----------
+    schema
+        Structure-only schema (see ``infer_schema(..., private=True)``).
+    rho
+        zCDP budget of preprocessing.
+    threshold_delta
+        δ the release thresholds of undeclared category domains may spend in all.
+    rng
+        Source of the noise.
+    """
+
+    def __init__(
+        self, schema: Schema, rho: float, threshold_delta: float, rng: np.random.Generator
+    ):
+        self.schema = schema
+        self.rng = rng
+        columns = schema.learned
+        private_domains = [c for c in columns if c.discrete and c.source == "dp"]
+        n_mechanisms = 1 + sum(1 if c.discrete else (2 if c.source == "dp" else 1) for c in columns)
+        self.noise_multiplier = math.sqrt(n_mechanisms / (2 * rho))
+        self.sigma = self.noise_multiplier  # L2 sensitivity is 1 everywhere
+        self.column_delta = threshold_delta / len(private_domains) if private_domains else 0.0
+        # A value held by one row passes the threshold with probability column_delta.
+        self.threshold = (
+            1 + self.sigma * float(ndtri(1 - self.column_delta)) if private_domains else math.inf
+        )
+        self.items: list[LedgerItem] = []
+
+    def _noisy(self, exact: np.ndarray, what: str, mechanism: str = "Gaussian histogram"):
+        self.items.append(LedgerItem(what, mechanism, self.noise_multiplier))
+        return exact + self.rng.normal(0.0, self.sigma, size=np.shape(exact))
+
+    def run(self, df: pd.DataFrame) -> tuple[Schema, dict[str, Any], float]:
+        """The completed schema, a summary per learned column, and the DP row count."""
+        n_rows = float(self._noisy(np.asarray(float(len(df))), "row count", "Gaussian count"))
+        summaries: dict[str, Any] = {}
+        columns = []
+        for column in self.schema.columns:
+            if not column.learned:
+                columns.append(column)
+                continue
+            series = df[column.name]
+            if column.discrete:
+                summary = self._categories(column, series, n_rows)
+                column = dataclasses.replace(
+                    column,
+                    categories=summary.categories,
+                    nullable=summary.nullable,
+                )
+            else:
+                summary = self._numeric(column, series)
+                column = dataclasses.replace(
+                    column, bounds=summary.bounds, nullable=summary.nullable
+                )
+            summaries[column.name] = summary
+            columns.append(column)
+        return Schema(tuple(columns)), summaries, max(n_rows, 1.0)
+
+    # -- discrete -----------------------------------------------------------------------------
+
+    def _categories(self, column: Column, series: pd.Series, n_rows: float) -> CategorySummary:
+        values = series.dropna()
+        missing = len(series) - len(values)
+        if column.source == "public":
+            declared = list(column.categories or [])
+            unknown = pd.Index(values.unique()).difference(pd.Index(declared))
+            if len(unknown):
+                raise PrivacyError(
+                    f"Column {column.name!r} has value(s) {list(unknown[:5])} outside its declared "
+                    f"public categories {declared[:10]}. Add them to the declaration, or leave "
+                    "the column's domain undeclared so that it is learned under DP."
+                )
+            exact = values.value_counts().reindex(declared, fill_value=0).to_numpy(float)
+            noisy = self._noisy(np.append(exact, missing), f"column {column.name!r}: frequencies")
+            counts, missing_noisy = np.maximum(noisy[:-1], 0), float(noisy[-1])
+            return CategorySummary(
+                tuple(declared),
+                tuple(counts.tolist()),
+                max(missing_noisy, 0.0),
+                missing_noisy > SIGNAL * self.sigma,
+            )
+        exact_counts = values.value_counts()
+        self.items.append(
+            LedgerItem(
+                f"column {column.name!r}: domain and frequencies",
+                f"Gaussian sparse histogram, threshold {self.threshold:.0f}",
+                self.noise_multiplier,
+                self.column_delta,
+            )
+        )
+        noisy = exact_counts.to_numpy(float) + self.rng.normal(0, self.sigma, len(exact_counts))
+        keep = noisy >= self.threshold
+        released = sorted(zip(exact_counts.index[keep], noisy[keep], strict=True), key=_order)
+        if not released:
+            logger.warning(
+                "Column %r: no value is frequent enough to be released under this privacy "
+                "budget (threshold %.0f rows); it will be generated as missing. Declare its "
+                "categories public, raise epsilon, or drop the column.",
+                column.name,
+                self.threshold,
+            )
+        categories = tuple(_py(v) for v, _ in released)
+        counts = tuple(float(c) for _, c in released)
+        # The missing slot holds missing values and every value below the threshold.
+        return CategorySummary(categories, counts, max(n_rows - sum(counts), 0.0), True)
+
+    # -- numeric ------------------------------------------------------------------------------
+
+    def _numeric(self, column: Column, series: pd.Series) -> NumericSummary:
+        x = _as_float(series, column)
+        missing = np.isnan(x)
+        x = x[~missing]
+        if column.source == "public":
+            lo, hi = column.bounds
+            outside = int(((x < lo) | (x > hi)).sum())
+            if outside:
+                logger.warning(
+                    "Column %r: %d value(s) lie outside the declared public bounds [%g, %g] "
+                    "and are clipped to them.",
+                    column.name,
+                    outside,
+                    lo,
+                    hi,
+                )
+            missing_noisy = None
+        else:
+            (lo, hi), missing_noisy = self._range(column, x, int(missing.sum()))
+        x = np.clip(x, lo, hi)
+        edges, point, points = _shape_bins(lo, hi, column.kind == "integer")
+        exact = _bin_counts(x, edges, point, points)
+        if missing_noisy is None:
+            exact = np.append(exact, missing.sum())
+        noisy = self._noisy(exact, f"column {column.name!r}: shape histogram")
+        if missing_noisy is None:
+            noisy, missing_noisy = noisy[:-1], float(noisy[-1])
+        counts = np.where(noisy >= SHAPE_FLOOR * self.sigma, noisy, 0.0)
+        return NumericSummary(
+            bounds=(lo, hi),
+            points=tuple(points.tolist()),
+            edges=tuple(map(tuple, edges.tolist())),
+            counts=tuple(counts.tolist()),
+            point=tuple(point.tolist()),
+            missing=max(missing_noisy, 0.0),
+            nullable=missing_noisy > SIGNAL * self.sigma,
+        )
+
+    def _range(self, column: Column, x: np.ndarray, missing: int):
+        """Bounds from a noisy histogram over fixed sign and power-of-two bins."""
+        exps = np.arange(_MIN_EXP, _MAX_EXP + 1)
+        # bin 0: exact zero; 1..m: positive magnitudes; m+1..2m: negative ones; last: missing
+        m = len(exps)
+        with np.errstate(divide="ignore"):
+            k = np.clip(np.floor(np.log2(np.abs(x))), _MIN_EXP, _MAX_EXP).astype(int) - _MIN_EXP
+        index = np.where(x == 0, 0, np.where(x > 0, 1 + k, 1 + m + k))
+        exact = np.bincount(index, minlength=1 + 2 * m).astype(float)
+        noisy = self._noisy(np.append(exact, missing), f"column {column.name!r}: range histogram")
+        counts, missing_noisy = noisy[:-1], float(noisy[-1])
+        low = np.concatenate([[0.0], 2.0**exps, -(2.0 ** (exps + 1))])
+        high = np.concatenate([[0.0], 2.0 ** (exps + 1), -(2.0**exps)])
+        low[1], high[1 + m] = 0.0, 0.0  # the smallest magnitudes reach down to zero
+        strong = np.flatnonzero(counts > SIGNAL * self.sigma)
+        if len(strong) == 0:
+            strong = np.array([int(np.argmax(counts))])
+            logger.warning(
+                "Column %r: the privacy budget is too small to find its range reliably; "
+                "declare its bounds public (Privacy(public={%r: (low, high)})).",
+                column.name,
+                column.name,
+            )
+        lo, hi = float(low[strong].min()), float(high[strong].max())
+        if column.kind == "integer":
+            lo, hi = math.floor(lo), math.ceil(hi)
+        return (lo, hi), missing_noisy
+
+
+def _shape_bins(lo: float, hi: float, integer: bool):
+    """Bin edges, which bins hold a single value, and that value (an integer, or 0)."""
+    if integer and hi - lo <= MAX_INTEGER_BINS:
+        values = np.arange(math.ceil(lo), math.floor(hi) + 1, dtype=float)
+        edges = np.stack([values - 0.5, values + 0.5], axis=1)
+        return edges, np.ones(len(values), bool), values
+    cuts = np.linspace(lo, hi, SHAPE_BINS + 1)
+    edges = np.stack([cuts[:-1], cuts[1:]], axis=1)
+    point = np.zeros(SHAPE_BINS, bool)
+    points = np.zeros(SHAPE_BINS)
+    if lo <= 0 <= hi:  # exact zeros get a bin of their own (0 is a common point mass)
+        edges = np.vstack([edges, [0.0, 0.0]])
+        point = np.append(point, True)
+        points = np.append(points, 0.0)
+    return edges, point, points
+
+
+def _bin_counts(x: np.ndarray, edges: np.ndarray, point: np.ndarray, points: np.ndarray):
+    """Each value counted once: in the zero bin if it is 0 and there is one, else by interval."""
+    if point.all():  # one bin per integer
+        index = np.clip(np.round(x - points[0]).astype(int), 0, len(points) - 1)
+        return np.bincount(index, minlength=len(points)).astype(float)
+    counts = np.zeros(len(edges))
+    if point.any():  # the zero bin comes last
+        counts[-1] = np.count_nonzero(x == 0)
+        x = x[x != 0]
+    n = int((~point).sum())
+    index = np.clip(np.searchsorted(edges[:n, 1], x, side="right"), 0, n - 1)
+    counts[:n] = np.bincount(index, minlength=n)
+    return counts
+
+
+def _as_float(series: pd.Series, column: Column) -> np.ndarray:
+    if column.kind == "datetime":
+        return datetime_to_seconds(series)
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+
+
+def _order(item: tuple[Any, float]) -> tuple[str, Any]:
+    value = item[0]
+    return (type(value).__name__, value if isinstance(value, (int, float, str)) else str(value))
+
+
+def _py(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

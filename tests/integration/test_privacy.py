@@ -1,0 +1,187 @@
+"""Differential privacy end to end: the budget is never exceeded, nothing escapes the ledger,
+bad requests fail before training, and the ledger lives in the model file."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from synthgan import Privacy, PrivacyError, Synthesizer, load
+from synthgan.cli import main
+from synthgan.persist import read_model
+
+#: Small networks for DP fits in seconds (conftest's FAST, with larger Poisson batches).
+DP_FAST = dict(
+    epochs=2,
+    batch_size=200,
+    embedding_dim=16,
+    generator_dim=(32, 32),
+    discriminator_dim=(32, 32),
+    verbose=False,
+)
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 3000
+    df = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n),
+            "income": np.round(rng.lognormal(10, 0.5, n), 2),
+            "city": rng.choice(["Oslo", "Lima", "Pune"], n, p=[0.5, 0.3, 0.2]),
+            "member": rng.random(n) < 0.4,
+        }
+    )
+    df.loc[rng.random(n) < 0.1, "income"] = np.nan
+    return df
+
+
+@pytest.fixture(scope="module")
+def dp_model(table) -> Synthesizer:
+    privacy = Privacy(epsilon=8.0, delta=1e-5, public={"age": (18, 90)})
+    return Synthesizer(privacy=privacy, seed=0, **DP_FAST).fit(table)
+
+
+def test_dp_model_samples_the_table_and_reports_its_ledger(dp_model, table):
+    fake = dp_model.sample(500)
+    assert list(fake.columns) == list(table.columns)
+    assert fake["age"].between(18, 90).all()
+    assert set(fake["city"].dropna()) <= {"Oslo", "Lima", "Pune"}
+    ledger = dp_model.ledger_
+    assert ledger.epsilon_spent <= 8.0
+    report = dp_model.privacy_report()
+    assert "spent of 8" in report and "age: [18.0, 90.0]" in report
+
+
+def test_ledger_lists_every_statistic_taken_from_the_rows(dp_model):
+    whats = [item.what for item in dp_model.ledger_.preprocessing]
+    assert whats == [
+        "row count",
+        "column 'age': shape histogram",  # bounds are public: no range histogram
+        "column 'income': range histogram",
+        "column 'income': shape histogram",
+        "column 'city': domain and frequencies",
+        "column 'member': frequencies",  # a boolean's domain is public by type
+    ]
+    t = dp_model.ledger_.training
+    for key in ("noise_multiplier", "sample_rate", "steps", "max_grad_norm", "expected_batch_size"):
+        assert t[key] > 0
+    assert t["steps"] == t["planned_steps"] == 2 * int(1 / t["sample_rate"])
+    assert set(dp_model.ledger_.versions) >= {"opacus", "torch", "synthgan"}
+    # Only the thresholded domain pays a delta; the rest of delta goes to the accountant.
+    assert dp_model.ledger_.threshold_delta == pytest.approx(1e-6)
+
+
+def test_condition_frequencies_are_noised(dp_model, table):
+    space = dp_model.condition_space_
+    j = space.columns.index("city")
+    exact = table["city"].value_counts(normalize=True)[["Lima", "Oslo", "Pune"]].to_numpy()
+    noisy = np.asarray(space.frequencies[j][:3])
+    assert not np.allclose(noisy, exact, atol=1e-9) and np.allclose(noisy, exact, atol=0.05)
+
+
+def test_no_raw_value_escapes_into_the_model_file(tmp_path, table):
+    leaky = table.copy()
+    leaky.loc[0, "city"] = "Secret-Hamlet"  # a value one person has
+    leaky.loc[1, "income"] = 987654.25  # an outlier one person has
+    model = Synthesizer(privacy=Privacy(epsilon=2.0), seed=0, **DP_FAST).fit(leaky)
+    model.save(tmp_path / "dp.sgm")
+    manifest, _ = read_model(tmp_path / "dp.sgm")
+    text = json.dumps(manifest)
+    for secret in ("Secret-Hamlet", "987654"):
+        assert secret not in text
+    # The row count is private too: the file holds the DP count in its place.
+    assert manifest["fit"]["rows"] == round(manifest["privacy"]["training"]["dp_row_count"])
+    assert "Secret-Hamlet" not in set(model.sample(3000)["city"].dropna())
+
+
+@pytest.mark.parametrize(("epsilon", "sigma", "accountant"), [(0.5, 3.0, "rdp"), (1.0, 2.0, "prv")])
+def test_training_stops_before_the_budget_is_exceeded(table, epsilon, sigma, accountant):
+    # A fixed noise multiplier: the budget runs out long before the epochs do.
+    privacy = Privacy(epsilon=epsilon, noise_multiplier=sigma, accountant=accountant)
+    model = Synthesizer(privacy=privacy, seed=1, **{**DP_FAST, "epochs": 50}).fit(table)
+    t = model.ledger_.training
+    assert t["stopped_by_budget"] and 0 < t["steps"] < t["planned_steps"]
+    assert model.ledger_.epsilon_spent <= epsilon
+    assert len(model.history_) < 50
+
+
+@pytest.mark.parametrize("epsilon", [0.2, 1.0, 3.0])
+def test_calibrated_training_never_exceeds_the_target(table, epsilon):
+    model = Synthesizer(privacy=Privacy(epsilon=epsilon), seed=2, **DP_FAST).fit(table)
+    assert model.ledger_.epsilon_spent <= epsilon
+    assert model.ledger_.training["steps"] == model.ledger_.training["planned_steps"]
+
+
+def test_a_seed_fixes_the_dp_model_and_its_sample(table):
+    fits = [Synthesizer(privacy=Privacy(epsilon=4.0), seed=5, **DP_FAST).fit(table) for _ in "ab"]
+    pd.testing.assert_frame_equal(fits[0].sample(200, seed=1), fits[1].sample(200, seed=1))
+    assert fits[0].ledger_.to_dict() == fits[1].ledger_.to_dict()
+
+
+def test_ledger_survives_save_and_load(tmp_path, dp_model):
+    path = dp_model.save(tmp_path / "dp.sgm")
+    again = load(path)
+    assert again.ledger_.to_dict() == dp_model.ledger_.to_dict()
+    assert again.privacy == dp_model.privacy
+    pd.testing.assert_frame_equal(again.sample(100, seed=3), dp_model.sample(100, seed=3))
+
+
+@pytest.mark.parametrize(
+    ("privacy", "params", "match"),
+    [
+        (Privacy(epsilon=0.0), {}, "epsilon must be a finite number > 0"),
+        (Privacy(epsilon=-1.0), {}, "epsilon must be"),
+        (Privacy(epsilon=1.0, delta=1 / 3000), {}, "delta must be in"),
+        (Privacy(epsilon=1.0, delta=0.0), {}, "delta must be in"),
+        (Privacy(epsilon=1.0), {"pac": 10, "batch_size": 200}, "pac=10 cannot be used"),
+        (Privacy(epsilon=1.0, public={"nope": (0, 1)}), {}, "not in the table"),
+        (Privacy(epsilon=1.0, public={"age": (0,)}), {}, "must be \\(low, high\\)"),
+        (Privacy(epsilon=1.0, public={"age": (9, 1)}), {}, "low < high"),
+        (Privacy(epsilon=1.0, public={"city": ["Oslo", "Lima"]}), {}, "outside its declared"),
+        (Privacy(epsilon=1.0, public={"city": "Oslo"}), {}, "non-empty list"),
+        (Privacy(epsilon=1e-3), {}, "Preprocessing alone spends"),
+        (Privacy(epsilon=0.5, noise_multiplier=0.3), {}, "too small for a single DP-SGD step"),
+        (Privacy(epsilon=0.2), {"epochs": 50, "batch_size": 4000}, "too small to train"),
+        (Privacy(epsilon=1.0, preprocessing_share=1.0), {}, "preprocessing_share"),
+        (Privacy(epsilon=1.0, accountant="gdp"), {}, "accountant must be"),
+    ],
+)
+def test_bad_privacy_requests_fail_before_training(table, monkeypatch, privacy, params, match):
+    import synthgan.train.dp as dp
+
+    def never(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(dp.DPGANTrainer, "fit", never)
+    with pytest.raises(PrivacyError, match=match):
+        Synthesizer(privacy=privacy, **{**DP_FAST, **params}).fit(table)
+
+
+def test_public_bounds_clip_with_a_warning(table, caplog):
+    privacy = Privacy(epsilon=8.0, public={"age": (30, 60)})
+    with caplog.at_level("WARNING"):
+        model = Synthesizer(privacy=privacy, seed=0, **DP_FAST).fit(table)
+    assert "outside the declared public bounds [30, 60]" in caplog.text
+    assert model.sample(500)["age"].between(30, 60).all()
+
+
+def test_cli_fits_with_dp_and_info_shows_the_ledger(tmp_path, table):
+    data, public, out = tmp_path / "t.csv", tmp_path / "public.json", tmp_path / "dp.sgm"
+    table.to_csv(data, index=False)
+    public.write_text(json.dumps({"age": [18, 90], "city": ["Lima", "Oslo", "Pune"]}))
+    args = ["fit", str(data), "-o", str(out), "--epsilon", "3", "--delta", "1e-6"]
+    args += ["--public", str(public), "--epochs", "1", "--batch-size", "200", "--seed", "0", "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    info = CliRunner().invoke(main, ["info", str(out)])
+    assert info.exit_code == 0, info.output
+    assert "spent of 3" in info.output and "DP-SGD on the discriminator" in info.output
+    assert "city: ['Lima', 'Oslo', 'Pune']" in info.output
+    bad = CliRunner().invoke(main, ["fit", str(data), "-o", str(out), "--epsilon", "0", "-q"])
+    assert bad.exit_code == 1 and "PrivacyError: epsilon must be" in bad.output
+    no_eps = CliRunner().invoke(main, ["fit", str(data), "-o", str(out), "--delta", "1e-6"])
+    assert no_eps.exit_code == 2 and "need --epsilon" in no_eps.output

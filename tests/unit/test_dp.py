@@ -1,0 +1,248 @@
+"""DP-SGD's moving parts against brute force: per-row clipping, the post-processing term,
+Poisson sampling, the accountant and the DP statistics."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from synthgan.accounting import Budget, combined_noise
+from synthgan.conditional import ConditionSpace
+from synthgan.nn import Discriminator
+from synthgan.privacy import rho_for
+from synthgan.schema import infer_schema
+from synthgan.train.dp import DPGANTrainer, real_row_gradients
+from synthgan.train.gan import GANConfig
+from synthgan.transform.dp_stats import PrivateStatistics
+from synthgan.transform.spans import Span
+
+
+def _brute_force(critic, real, fake, alpha, masks, penalty, clip):
+    """Clip-and-sum by a loop over rows, each row's loss differentiated on its own."""
+    params = list(critic.parameters())
+    total = [torch.zeros_like(p) for p in params]
+    norms = []
+    m = len(real)
+    for i in range(m):
+        row_masks = None if masks is None else [torch.stack([r[i], x[i]]) for r, x in masks]
+        score, grad = critic.real_terms(
+            real[i : i + 1], fake[i : i + 1], alpha[i : i + 1], row_masks
+        )
+        loss = (-score + penalty * (grad.norm(2, dim=1, keepdim=True) - 1) ** 2).sum()
+        grads = torch.autograd.grad(loss, params)
+        norm = torch.sqrt(sum((g**2).sum() for g in grads))
+        norms.append(norm)
+        factor = min(1.0, clip / (norm.item() + 1e-6))
+        for t, g in zip(total, grads, strict=True):
+            t += factor * g
+    return total, torch.stack(norms)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.5])
+def test_clipped_per_row_gradients_equal_a_brute_force_loop(dropout):
+    torch.manual_seed(0)
+    critic = Discriminator(9, (7, 6, 5), pac=1, dropout=dropout).double()
+    m = 12
+    real, fake = torch.randn(m, 9).double(), torch.randn(m, 9).double()
+    alpha = torch.rand(m, 1).double()
+    masks = critic.masks(2 * m, torch.Generator().manual_seed(1), "cpu")
+    pairs = None if masks[0] is None else [(k[:m].double(), k[m:].double()) for k in masks]
+    _, norms = _brute_force(critic, real, fake, alpha, pairs, 10.0, math.inf)
+    clip = float(norms.median())  # some rows are clipped, some are not
+    summed, got_norms = real_row_gradients(critic, real, fake, alpha, pairs, 10.0, clip)
+    expected, _ = _brute_force(critic, real, fake, alpha, pairs, 10.0, clip)
+    torch.testing.assert_close(got_norms, norms)
+    assert (norms > clip).any() and (norms < clip).any()
+    for got, want in zip(summed, expected, strict=True):
+        torch.testing.assert_close(got.reshape(want.shape), want)
+
+
+def _trainer(n=600, noise=0.0, clip=1e6, batch=50, seed=0, max_steps=10_000):
+    rng = np.random.default_rng(seed)
+    codes = [rng.integers(0, 3, n)]
+    data = np.zeros((n, 5), np.float32)
+    data[:, 0] = rng.normal(size=n)
+    data[np.arange(n), 2 + codes[0]] = 1
+    spans = [Span("x", "value", 0, 1), Span("x", "mode", 1, 1), Span("c", "category", 2, 3)]
+    space = ConditionSpace.from_counts(["c"], [3], [2], [np.array([300.0, 200.0, 100.0])], n)
+    config = GANConfig(
+        embedding_dim=4,
+        generator_dim=(8,),
+        discriminator_dim=(8,),
+        batch_size=batch,
+        pac=1,
+    )
+    trainer = DPGANTrainer(
+        config,
+        spans,
+        space,
+        device=torch.device("cpu"),
+        rng=np.random.default_rng(seed),
+        torch_generator=torch.Generator().manual_seed(seed),
+        noise_multiplier=noise,
+        max_grad_norm=clip,
+        sample_rate=batch / n,
+        max_steps=max_steps,
+    )
+    return trainer, torch.from_numpy(data), codes
+
+
+def test_generated_rows_gradient_is_added_after_the_noise_unclipped(monkeypatch):
+    trainer, data, codes = _trainer(noise=0.0, clip=1e-9)
+    trainer.fit(data, codes, epochs=1)
+    captured = []
+    monkeypatch.setattr(
+        trainer.opt_d.original_optimizer,
+        "step",
+        lambda: captured.extend(p.grad.clone() for p in trainer.critic.parameters()),
+    )
+    critic, m = trainer.critic, 40
+    fake = torch.randn(50, data.shape[1] + 3)
+    trainer.tg = torch.Generator().manual_seed(7)
+    trainer.private_critic_step(np.arange(m), fake)
+    # Replay the step's random draws (interpolation weights, dropout masks) to rebuild the
+    # generated rows' own gradient.
+    tg = torch.Generator().manual_seed(7)
+    torch.rand(m, 1, generator=tg)
+    critic.masks(2 * m, tg, "cpu")
+    params = list(critic.parameters())
+    expected = torch.autograd.grad(critic(fake, tg).sum() / 50, params)
+    # Real rows are clipped to ~0 and there is no noise: what is left is the generated rows'
+    # gradient at its full size, neither clipped nor noised.
+    assert max(g.abs().max().item() for g in expected) > 1e-3
+    for got, want in zip(captured, expected, strict=True):
+        torch.testing.assert_close(got, want, atol=1e-7, rtol=1e-5)
+
+
+def test_real_rows_arrive_by_poisson_sampling_at_rate_q(monkeypatch):
+    n, batch, epochs = 600, 30, 10
+    trainer, data, codes = _trainer(n=n, batch=batch)
+    sizes, counts, by_code = [], np.zeros(n), np.zeros(3)
+    original = DPGANTrainer.private_step
+
+    def record(self, rows):
+        sizes.append(len(rows))
+        counts[rows] += 1
+        np.add.at(by_code, codes[0][rows], 1)
+        return original(self, rows)
+
+    monkeypatch.setattr(DPGANTrainer, "private_step", record)
+    trainer.fit(data, codes, epochs=epochs)
+    q, steps = batch / n, len(sizes)
+    assert steps == epochs * int(1 / q)
+    sizes = np.asarray(sizes)
+    # Mean and variance of a Binomial(n, q) batch size: a fixed-size batch has variance 0.
+    assert abs(sizes.mean() - n * q) < 4 * math.sqrt(n * q * (1 - q) / steps)
+    assert 0.6 < sizes.var(ddof=1) / (n * q * (1 - q)) < 1.5
+    # Every row is included at rate q, whatever its category: no training-by-sampling.
+    share = by_code / by_code.sum()
+    expected = np.bincount(codes[0], minlength=3) / n
+    assert np.abs(share - expected).max() < 0.03
+    assert abs(counts.mean() / steps - q) < 0.005
+
+
+def test_training_stops_at_the_step_budget():
+    trainer, data, codes = _trainer(max_steps=7)
+    trainer.fit(data, codes, epochs=5)
+    assert trainer.steps_taken == 7 and trainer.stopped_by_budget
+
+
+def test_an_empty_poisson_batch_still_takes_a_noisy_step():
+    trainer, data, codes = _trainer(noise=1.0, clip=1.0)
+    trainer.fit(data, codes, epochs=1)
+    before = [p.detach().clone() for p in trainer.critic.parameters()]
+    trainer.private_critic_step(np.zeros(0, np.int64), torch.randn(50, data.shape[1] + 3))
+    after = list(trainer.critic.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+# -- accounting ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("accountant", ["prv", "rdp"])
+def test_calibrated_noise_spends_at_most_the_target(accountant):
+    budget = Budget(accountant, 1.0, 1e-6, preprocessing_noise=40.0)
+    sigma = budget.calibrate(0.02, 300)
+    assert budget.spent(sigma, 0.02, 300) <= 1.0
+    assert budget.spent(sigma * 0.9, 0.02, 300) > 1.0  # and is close to the smallest such σ
+
+
+def test_allowed_steps_is_the_largest_count_within_the_target():
+    budget = Budget("rdp", 1.0, 1e-6, preprocessing_noise=None)
+    steps = budget.allowed_steps(3.0, 0.05, 1000)
+    assert 0 < steps < 1000
+    assert budget.spent(3.0, 0.05, steps) <= 1.0 < budget.spent(3.0, 0.05, steps + 1)
+    assert budget.allowed_steps(0.5, 0.05, 1000) == 0  # not even one step fits
+
+
+def test_preprocessing_is_charged_in_the_same_accountant():
+    alone = Budget("prv", 1.0, 1e-6, preprocessing_noise=None).spent(1.0, 0.02, 200)
+    both = Budget("prv", 1.0, 1e-6, preprocessing_noise=20.0).spent(1.0, 0.02, 200)
+    assert both > alone
+    # Gaussian mechanisms compose into one Gaussian: 1/σ² adds up.
+    assert combined_noise([2.0, 2.0]) == pytest.approx(math.sqrt(2))
+
+
+def test_rho_conversion_is_exact():
+    rho = rho_for(1.0, 1e-6)
+    assert rho + 2 * math.sqrt(rho * math.log(1e6)) == pytest.approx(1.0)
+
+
+# -- DP statistics ------------------------------------------------------------------------------
+
+
+def _stats(df, rho=1e3, seed=0, threshold_delta=1e-7):
+    structure = infer_schema(df, private=True)
+    stats = PrivateStatistics(structure, rho, threshold_delta, np.random.default_rng(seed))
+    return stats, *stats.run(df)
+
+
+def test_private_statistics_charge_every_column_and_release_only_frequent_values():
+    rng = np.random.default_rng(0)
+    n = 5000
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(50, 10, n).round(1),
+            "k": rng.integers(0, 40, n),
+            "c": rng.choice(["a", "b"], n),
+        }
+    )
+    df.loc[0, "c"] = "unique-value"
+    stats, schema, summaries, n_rows = _stats(df, rho=0.5)
+    whats = [item.what for item in stats.items]
+    assert whats[0] == "row count"
+    for name in ("x", "k"):
+        assert f"column {name!r}: range histogram" in whats
+        assert f"column {name!r}: shape histogram" in whats
+    assert "column 'c': domain and frequencies" in whats
+    assert len(whats) == 1 + 2 + 2 + 1
+    assert set(schema["c"].categories) == {"a", "b"} and schema["c"].source == "dp"
+    assert schema["c"].nullable  # the missing slot also holds unreleased values
+    lo, hi = schema["x"].bounds
+    assert lo <= 20 and hi >= 80 and hi - lo < 200  # power-of-two range around the data
+    assert abs(n_rows - n) < 6 * stats.sigma
+    assert not np.allclose(summaries["c"].counts, df["c"].value_counts()[["a", "b"]].to_numpy())
+
+
+def test_integer_point_masses_survive_the_dp_histogram():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"hours": np.where(rng.random(4000) < 0.4, 40, rng.integers(1, 99, 4000))})
+    _, _, summaries, _ = _stats(df, rho=1.0)
+    points = summaries["hours"].pseudo_sample(5000, np.random.default_rng(0))
+    assert 0.3 < np.mean(points == 40) < 0.5
+
+
+def test_public_declarations_are_not_charged(caplog):
+    df = pd.DataFrame({"age": [20, 30, 150] * 100, "sex": ["F", "M", "M"] * 100})
+    structure = infer_schema(
+        df, {"age": {"bounds": [0, 120]}, "sex": {"categories": ["F", "M"]}}, private=True
+    )
+    stats = PrivateStatistics(structure, 1.0, 0.0, np.random.default_rng(0))
+    with caplog.at_level("WARNING"):
+        schema, _, _ = stats.run(df)
+    assert "outside the declared public bounds" in caplog.text
+    whats = [i.what for i in stats.items]
+    assert "column 'age': range histogram" not in whats and all(i.delta == 0 for i in stats.items)
+    assert schema["age"].bounds == (0.0, 120.0) and schema["age"].source == "public"
