@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench bench-smartnoise clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +34,23 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m benchmarks run --suite adult
+
+# smartnoise-synth's MST and DPCTGAN as comparison baselines. smartnoise-synth 1.0.8 pins
+# opacus<0.15, which conflicts with synthgan's Opacus, so it gets its own environment that
+# benchmarks/smartnoise.py drives through a subprocess (benchmarks/smartnoise_worker.py). torch's CPU
+# build goes first (opacus 0.14 accepts any torch>=1.3); `packaging` is imported by smartnoise's
+# DPCTGAN but not declared by it.
+SN_VENV := .venv-smartnoise
+SN_STAMP := $(SN_VENV)/.installed
+
+$(SN_STAMP):
+	python3 -m venv $(SN_VENV)
+	$(SN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SN_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(SN_VENV)/bin/python -m pip install --quiet smartnoise-synth==1.0.8 pandas packaging
+	touch $(SN_STAMP)
+
+bench-smartnoise: $(SN_STAMP)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
