@@ -83,8 +83,82 @@ def _suite_section(run: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _dp_section() -> list[str]:
+    """The latest DP comparison, the DP speed figure, and the DP settings sweep."""
+    records = sorted(RESULTS.glob("dp-*.json"))
+    lines: list[str] = []
+    if records:
+        run = json.loads(records[-1].read_text())
+        lines += [
+            f"## Differential privacy: {run['suite']} — {run['date']}",
+            "",
+            f"`{run['command']}` · δ = {run['delta']:g} for every tool; ε includes each tool's "
+            "DP preprocessing. Scores as above, on as many synthetic rows as real training rows; "
+            f"real data TSTR ROC AUC {run['real']['tstr_auc']:.3f}.",
+            "",
+            f"Machine: {run['machine']['cpu']}, {run['machine']['cores']} cores. Versions: "
+            + ", ".join(f"{k} {v}" for k, v in run["versions"].items()),
+            "",
+            "| tool | ε target | ε spent | quality | shapes | pair trends | TSTR AUC | fit s |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in run["runs"]:
+            if "skipped" in r:
+                lines.append(f"| {r['tool']} | {r['epsilon']:g} | skipped: {r['skipped']} |||||")
+                continue
+            sc, fit = r["scores"], r["fit"]
+            name = r["tool"] + (f" ({fit['epochs']} epochs)" if fit.get("epochs") else "")
+            lines.append(
+                f"| {name} | {r['epsilon']:g} | {_fmt(fit.get('epsilon_spent'))} | "
+                f"{_fmt(sc['quality'])} | {_fmt(sc['column_shapes'])} | "
+                f"{_fmt(sc['column_pair_trends'])} | {_fmt(sc['tstr_auc'])} | "
+                f"{_fmt(fit['fit_seconds'])} |"
+            )
+        lines.append("")
+    speed = RESULTS / "dp-speed.jsonl"
+    if speed.exists():
+        last = json.loads(speed.read_text().strip().splitlines()[-1])
+        e = last["epoch_seconds"]
+        lines += [
+            f"**Time per epoch under DP** ({last['date']}, `python -m benchmarks.dp_sweep "
+            f"--speed`): {e['dp']:.2f} s with DP vs {e['non_dp']:.2f} s without, at the same "
+            f"expected batch size {last['batch_size']} → ratio {last['ratio']:.2f} (target ≤ 2). "
+            f"{last['note']}.",
+            "",
+        ]
+    sweep = RESULTS / "dp-sweep.jsonl"
+    if sweep.exists():
+        lines += [
+            "### DP settings sweep (Adult, seed 0)",
+            "",
+            "`python -m benchmarks.dp_sweep --epsilon E --grid '[...]'`; each row changes the DP "
+            "defaults of its time as listed.",
+            "",
+            "| date | ε | settings | σ | steps | epoch s | quality | pair trends | TSTR AUC |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for line in sweep.read_text().splitlines():
+            r = json.loads(line)
+            settings = dict(r["settings"])
+            privacy = settings.pop("privacy")
+            if privacy.get("max_grad_norm") != 1.0:
+                settings["max_grad_norm"] = privacy["max_grad_norm"]
+            shown = ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
+            lines.append(
+                f"| {r['date'][:16]} | {r['epsilon']:g} | {shown} | {r['noise_multiplier']:.2f} | "
+                f"{r['steps']} | {r['epoch_seconds']:.2f} | {r['scores']['quality']:.3f} | "
+                f"{r['scores']['column_pair_trends']:.3f} | {r['scores']['tstr_auc']:.3f} |"
+            )
+        lines.append("")
+    return lines
+
+
 def write_results() -> Path:
-    runs = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    runs = [
+        json.loads(p.read_text())
+        for p in sorted(RESULTS.glob("*.json"))
+        if not p.name.startswith("dp-")
+    ]
     latest: dict[tuple[str, int], dict] = {}
     for run in runs:  # files sort by date: keep the newest run per suite and epoch count
         latest[(run["suite"], run["settings"]["epochs"])] = run
@@ -98,6 +172,7 @@ def write_results() -> Path:
     ]
     for run in latest.values():
         lines += _suite_section(run)
+    lines += _dp_section()
     lines += [
         "## All runs",
         "",

@@ -10,10 +10,10 @@ What makes the guarantee hold (each point has a test):
   privacy unit).
 * Every term of the critic loss that depends on a real row, its score and the gradient penalty
   on its interpolate with a generated row, is clipped row by row to C (see
-  :func:`real_row_gradients`: Opacus's hooks cannot follow the penalty's input gradient), and
+  :func:`clipped_row_gradients`: Opacus's hooks cannot follow the penalty's input gradient), and
   Opacus's ``DPOptimizerFastGradientClipping`` adds N(0, σ²C²) to the clipped sum. The generated
-  rows' scores depend on no real row: their gradient is post-processing and is added after the
-  noise, unclipped.
+  rows' scores depend on no real row: their gradient is post-processing, is added after the
+  noise and is not charged (it is clipped to C too, for balance, which costs no privacy).
 * The step budget comes from the accountant before training; the loop checks it before every
   step, so training stops before ε would pass the target, never after.
 * The generator only ever sees the critic's output on generated rows: post-processing.
@@ -34,82 +34,94 @@ from synthgan.nn import Discriminator
 from synthgan.train.gan import EpochCallback, GANConfig, GANTrainer, build_generator
 from synthgan.transform.spans import Span
 
-__all__ = ["DPGANTrainer", "real_row_gradients"]
+__all__ = ["DPGANTrainer", "clipped_row_gradients"]
 
 
-def real_row_gradients(
+def clipped_row_gradients(
     critic: Discriminator,
-    real: torch.Tensor,
-    fake: torch.Tensor,
-    alpha: torch.Tensor,
-    masks: list[tuple[torch.Tensor, torch.Tensor]] | None,
-    penalty: float,
+    rows: torch.Tensor,
+    sign: float,
+    masks: list[torch.Tensor] | None,
     max_grad_norm: float,
+    penalty: tuple[float, torch.Tensor, torch.Tensor, list[torch.Tensor] | None] | None = None,
 ) -> tuple[list[torch.Tensor], torch.Tensor]:
-    """The sum of real rows' loss gradients, each clipped to ``max_grad_norm``.
+    """The sum over rows of each row's loss gradient, clipped to ``max_grad_norm``.
 
-    A row's loss is ``-score(real) + penalty * (|d score / dx at the interpolate| - 1)²``, with
-    ``real[i]`` mixed with ``fake[i]`` by ``alpha[i]``; ``masks`` hold each hidden layer's dropout
-    masks for the real rows and for the interpolates. Every weight matrix enters a row's loss
-    twice, in the forward pass and in the closed-form input gradient, each time as a product
-    whose per-row gradient is an outer product of two vectors. So each row's gradient norm
-    follows from dot products of those vectors, without materialising per-row gradients (the
-    "ghost clipping" of Opacus's fast-gradient-clipping mode, whose hooks cannot see the second
-    path), and the clipped sum is one weighted matrix product per use. Returns the clipped sum
-    (aligned with ``critic.parameters()``) and each row's unclipped gradient norm.
+    A row's loss is ``sign * score(row)``, plus, when ``penalty = (weight, partner, alpha,
+    mix_masks)`` is given, ``weight * (|d score / dx at the interpolate| - 1)²`` with the row
+    mixed with ``partner[i]`` by ``alpha[i]``. ``masks`` (and ``mix_masks``) hold each hidden
+    layer's dropout masks for the rows (and the interpolates).
+
+    Each weight matrix enters a row's loss as a product whose per-row gradient is an outer
+    product of two vectors: once in the forward pass, once more in the closed-form input
+    gradient. So each row's gradient norm follows from dot products of those vectors, without
+    materialising per-row gradients (the "ghost clipping" of Opacus's fast-gradient-clipping
+    mode, whose hooks cannot see the penalty's path), and the clipped sum is one weighted matrix
+    product per use. Returns the clipped sum (aligned with ``critic.parameters()``) and each
+    row's unclipped gradient norm.
     """
-    hidden, out = critic.hidden, critic.out
-    slope = critic.slope
-    pre_real, inputs, slopes_mix = [], [], []
-    h, h_mix = real, (alpha * real + (1 - alpha) * fake).detach()
+    hidden, out, slope = critic.hidden, critic.out, critic.slope
+    pre_rows, inputs, slopes_mix = [], [], []
+    h = rows
+    h_mix = (
+        None if penalty is None else (penalty[2] * rows + (1 - penalty[2]) * penalty[1]).detach()
+    )
     for i, layer in enumerate(hidden):
         inputs.append(h)
         pre = layer(h)
         with torch.no_grad():
-            pre_m = layer(h_mix)
-            d_mix = torch.where(pre_m > 0, 1.0, slope)
-            d_real = torch.where(pre > 0, 1.0, slope)
+            d = torch.where(pre > 0, 1.0, slope)
             if masks is not None:
-                d_real, d_mix = d_real * masks[i][0], d_mix * masks[i][1]
-            h_mix = pre_m * d_mix
-        pre_real.append(pre)
-        slopes_mix.append(d_mix)
-        h = pre * d_real
+                d = d * masks[i]
+            if h_mix is not None:
+                pre_m = layer(h_mix)
+                d_mix = torch.where(pre_m > 0, 1.0, slope)
+                if penalty[3] is not None:
+                    d_mix = d_mix * penalty[3][i]
+                h_mix = pre_m * d_mix
+                slopes_mix.append(d_mix)
+        pre_rows.append(pre)
+        h = pre * d
     score = out(h).squeeze(1)
-    # The input gradient at the interpolate, backwards from the output weight.
-    start = out.weight * torch.ones(len(real), 1, device=real.device, dtype=real.dtype)
-    a, chain_in, chain_out = start, [], []
-    for layer, d in zip(reversed(hidden), reversed(slopes_mix), strict=True):
-        u = a * d
-        a = u @ layer.weight
-        chain_in.append(u)
-        chain_out.append(a)
-    chain_in.reverse()
-    chain_out.reverse()
-    losses = -score + penalty * (a.norm(2, dim=1) - 1) ** 2
-    taps = [*pre_real, *chain_out, score, start]
-    grads = torch.autograd.grad(losses.sum(), taps)
+    losses = sign * score
+    chain_in, chain_out = [], []
+    start = out.weight * torch.ones(len(rows), 1, device=rows.device, dtype=rows.dtype)
+    if penalty is not None:  # the input gradient at the interpolate, back from the output weight
+        a = start
+        for layer, d_mix in zip(reversed(hidden), reversed(slopes_mix), strict=True):
+            chain_in.insert(0, a * d_mix)
+            a = chain_in[0] @ layer.weight
+            chain_out.insert(0, a)
+        losses = losses + penalty[0] * (a.norm(2, dim=1) - 1) ** 2
+    grads = torch.autograd.grad(
+        losses.sum(), [*pre_rows, *chain_out, score, start], allow_unused=True
+    )
     n = len(hidden)
-    delta, back, g_score, g_start = grads[:n], grads[n : 2 * n], grads[2 * n], grads[2 * n + 1]
+    delta, back = grads[:n], grads[n : n + len(chain_out)]
+    g_score = grads[-2]
+    g_start = grads[-1] if grads[-1] is not None else torch.zeros_like(start)
 
-    # Per-row squared norms: |x⊗y + u⊗v|² = |x|²|y|² + |u|²|v|² + 2(x·u)(y·v).
     def dot(p, q):
         return (p * q).sum(1)
 
-    out_grad = g_score[:, None] * h.detach() + g_start  # (rows, width) per-row out.weight grads
+    # Per-row squared norms; for two uses, |x⊗y + u⊗v|² = |x|²|y|² + |u|²|v|² + 2(x·u)(y·v).
+    out_grad = g_score[:, None] * h.detach() + g_start  # each row's gradient of out.weight
     sq = dot(out_grad, out_grad) + g_score**2
     for i in range(n):
-        x, y, u, v = delta[i], inputs[i].detach(), chain_in[i].detach(), back[i]
-        sq = sq + dot(x, x) * dot(y, y) + dot(u, u) * dot(v, v) + 2 * dot(x, u) * dot(y, v)
-        sq = sq + dot(x, x)  # the bias
+        x, y = delta[i], inputs[i].detach()
+        sq = sq + dot(x, x) * (dot(y, y) + 1)  # the weight's forward use, and the bias
+        if penalty is not None:
+            u, v = chain_in[i].detach(), back[i]
+            sq = sq + dot(u, u) * dot(v, v) + 2 * dot(x, u) * dot(y, v)
     norms = sq.clamp_min(0).sqrt()
-    c = (max_grad_norm / (norms + 1e-6)).clamp(max=1.0)  # Opacus's clipping factor
+    c = (max_grad_norm / (norms + 1e-6)).clamp(max=1.0)[:, None]  # Opacus's clipping factor
     summed = []
     for i in range(n):
-        weight = (c[:, None] * delta[i]).T @ inputs[i].detach()
-        weight += (c[:, None] * chain_in[i].detach()).T @ back[i]
-        summed += [weight, (c[:, None] * delta[i]).sum(0)]
-    summed += [(c[:, None] * out_grad).sum(0, keepdim=True), (c * g_score).sum(0, keepdim=True)]
+        weight = (c * delta[i]).T @ inputs[i].detach()
+        if penalty is not None:
+            weight = weight + (c * chain_in[i].detach()).T @ back[i]
+        summed += [weight, (c * delta[i]).sum(0)]
+    summed += [(c * out_grad).sum(0, keepdim=True), (c[:, 0] * g_score).sum(0, keepdim=True)]
     return summed, norms
 
 
@@ -139,6 +151,10 @@ class DPGANTrainer(GANTrainer):
         self.max_steps = max_steps
         self.steps_taken = 0
         self.stopped_by_budget = False
+        target = torch.zeros(self.cond_valid.shape)  # DP frequencies, padded like cond_index
+        for j, freq in enumerate(space.frequencies):
+            target[j, : len(freq)] = torch.as_tensor(freq)
+        self.target_frequencies = target.to(device)
 
     def fit(
         self,
@@ -202,6 +218,25 @@ class DPGANTrainer(GANTrainer):
         col, slot = self.space.sample_original(n, self.rng)
         return self.space.one_hot(col, slot, self.device), col, slot
 
+    def _condition_loss(self, raw: torch.Tensor, col: np.ndarray, slot: np.ndarray) -> torch.Tensor:
+        """The conditional cross-entropy, plus KL(DP frequencies ‖ the batch's frequencies) for
+        every discrete column and missing flag at once.
+
+        Only a row's conditioned column is held to its value; the others drift wherever the
+        noisy critic lets them (a third of native-country came out missing without this). The
+        DP frequencies are already released, so using them again costs no privacy. (The same
+        pull on continuous columns' modes improved column shapes but hurt pair trends and
+        utility in the sweep, so it is not used.)
+        """
+        loss = super()._condition_loss(raw, col, slot)
+        if not self.space.n_columns:
+            return loss
+        logits = raw[:, self.cond_index].masked_fill(~self.cond_valid, float("-inf"))
+        batch = torch.softmax(logits, dim=-1).mean(0)  # (columns, width)
+        target = self.target_frequencies
+        kl = torch.where(target > 0, target * (target.log() - batch.clamp_min(1e-8).log()), 0.0)
+        return loss + kl.sum(1).mean()
+
     def private_step(self, rows: np.ndarray) -> torch.Tensor:
         """One critic update on a Poisson batch; a generator update every ``discriminator_steps``.
 
@@ -229,22 +264,26 @@ class DPGANTrainer(GANTrainer):
 
     def private_critic_step(self, rows: np.ndarray, fake: torch.Tensor) -> None:
         b, m = fake.shape[0], len(rows)
-        critic = self.critic
-        params = list(critic.parameters())
+        critic, tg, clip = self.critic, self.tg, self.max_grad_norm
         real = self._real_inputs(rows)
         pair = fake[torch.arange(m, device=self.device) % b]
-        alpha = torch.rand(m, 1, generator=self.tg, device=self.device)
-        masks = critic.masks(2 * m, self.tg, self.device)
-        pairs = None if masks[0] is None else [(mk[:m], mk[m:]) for mk in masks]
-        clipped, _ = real_row_gradients(
-            critic, real, pair, alpha, pairs, self.config.gradient_penalty, self.max_grad_norm
-        )
+        alpha = torch.rand(m, 1, generator=tg, device=self.device)
+        masks = critic.masks(2 * m, tg, self.device)
+        real_masks = None if masks[0] is None else [k[:m] for k in masks]
+        mix_masks = None if masks[0] is None else [k[m:] for k in masks]
+        penalty = (self.config.gradient_penalty, pair, alpha, mix_masks)
+        clipped, _ = clipped_row_gradients(critic, real, -1.0, real_masks, clip, penalty)
+        params = list(critic.parameters())
         for p, g in zip(params, clipped, strict=True):
             p.grad = g.reshape(p.shape)
         self.opt_d.pre_step()  # Opacus: add N(0, σ²C²) to the clipped sum, divide by b
-        # Generated rows depend on no real row: their gradient is added after the noise.
-        fake_loss = critic(fake, self.tg).sum()
-        for p, g in zip(params, torch.autograd.grad(fake_loss / b, params), strict=True):
-            p.grad += g
+        # Generated rows depend on no real row: their gradient is added after the noise. It is
+        # clipped per row to the same C all the same, so the two sides of the loss stay in
+        # balance (unclipped, it drowns the clipped real side: see RESULTS.md's DP sweep).
+        fake_masks = critic.masks(b, tg, self.device)
+        fake_masks = None if fake_masks[0] is None else fake_masks
+        fake_grads, _ = clipped_row_gradients(critic, fake, 1.0, fake_masks, clip)
+        for p, g in zip(params, fake_grads, strict=True):
+            p.grad += g.reshape(p.shape) / b
         self.opt_d.original_optimizer.step()
         self.opt_d.zero_grad(set_to_none=True)

@@ -13,24 +13,32 @@ from synthgan.conditional import ConditionSpace
 from synthgan.nn import Discriminator
 from synthgan.privacy import rho_for
 from synthgan.schema import infer_schema
-from synthgan.train.dp import DPGANTrainer, real_row_gradients
-from synthgan.train.gan import GANConfig
+from synthgan.train.dp import DPGANTrainer, clipped_row_gradients
+from synthgan.train.gan import GANConfig, GANTrainer
 from synthgan.transform.dp_stats import PrivateStatistics
 from synthgan.transform.spans import Span
 
 
-def _brute_force(critic, real, fake, alpha, masks, penalty, clip):
+def _brute_force(critic, rows, sign, masks, clip, penalty=None):
     """Clip-and-sum by a loop over rows, each row's loss differentiated on its own."""
     params = list(critic.parameters())
     total = [torch.zeros_like(p) for p in params]
     norms = []
-    m = len(real)
-    for i in range(m):
-        row_masks = None if masks is None else [torch.stack([r[i], x[i]]) for r, x in masks]
-        score, grad = critic.real_terms(
-            real[i : i + 1], fake[i : i + 1], alpha[i : i + 1], row_masks
-        )
-        loss = (-score + penalty * (grad.norm(2, dim=1, keepdim=True) - 1) ** 2).sum()
+    for i in range(len(rows)):
+        if penalty is None:
+            row_masks = None if masks is None else [k[i : i + 1] for k in masks]
+            loss = sign * critic(rows[i : i + 1], masks=row_masks).sum()
+        else:
+            weight, partner, alpha, mix = penalty
+            both = (
+                None
+                if masks is None
+                else [torch.stack([r[i], x[i]]) for r, x in zip(masks, mix, strict=True)]
+            )
+            score, grad = critic.real_terms(
+                rows[i : i + 1], partner[i : i + 1], alpha[i : i + 1], both
+            )
+            loss = (sign * score + weight * (grad.norm(2, dim=1, keepdim=True) - 1) ** 2).sum()
         grads = torch.autograd.grad(loss, params)
         norm = torch.sqrt(sum((g**2).sum() for g in grads))
         norms.append(norm)
@@ -41,18 +49,22 @@ def _brute_force(critic, real, fake, alpha, masks, penalty, clip):
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.5])
-def test_clipped_per_row_gradients_equal_a_brute_force_loop(dropout):
+@pytest.mark.parametrize("with_penalty", [True, False])
+def test_clipped_per_row_gradients_equal_a_brute_force_loop(dropout, with_penalty):
     torch.manual_seed(0)
     critic = Discriminator(9, (7, 6, 5), pac=1, dropout=dropout).double()
     m = 12
-    real, fake = torch.randn(m, 9).double(), torch.randn(m, 9).double()
+    rows, partner = torch.randn(m, 9).double(), torch.randn(m, 9).double()
     alpha = torch.rand(m, 1).double()
     masks = critic.masks(2 * m, torch.Generator().manual_seed(1), "cpu")
-    pairs = None if masks[0] is None else [(k[:m].double(), k[m:].double()) for k in masks]
-    _, norms = _brute_force(critic, real, fake, alpha, pairs, 10.0, math.inf)
+    row_masks = None if masks[0] is None else [k[:m].double() for k in masks]
+    mix_masks = None if masks[0] is None else [k[m:].double() for k in masks]
+    penalty = (10.0, partner, alpha, mix_masks) if with_penalty else None
+    sign = -1.0 if with_penalty else 1.0  # real rows: -score + penalty; generated: +score
+    _, norms = _brute_force(critic, rows, sign, row_masks, math.inf, penalty)
     clip = float(norms.median())  # some rows are clipped, some are not
-    summed, got_norms = real_row_gradients(critic, real, fake, alpha, pairs, 10.0, clip)
-    expected, _ = _brute_force(critic, real, fake, alpha, pairs, 10.0, clip)
+    summed, got_norms = clipped_row_gradients(critic, rows, sign, row_masks, clip, penalty)
+    expected, _ = _brute_force(critic, rows, sign, row_masks, clip, penalty)
     torch.testing.assert_close(got_norms, norms)
     assert (norms > clip).any() and (norms < clip).any()
     for got, want in zip(summed, expected, strict=True):
@@ -89,31 +101,43 @@ def _trainer(n=600, noise=0.0, clip=1e6, batch=50, seed=0, max_steps=10_000):
     return trainer, torch.from_numpy(data), codes
 
 
-def test_generated_rows_gradient_is_added_after_the_noise_unclipped(monkeypatch):
-    trainer, data, codes = _trainer(noise=0.0, clip=1e-9)
+def test_noise_is_added_once_to_the_real_rows_and_never_to_generated_ones(monkeypatch):
+    trainer, data, codes = _trainer(noise=0.0, clip=1.0, batch=50)
     trainer.fit(data, codes, epochs=1)
-    captured = []
-    monkeypatch.setattr(
-        trainer.opt_d.original_optimizer,
-        "step",
-        lambda: captured.extend(p.grad.clone() for p in trainer.critic.parameters()),
-    )
-    critic, m = trainer.critic, 40
-    fake = torch.randn(50, data.shape[1] + 3)
-    trainer.tg = torch.Generator().manual_seed(7)
-    trainer.private_critic_step(np.arange(m), fake)
-    # Replay the step's random draws (interpolation weights, dropout masks) to rebuild the
-    # generated rows' own gradient.
+    critic, m, b = trainer.critic, 40, 50
+    fake = torch.randn(b, data.shape[1] + 3)
+
+    def step_gradient(noise):
+        """The critic's gradient as the optimizer is about to apply it, for fixed draws."""
+        trainer.opt_d.noise_multiplier = noise
+        trainer.opt_d.generator = torch.Generator().manual_seed(3)
+        trainer.tg, trainer.rng = torch.Generator().manual_seed(7), np.random.default_rng(0)
+        captured = []
+        monkeypatch.setattr(
+            trainer.opt_d.original_optimizer,
+            "step",
+            lambda: captured.extend(p.grad.clone() for p in critic.parameters()),
+        )
+        trainer.private_critic_step(np.arange(m), fake)
+        return captured
+
+    quiet, noisy = step_gradient(0.0), step_gradient(2.0)
+    # Replay the step's draws: real rows (with their own condition vectors) and their penalty,
+    # clipped per row; generated rows clipped per row; both summed and divided by b.
     tg = torch.Generator().manual_seed(7)
-    torch.rand(m, 1, generator=tg)
-    critic.masks(2 * m, tg, "cpu")
-    params = list(critic.parameters())
-    expected = torch.autograd.grad(critic(fake, tg).sum() / 50, params)
-    # Real rows are clipped to ~0 and there is no noise: what is left is the generated rows'
-    # gradient at its full size, neither clipped nor noised.
-    assert max(g.abs().max().item() for g in expected) > 1e-3
-    for got, want in zip(captured, expected, strict=True):
-        torch.testing.assert_close(got, want, atol=1e-7, rtol=1e-5)
+    trainer.rng = np.random.default_rng(0)
+    real = trainer._real_inputs(np.arange(m))
+    alpha = torch.rand(m, 1, generator=tg)
+    masks = critic.masks(2 * m, tg, "cpu")
+    fake_masks = critic.masks(b, tg, "cpu")
+    penalty = (10.0, fake[:m], alpha, [k[m:] for k in masks])
+    real_sum, _ = clipped_row_gradients(critic, real, -1.0, [k[:m] for k in masks], 1.0, penalty)
+    fake_sum, _ = clipped_row_gradients(critic, fake, 1.0, fake_masks, 1.0)
+    for got, r, f in zip(quiet, real_sum, fake_sum, strict=True):
+        torch.testing.assert_close(got, (r + f).reshape(got.shape) / b)
+    # The only difference noise makes is one N(0, (σC)²) draw per coordinate, divided by b.
+    noise = torch.cat([(n - q).flatten() for n, q in zip(noisy, quiet, strict=True)]) * b
+    assert 0.75 < float(noise.std()) / 2.0 < 1.25 and abs(float(noise.mean())) < 0.5
 
 
 def test_real_rows_arrive_by_poisson_sampling_at_rate_q(monkeypatch):
@@ -246,3 +270,19 @@ def test_public_declarations_are_not_charged(caplog):
     whats = [i.what for i in stats.items]
     assert "column 'age': range histogram" not in whats and all(i.delta == 0 for i in stats.items)
     assert schema["age"].bounds == (0.0, 120.0) and schema["age"].source == "public"
+
+
+def test_generator_is_pulled_toward_the_dp_frequencies_of_every_discrete_column():
+    trainer, data, codes = _trainer()
+    trainer.fit(data, codes, epochs=1)
+    col, slot = np.zeros(8, np.int64), np.zeros(8, np.int64)
+    raw = torch.zeros(8, data.shape[1])
+    target = torch.tensor([300.0, 200.0, 100.0]) / 600
+    raw[:, 2:5] = target.log()  # every row's softmax equals the DP frequencies
+    plain = GANTrainer._condition_loss(trainer, raw, col, slot)
+    assert trainer._condition_loss(raw, col, slot) == pytest.approx(float(plain), abs=1e-6)
+    raw[:, 2:5] = torch.tensor([5.0, 0.0, 0.0])  # a batch that is almost all the first value
+    skewed = trainer._condition_loss(raw, col, slot) - GANTrainer._condition_loss(
+        trainer, raw, col, slot
+    )
+    assert float(skewed) > 0.3
