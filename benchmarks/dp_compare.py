@@ -50,7 +50,7 @@ def main() -> None:
         "--dpctgan-epochs",
         type=int,
         default=3,
-        help="DPCTGAN's own default (300, stopped by its budget at ~40) takes over an hour here",
+        help="DPCTGAN epochs; 0 for its own default (300, cut short by its budget)",
     )
     parser.add_argument("--tools", nargs="+", default=["synthgan", "mst", "dpctgan"])
     args = parser.parse_args()
@@ -72,7 +72,7 @@ def main() -> None:
                 record["runs"].append({"tool": tool, "epsilon": epsilon, "skipped": "no venv"})
                 continue
             else:
-                epochs = args.dpctgan_epochs if tool == "dpctgan" else None
+                epochs = (args.dpctgan_epochs or None) if tool == "dpctgan" else None
                 model = SmartnoiseTool(tool, epsilon, args.delta, args.seed, epochs)
                 fit = model.fit(train)
                 fit.pop("smartnoise", None)

@@ -85,36 +85,38 @@ def _suite_section(run: dict) -> list[str]:
 
 def _dp_section() -> list[str]:
     """The latest DP comparison, the DP speed figure, and the DP settings sweep."""
-    records = sorted(RESULTS.glob("dp-*.json"))
+    records = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("dp-*.json"))]
     lines: list[str] = []
     if records:
-        run = json.loads(records[-1].read_text())
+        first = records[0]
         lines += [
-            f"## Differential privacy: {run['suite']} — {run['date']}",
+            f"## Differential privacy: {first['suite']}",
             "",
-            f"`{run['command']}` · δ = {run['delta']:g} for every tool; ε includes each tool's "
-            "DP preprocessing. Scores as above, on as many synthetic rows as real training rows; "
-            f"real data TSTR ROC AUC {run['real']['tstr_auc']:.3f}.",
+            f"δ = {first['delta']:g} for every tool; ε includes each tool's DP preprocessing. Scores "
+            "as above, on as many synthetic rows as real training rows; real data TSTR ROC AUC "
+            f"{first['real']['tstr_auc']:.3f}. Machine: {first['machine']['cpu']}, "
+            f"{first['machine']['cores']} cores. Versions: "
+            + ", ".join(f"{k} {v}" for k, v in first["versions"].items()),
             "",
-            f"Machine: {run['machine']['cpu']}, {run['machine']['cores']} cores. Versions: "
-            + ", ".join(f"{k} {v}" for k, v in run["versions"].items()),
-            "",
-            "| tool | ε target | ε spent | quality | shapes | pair trends | TSTR AUC | fit s |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| run | tool | ε target | ε spent | quality | shapes | pair trends | TSTR AUC | fit s |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
+    for run in records:
         for r in run["runs"]:
             if "skipped" in r:
-                lines.append(f"| {r['tool']} | {r['epsilon']:g} | skipped: {r['skipped']} |||||")
+                lines.append(f"| {run['date'][:16]} | {r['tool']} | {r['epsilon']:g} | skipped |")
                 continue
             sc, fit = r["scores"], r["fit"]
             name = r["tool"] + (f" ({fit['epochs']} epochs)" if fit.get("epochs") else "")
             lines.append(
-                f"| {name} | {r['epsilon']:g} | {_fmt(fit.get('epsilon_spent'))} | "
-                f"{_fmt(sc['quality'])} | {_fmt(sc['column_shapes'])} | "
-                f"{_fmt(sc['column_pair_trends'])} | {_fmt(sc['tstr_auc'])} | "
-                f"{_fmt(fit['fit_seconds'])} |"
+                f"| {run['date'][:16]} | {name} | {r['epsilon']:g} | "
+                f"{_fmt(fit.get('epsilon_spent'))} | {_fmt(sc['quality'])} | "
+                f"{_fmt(sc['column_shapes'])} | {_fmt(sc['column_pair_trends'])} | "
+                f"{_fmt(sc['tstr_auc'])} | {_fmt(fit['fit_seconds'])} |"
             )
-        lines.append("")
+    if records:
+        commands = sorted({run["command"] for run in records})
+        lines += ["", "Commands: " + "; ".join(f"`{c}`" for c in commands), ""]
     speed = RESULTS / "dp-speed.jsonl"
     if speed.exists():
         last = json.loads(speed.read_text().strip().splitlines()[-1])

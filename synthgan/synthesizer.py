@@ -54,11 +54,11 @@ DEFAULTS: Mapping[str, Any] = {
 }
 #: ...and with it: the best of the sweep in benchmarks/RESULTS.md ("DP settings sweep").
 DP_DEFAULTS: Mapping[str, Any] = {
-    "epochs": 20,
+    "epochs": 30,
     "batch_size": 1000,
     "discriminator_dim": (128, 128),
-    "generator_lr": 2e-4,
-    "discriminator_lr": 2e-4,
+    "generator_lr": 1e-3,
+    "discriminator_lr": 1e-3,
     "pac": 1,
 }
 

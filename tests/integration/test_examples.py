@@ -25,3 +25,14 @@ def test_quickstart_example_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "conditional rows" in result.stdout
     assert len(pd.read_parquet(tmp_path / "synthetic.parquet")) == 100_000
+
+
+def test_private_copy_example_runs(tmp_path):
+    command = [sys.executable, str(ROOT / "examples" / "private_copy.py"), "--epochs", "1"]
+    command += ["--out-dir", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "spent of 1" in result.stdout
+    assert "region: ['midwest', 'northeast', 'south', 'west']" in result.stdout
+    assert len(pd.read_csv(tmp_path / "synthetic.csv")) == 10_000
+    assert "DP-SGD" in (tmp_path / "privacy-ledger.txt").read_text()
