@@ -150,7 +150,12 @@ def _with(options: list[Callable[..., Any]]) -> Callable[..., Any]:
     default=None,
     help="Train with (epsilon, delta)-differential privacy (per row); the total budget.",
 )
-@click.option("--delta", type=float, default=None, help="DP delta [default: min(1e-6, 1/(10 n))].")
+@click.option(
+    "--delta",
+    type=float,
+    default=None,
+    help="DP delta [default: 1e-6, smaller for over 100,000 rows].",
+)
 @click.option(
     "--public",
     "public_file",

@@ -37,7 +37,8 @@ class Privacy:
     epsilon
         Total privacy budget ε > 0, for preprocessing and training together.
     delta
-        δ; must be below 1/n for n rows. ``None`` uses ``min(1e-6, 1 / (10 n))``.
+        δ; must be below 1/n for n rows. ``None`` uses 1e-6, or for more than 100,000 rows the
+        largest power of ten at most 1/(10 n) (a power of ten, so that δ does not reveal n).
     public
         What you declare public, so it costs no budget and is used as given: per column either
         ``(low, high)`` bounds for a numeric, integer or datetime column (values outside are
@@ -100,7 +101,8 @@ class Privacy:
 
     def resolved_delta(self, n_rows: int) -> float:
         if self.delta is None:
-            return min(1e-6, 1 / (10 * n_rows))
+            # A power of ten: the ledger shows δ, and 1/(10 n) itself would reveal n.
+            return min(1e-6, 10.0 ** math.floor(math.log10(0.1 / n_rows)))
         if isinstance(self.delta, bool) or not isinstance(self.delta, (int, float)):
             raise PrivacyError(f"delta must be a number; got {self.delta!r}.")
         return float(self.delta)

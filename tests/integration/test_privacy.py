@@ -185,3 +185,9 @@ def test_cli_fits_with_dp_and_info_shows_the_ledger(tmp_path, table):
     assert bad.exit_code == 1 and "PrivacyError: epsilon must be" in bad.output
     no_eps = CliRunner().invoke(main, ["fit", str(data), "-o", str(out), "--delta", "1e-6"])
     assert no_eps.exit_code == 2 and "need --epsilon" in no_eps.output
+
+
+@pytest.mark.parametrize(("n", "expected"), [(3000, 1e-6), (100_000, 1e-6), (123_456, 1e-7)])
+def test_default_delta_is_below_one_over_n_and_does_not_reveal_n(n, expected):
+    assert Privacy(epsilon=1.0).resolved_delta(n) == pytest.approx(expected)
+    assert Privacy(epsilon=1.0).resolved_delta(n) < 1 / n
