@@ -295,7 +295,7 @@ def _infer_structure(series: pd.Series, override: dict[str, Any]) -> Column:
     name = str(series.name)
     role = override.get("role", "feature")
     dtype = str(series.dtype)
-    if role in ("ignored", "id"):
+    if role == "ignored":
         return Column(name, override.get("kind", "categorical"), role=role, dtype=dtype)
     nonnull = series.dropna()
     if nonnull.empty:
@@ -304,6 +304,8 @@ def _infer_structure(series: pd.Series, override: dict[str, Any]) -> Column:
             f"overrides={{{name!r}: 'ignored'}}."
         )
     kind = override.get("kind") or _infer_kind(series, nonnull)
+    if role == "id":  # regenerated, never learned
+        return Column(name, kind, role=role, dtype=dtype)
     if kind in ("categorical", "boolean"):
         categories = override.get("categories")
         if categories is None and kind == "boolean":

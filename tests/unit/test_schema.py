@@ -106,3 +106,20 @@ def test_not_a_dataframe_is_refused():
 def test_bad_overrides_raise_schema_error(overrides, match):
     with pytest.raises(SchemaError, match=match):
         infer_schema(pd.DataFrame({"a": [1.5, 2.5, 3.5]}), overrides)
+
+
+def test_private_inference_reads_structure_only():
+    df = pd.DataFrame(
+        {
+            "code": [1, 2, 3, 2] * 50,  # few distinct integers: still an integer under DP
+            "flag": [True, False] * 100,
+            "city": ["a", "b"] * 100,
+            "uid": range(200),
+        }
+    )
+    schema = infer_schema(df, {"uid": "id"}, private=True)
+    assert schema["code"].kind == "integer" and schema["code"].bounds is None
+    assert schema["flag"].categories == (False, True) and schema["flag"].source == "public"
+    assert schema["city"].categories is None and schema["city"].source == "dp"
+    assert schema["uid"].role == "id" and schema["uid"].kind == "integer"
+    assert not any(c.nullable for c in schema.columns)  # missing values come from DP counts
