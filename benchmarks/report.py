@@ -107,7 +107,14 @@ def _dp_section() -> list[str]:
                 lines.append(f"| {run['date'][:16]} | {r['tool']} | {r['epsilon']:g} | skipped |")
                 continue
             sc, fit = r["scores"], r["fit"]
-            name = r["tool"] + (f" ({fit['epochs']} epochs)" if fit.get("epochs") else "")
+            epochs = fit.get("epochs")
+            name = r["tool"] + (
+                f" ({epochs} epochs)"
+                if epochs
+                else " (its defaults)"
+                if r["tool"] == "dpctgan"
+                else ""
+            )
             lines.append(
                 f"| {run['date'][:16]} | {name} | {r['epsilon']:g} | "
                 f"{_fmt(fit.get('epsilon_spent'))} | {_fmt(sc['quality'])} | "
