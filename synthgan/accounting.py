@@ -93,10 +93,9 @@ class Budget:
         """The most steps (at most ``planned``) that keep ε within the target."""
         if self.spent(noise_multiplier, sample_rate, planned) <= self.epsilon:
             return planned
-        low, high = 0, planned  # spent(low) <= target < spent(high)
         if self.spent(noise_multiplier, sample_rate, 1) > self.epsilon:
             return 0
-        low = 1
+        low, high = 1, planned  # spent(low) <= target < spent(high)
         while high - low > 1:
             mid = (low + high) // 2
             if self.spent(noise_multiplier, sample_rate, mid) <= self.epsilon:

@@ -48,7 +48,7 @@ class Discriminator(nn.Module):
 
     No BatchNorm: it mixes rows of a batch, which breaks both the WGAN-GP penalty and the
     per-row gradients differential privacy needs. Dropout masks are drawn from an explicit
-    generator so a seed fixes training, and :meth:`score_and_input_grad` computes the gradient
+    generator so a seed fixes training, and :meth:`wgan_terms` computes the gradient
     penalty's input gradient in closed form: a first-order function of the weights, which is
     faster than double backward and lets ``torch.func`` take per-sample gradients of it.
     """
@@ -88,10 +88,12 @@ class Discriminator(nn.Module):
         fake: torch.Tensor,
         alpha: torch.Tensor,
         generator: torch.Generator | None = None,
+        masks: list[torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Scores of the real and fake packs, and the input gradient at their interpolates.
 
-        ``alpha`` holds one mixing weight per pack. The first layer is linear, so the
+        ``alpha`` holds one mixing weight per pack; ``masks`` (optional) are the dropout masks
+        of the real, fake and interpolated packs, in that order. The first layer is linear, so the
         interpolates' first pre-activation is the same mix of the real and fake ones: one
         matrix product fewer. The input gradient is written in closed form from the same
         activations and dropout masks, with autograd tracking only the weights; it equals
@@ -103,23 +105,8 @@ class Discriminator(nn.Module):
         packs = real.shape[0] // self.pac
         both = torch.cat([real, fake]).reshape(-1, self.pac_dim) @ first.weight.T
         mixed = alpha * both[:packs] + (1 - alpha) * both[packs:]
-        scores, grad = self._scores(torch.cat([both, mixed]) + first.bias, packs, generator)
+        scores, grad = self._scores(torch.cat([both, mixed]) + first.bias, packs, generator, masks)
         return scores[:packs], scores[packs : 2 * packs], grad
-
-    def real_terms(
-        self, real: torch.Tensor, fake: torch.Tensor, alpha: torch.Tensor, masks: list[torch.Tensor]
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The real rows' scores and the input gradient at their interpolates with ``fake``.
-
-        Every term of the critic loss that depends on a real row, row by row, with dropout
-        masks given for the real rows then the interpolates: what DP-SGD clips per row.
-        """
-        first = self.hidden[0]
-        rows = real.shape[0]
-        pre_real, pre_fake = real @ first.weight.T, fake @ first.weight.T
-        mixed = alpha * pre_real + (1 - alpha) * pre_fake
-        scores, grad = self._scores(torch.cat([pre_real, mixed]) + first.bias, rows, None, masks)
-        return scores[:rows], grad
 
     def _scores(
         self, pre: torch.Tensor, n_grad: int, generator: torch.Generator | None, masks=None

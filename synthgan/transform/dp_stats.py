@@ -31,7 +31,7 @@ from scipy.special import ndtri
 
 from synthgan.errors import PrivacyError
 from synthgan.privacy import LedgerItem
-from synthgan.schema import Column, Schema, datetime_to_seconds
+from synthgan.schema import Column, Schema, _py, datetime_to_seconds
 
 __all__ = ["CategorySummary", "NumericSummary", "PrivateStatistics"]
 
@@ -115,8 +115,8 @@ class PrivateStatistics:
         columns = schema.learned
         private_domains = [c for c in columns if c.discrete and c.source == "dp"]
         n_mechanisms = 1 + sum(1 if c.discrete else (2 if c.source == "dp" else 1) for c in columns)
-        self.noise_multiplier = math.sqrt(n_mechanisms / (2 * rho))
-        self.sigma = self.noise_multiplier  # L2 sensitivity is 1 everywhere
+        # Noise std in rows; with L2 sensitivity 1 everywhere it is also the noise multiplier.
+        self.sigma = math.sqrt(n_mechanisms / (2 * rho))
         self.column_delta = threshold_delta / len(private_domains) if private_domains else 0.0
         # A value held by one row passes the threshold with probability column_delta.
         self.threshold = (
@@ -125,7 +125,7 @@ class PrivateStatistics:
         self.items: list[LedgerItem] = []
 
     def _noisy(self, exact: np.ndarray, what: str, mechanism: str = "Gaussian histogram"):
-        self.items.append(LedgerItem(what, mechanism, self.noise_multiplier))
+        self.items.append(LedgerItem(what, mechanism, self.sigma))
         return exact + self.rng.normal(0.0, self.sigma, size=np.shape(exact))
 
     def run(self, df: pd.DataFrame) -> tuple[Schema, dict[str, Any], float]:
@@ -182,7 +182,7 @@ class PrivateStatistics:
             LedgerItem(
                 f"column {column.name!r}: domain and frequencies",
                 f"Gaussian sparse histogram, threshold {self.threshold:.0f}",
-                self.noise_multiplier,
+                self.sigma,
                 self.column_delta,
             )
         )
@@ -312,7 +312,3 @@ def _as_float(series: pd.Series, column: Column) -> np.ndarray:
 def _order(item: tuple[Any, float]) -> tuple[str, Any]:
     value = item[0]
     return (type(value).__name__, value if isinstance(value, (int, float, str)) else str(value))
-
-
-def _py(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value

@@ -30,13 +30,14 @@ def _brute_force(critic, rows, sign, masks, clip, penalty=None):
             loss = sign * critic(rows[i : i + 1], masks=row_masks).sum()
         else:
             weight, partner, alpha, mix = penalty
-            both = (
+            # wgan_terms scores [real, fake, interpolate]: the fake score is not part of the loss
+            row_masks = (
                 None
                 if masks is None
-                else [torch.stack([r[i], x[i]]) for r, x in zip(masks, mix, strict=True)]
+                else [torch.stack([r[i], r[i], x[i]]) for r, x in zip(masks, mix, strict=True)]
             )
-            score, grad = critic.real_terms(
-                rows[i : i + 1], partner[i : i + 1], alpha[i : i + 1], both
+            score, _, grad = critic.wgan_terms(
+                rows[i : i + 1], partner[i : i + 1], alpha[i : i + 1], masks=row_masks
             )
             loss = (sign * score + weight * (grad.norm(2, dim=1, keepdim=True) - 1) ** 2).sum()
         grads = torch.autograd.grad(loss, params)
