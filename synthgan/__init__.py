@@ -1,7 +1,7 @@
 """synthgan: privacy-preserving synthetic tabular data.
 
 The public API is small: :class:`Synthesizer` learns a table and samples it (with differential
-privacy when given a :class:`Privacy` budget), :func:`load` reads a saved model, :func:`infer_schema` shows how a table will be modelled, and the errors below are what
+privacy when given a :class:`Privacy` budget), :func:`load` reads a saved model, :func:`infer_schema` shows how a table will be modelled, :func:`evaluate` scores a synthetic table against the real one, and the errors below are what
 a user can run into.
 """
 
@@ -17,6 +17,7 @@ from synthgan.errors import (
     SchemaError,
     SynthganError,
 )
+from synthgan.evaluate import Report, evaluate
 from synthgan.privacy import Privacy
 from synthgan.schema import Column, Schema, infer_schema
 from synthgan.synthesizer import Synthesizer, load
@@ -31,11 +32,13 @@ __all__ = [
     "NotFittedError",
     "Privacy",
     "PrivacyError",
+    "Report",
     "Schema",
     "SchemaError",
     "Synthesizer",
     "SynthganError",
     "__version__",
+    "evaluate",
     "infer_schema",
     "load",
 ]

@@ -1,4 +1,4 @@
-"""The ``synthgan`` command line: fit, sample, info, schema, demo."""
+"""The ``synthgan`` command line: fit, sample, evaluate, info, schema, demo."""
 
 from __future__ import annotations
 
@@ -296,6 +296,69 @@ def schema(
 
 
 @main.command()
+@click.argument("real", type=click.Path(path_type=Path))
+@click.argument("synthetic", type=click.Path(path_type=Path))
+@click.option(
+    "--holdout",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Real rows the generator never saw (needed for utility, DCR share and attacks).",
+)
+@click.option("--target", default=None, help="Column to predict (utility; fairness).")
+@click.option("--sensitive", default=None, help="Sensitive attribute (fairness).")
+@click.option("--positive", default=None, help="Class of interest of a two-class target.")
+@click.option("--ignore", multiple=True, help="Column to leave out (e.g. an ID); repeatable.")
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The .sgm file that made SYNTHETIC: adds its settings and DP ledger to the report.",
+)
+@click.option("--html", "html_path", type=click.Path(path_type=Path), default=None)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=None)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or log lines.")
+@_handle_errors
+def evaluate(
+    real: Path,
+    synthetic: Path,
+    holdout: Path | None,
+    target: str | None,
+    sensitive: str | None,
+    positive: str | None,
+    ignore: tuple[str, ...],
+    model_path: Path | None,
+    html_path: Path | None,
+    json_path: Path | None,
+    seed: int,
+    quiet: bool,
+) -> None:
+    """Compare SYNTHETIC with the REAL rows it was learned from (CSV or Parquet files)."""
+    from synthgan.evaluate import evaluate as run_evaluation
+    from synthgan.io import read_table
+
+    _setup_logging(quiet)
+    report = run_evaluation(
+        read_table(real),
+        read_table(synthetic),
+        None if holdout is None else read_table(holdout),
+        target=target,
+        sensitive=sensitive,
+        positive=positive,
+        ignore=ignore,
+        model=model_path,
+        seed=seed,
+        verbose=not quiet,
+    )
+    if json_path is not None:
+        report.to_json(json_path)
+    if html_path is not None:
+        report.to_html(html_path)
+    click.echo(report.summary())
+
+
+@main.command()
 @click.option(
     "--data",
     type=click.Path(path_type=Path),
@@ -316,17 +379,33 @@ def schema(
     help="Rows to sample (default: as many as the real table).",
 )
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--target", default=None, help="With --data: the column the evaluation predicts.")
+@click.option("--sensitive", default=None, help="With --data: the attribute fairness compares.")
 @click.option("-q", "--quiet", is_flag=True)
 @_handle_errors
 def demo(
-    data: Path | None, out_dir: Path, epochs: int, rows: int | None, seed: int, quiet: bool
+    data: Path | None,
+    out_dir: Path,
+    epochs: int,
+    rows: int | None,
+    seed: int,
+    target: str | None,
+    sensitive: str | None,
+    quiet: bool,
 ) -> None:
-    """Fit -> sample -> compare on a bundled real table (or --data), writing to --out-dir."""
+    """Fit -> sample -> evaluate -> HTML report on a bundled real table (or --data)."""
     from synthgan.demo import run_demo
 
     _setup_logging(quiet)
     summary = run_demo(
-        data=data, out_dir=out_dir, epochs=epochs, rows=rows, seed=seed, verbose=not quiet
+        data=data,
+        out_dir=out_dir,
+        epochs=epochs,
+        rows=rows,
+        seed=seed,
+        verbose=not quiet,
+        target=target,
+        sensitive=sensitive,
     )
     click.echo(summary)
 

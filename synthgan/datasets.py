@@ -6,7 +6,7 @@ import pandas as pd
 
 from synthgan.errors import InputFileError
 
-__all__ = ["DEMO_DATASET", "load_demo"]
+__all__ = ["DEMO_DATASET", "DEMO_SENSITIVE", "DEMO_TARGET", "load_demo"]
 
 #: Where the demo table comes from, for reports and the CLI.
 DEMO_DATASET = (
@@ -14,6 +14,10 @@ DEMO_DATASET = (
     "Current Population Survey: weekly wage, years of education and experience, ethnicity, "
     "metropolitan area, region, part-time work."
 )
+
+#: What the demo's evaluation predicts (utility) and compares groups by (fairness).
+DEMO_TARGET = "parttime"
+DEMO_SENSITIVE = "ethnicity"
 
 
 def load_demo() -> pd.DataFrame:

@@ -1,4 +1,8 @@
-"""The demo job: fit a real table, sample it, score the sample, write everything to one folder."""
+"""The demo job: fit a real table, sample it, evaluate the sample, write everything to one folder.
+
+A fifth of the real rows is held out before fitting, so the evaluation can score utility and
+privacy risk against rows the model never saw.
+"""
 
 from __future__ import annotations
 
@@ -6,52 +10,85 @@ import json
 import time
 from pathlib import Path
 
-from synthgan.datasets import DEMO_DATASET, load_demo
-from synthgan.evaluate.quality import quality_report
+import numpy as np
+
+from synthgan.datasets import DEMO_DATASET, DEMO_SENSITIVE, DEMO_TARGET, load_demo
+from synthgan.evaluate import evaluate
 from synthgan.io import atomic_path, read_table
 from synthgan.synthesizer import Synthesizer
 
 __all__ = ["run_demo"]
 
+HOLDOUT_SHARE = 0.2
+
 
 def run_demo(
-    *, data: Path | None, out_dir: Path, epochs: int, rows: int | None, seed: int, verbose: bool
+    *,
+    data: Path | None,
+    out_dir: Path,
+    epochs: int,
+    rows: int | None,
+    seed: int,
+    verbose: bool,
+    target: str | None = None,
+    sensitive: str | None = None,
 ) -> str:
-    """Run fit -> sample -> quality score and return a short text summary."""
-    real = load_demo() if data is None else read_table(data)
-    source = DEMO_DATASET if data is None else str(data)
+    """Run fit -> sample -> evaluate -> report and return a short text summary."""
+    if data is None:
+        real, source = load_demo(), DEMO_DATASET
+        target, sensitive = target or DEMO_TARGET, sensitive or DEMO_SENSITIVE
+    else:
+        real, source = read_table(data), str(data)
     out_dir.mkdir(parents=True, exist_ok=True)
+    shuffled = np.random.default_rng(seed).permutation(len(real))
+    cut = int(len(real) * (1 - HOLDOUT_SHARE))
+    train = real.iloc[np.sort(shuffled[:cut])].reset_index(drop=True)
+    holdout = real.iloc[np.sort(shuffled[cut:])].reset_index(drop=True)
+
     started = time.perf_counter()
-    model = Synthesizer(epochs=epochs, seed=seed, verbose=verbose).fit(real)
+    model = Synthesizer(epochs=epochs, seed=seed, verbose=verbose).fit(train)
     model_path = model.save(out_dir / "model.sgm")
     fit_seconds = time.perf_counter() - started
-    n = rows or len(real)
+    n = rows or len(train)
     sample_path = out_dir / "synthetic.csv"
     started = time.perf_counter()
     model.sample_to(sample_path, n)
     sample_seconds = time.perf_counter() - started
-    fake = read_table(sample_path)
-    quality = quality_report(real, fake)
+
+    report = evaluate(
+        train,
+        read_table(sample_path),
+        holdout,
+        target=target,
+        sensitive=sensitive,
+        model=model,
+        seed=seed,
+        verbose=verbose,
+    )
+    report.to_json(out_dir / "report.json")
+    report.to_html(out_dir / "report.html")
     summary = {
         "data": source,
-        "real_rows": len(real),
+        "train_rows": len(train),
+        "holdout_rows": len(holdout),
         "synthetic_rows": n,
         "epochs": epochs,
         "seed": seed,
         "fit_seconds": round(fit_seconds, 1),
         "sample_seconds": round(sample_seconds, 1),
-        "quality": quality,
-        "files": {"model": str(model_path), "synthetic": str(sample_path)},
+        "scores": report.scores,
+        "files": {
+            name: str(out_dir / name)
+            for name in ("model.sgm", "synthetic.csv", "report.html", "report.json")
+        },
     }
     with atomic_path(out_dir / "summary.json") as tmp:
         tmp.write_text(json.dumps(summary, indent=2))
-    shapes = "\n".join(f"    {k:<24} {v:.3f}" for k, v in quality["column_shapes"].items())
-    properties = ", ".join(f"{k} {v:.3f}" for k, v in quality["properties"].items())
     return (
         f"Data: {source}\n"
-        f"Fitted {len(real):,} rows in {fit_seconds:.0f}s ({epochs} epochs); sampled {n:,} rows "
-        f"in {sample_seconds:.1f}s.\n"
-        f"SDMetrics quality score: {quality['score']:.3f} ({properties})\n"
-        f"  per-column shape similarity (1 = identical):\n{shapes}\n"
-        f"Files in {out_dir}/: model.sgm (synthgan info {model_path}), synthetic.csv, summary.json"
+        f"Fitted {len(train):,} rows ({len(holdout):,} held out) in {fit_seconds:.0f}s "
+        f"({epochs} epochs); sampled {n:,} rows in {sample_seconds:.1f}s.\n\n"
+        f"{report.summary()}\n\n"
+        f"Files in {out_dir}/: model.sgm (synthgan info {model_path}), synthetic.csv, "
+        "report.html (open it in a browser), report.json, summary.json"
     )

@@ -48,8 +48,9 @@ def describe_model(manifest: dict[str, Any]) -> str:
     versions = manifest.get("versions", {})
     settings = {**config, **fit.get("settings", {})}  # auto parameters as resolved at fit
     lines = [
-        f"synthgan model (format {manifest.get('format_version')}, written by synthgan "
-        f"{manifest.get('synthgan_version')})",
+        "synthgan model ("
+        + (f"format {manifest['format_version']}, " if "format_version" in manifest else "")
+        + f"written by synthgan {manifest.get('synthgan_version')})",
         f"  trained on {'about ' if fit.get('rows_are_dp_estimate') else ''}"
         f"{fit.get('rows', '?'):,} rows, {fit.get('encoded_dim', '?')} encoded features, "
         f"on {fit.get('device', '?')} in {fit.get('fit_seconds', 0):.1f}s ({fit.get('fitted_at', '?')})",

@@ -472,6 +472,10 @@ class Synthesizer:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model to one ``.sgm`` file (JSON manifest + safetensors weights, nothing pickled)."""
+        return write_model(path, self.manifest(), self.generator_.state_dict())
+
+    def manifest(self) -> dict[str, Any]:
+        """Everything the model file says about the model, except the weights (JSON-ready)."""
         self._check_fitted()
         params = self.get_params()
         for key in ("generator_dim", "discriminator_dim"):
@@ -479,7 +483,7 @@ class Synthesizer:
                 params[key] = list(params[key])
         if self.privacy is not None:
             params["privacy"] = self.privacy.to_dict()
-        manifest = {
+        return {
             "synthgan_version": __version__,
             "versions": {
                 "torch": torch.__version__,
@@ -495,7 +499,6 @@ class Synthesizer:
             "fit": self.fit_info_,
             "privacy": None if self.ledger_ is None else self.ledger_.to_dict(),
         }
-        return write_model(path, manifest, self.generator_.state_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Synthesizer:

@@ -46,6 +46,35 @@ def make_mixed_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
     return df
 
 
+def make_population(n: int, seed: int = 0) -> pd.DataFrame:
+    """People whose outcome depends on age, city and sex, with some missing values."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 80, n)
+    city = rng.choice(["Oslo", "Lima", "Pune", "Kyiv"], n, p=[0.4, 0.3, 0.2, 0.1])
+    sex = rng.choice(["F", "M"], n)
+    income = np.round(rng.lognormal(10, 0.3, n) * (1 + 0.03 * (age - 18) + 0.3 * (sex == "M")), 0)
+    signal = 0.05 * (age - 45) + (city == "Oslo") + 0.8 * (sex == "M") + rng.normal(0, 0.7, n)
+    df = pd.DataFrame(
+        {
+            "age": age,
+            "income": income,
+            "city": city,
+            "sex": sex,
+            "hours": np.round(rng.normal(38, 6, n), 1),
+            "outcome": np.where(signal > 0.9, "yes", "no"),
+        }
+    )
+    df.loc[rng.random(n) < 0.05, "city"] = None
+    df.loc[rng.random(n) < 0.05, "hours"] = np.nan
+    return df
+
+
+@pytest.fixture(scope="session")
+def people():
+    """A way to draw rows of the population above (the evaluator tests' data)."""
+    return make_population
+
+
 @pytest.fixture
 def fast() -> dict:
     return dict(FAST)

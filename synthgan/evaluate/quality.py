@@ -30,7 +30,11 @@ def sdmetrics_metadata(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def quality_report(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, Any]:
-    """Overall score, the two property scores, and the per-column shape scores."""
+    """Overall score, the two property scores, per-column shape scores and per-pair trend scores.
+
+    A pair's score is 1 minus half the gap between its real and synthetic correlation (two
+    numbers) or the total variation distance of its contingency table (otherwise).
+    """
     with warnings.catch_warnings():
         # SDMetrics announces a unified report; the single-table one is the score people quote.
         warnings.simplefilter("ignore", FutureWarning)
@@ -42,10 +46,18 @@ def quality_report(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, Any
         report.generate(real, synthetic[real.columns], sdmetrics_metadata(real), verbose=False)
     properties = report.get_properties()
     shapes = report.get_details("Column Shapes")
+    pairs = report.get_details("Column Pair Trends")
+    pairs = pairs[pairs["Score"].notna()]
     return {
         "score": float(report.get_score()),
         "properties": dict(
             zip(properties["Property"], properties["Score"].astype(float), strict=True)
         ),
         "column_shapes": dict(zip(shapes["Column"], shapes["Score"].astype(float), strict=True)),
+        "column_pairs": [
+            [a, b, float(score)]
+            for a, b, score in zip(
+                pairs["Column 1"], pairs["Column 2"], pairs["Score"], strict=True
+            )
+        ],
     }

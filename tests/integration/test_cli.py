@@ -180,11 +180,14 @@ def test_demo_on_a_user_table(tmp_path, csv_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "SDMetrics quality score" in result.output
+    assert "SDMetrics quality" in result.output and "80 held out" in result.output
     summary = json.loads((out_dir / "summary.json").read_text())
-    assert 0 < summary["quality"]["score"] <= 1
+    assert 0 < summary["scores"]["quality"] <= 1 and "exact_copy_rate" in summary["scores"]
     assert len(pd.read_csv(out_dir / "synthetic.csv")) == 300
-    assert load(out_dir / "model.sgm").fit_info_["rows"] == 400
+    assert load(out_dir / "model.sgm").fit_info_["rows"] == 320  # a fifth is held out
+    report = json.loads((out_dir / "report.json").read_text())
+    assert report["settings"]["rows"] == {"real": 320, "synthetic": 300, "holdout": 80}
+    assert (out_dir / "report.html").read_text().startswith("<!DOCTYPE html>")
 
 
 def test_console_script_runs_in_a_subprocess(model_path):

@@ -1,0 +1,180 @@
+"""``evaluate``: score a synthetic table against the real one for quality, utility, privacy risk
+and fairness, in one call that works on any synthetic table, not only synthgan's."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthgan._version import __version__
+from synthgan.errors import ConfigError
+from synthgan.evaluate.detection import detection_scores
+from synthgan.evaluate.distance import distance_risks
+from synthgan.evaluate.distributions import column_distributions
+from synthgan.evaluate.fairness import fairness_scores
+from synthgan.evaluate.features import DistanceSpace
+from synthgan.evaluate.membership import membership_attacks
+from synthgan.evaluate.quality import quality_report
+from synthgan.evaluate.report import Report
+from synthgan.evaluate.tables import prepare_tables
+from synthgan.evaluate.utility import utility_scores
+from synthgan.progress import progress_bar
+
+__all__ = ["evaluate"]
+
+logger = logging.getLogger("synthgan")
+
+PARTS = (
+    "quality",
+    "distributions",
+    "detection",
+    "utility",
+    "encoding",
+    "privacy",
+    "membership",
+    "fairness",
+)
+
+
+def evaluate(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    *,
+    target: str | None = None,
+    sensitive: str | None = None,
+    positive: Any = None,
+    ignore: Sequence[str] = (),
+    model: Any = None,
+    seed: int = 0,
+    verbose: bool = True,
+) -> Report:
+    """Compare ``synthetic`` with the ``real`` rows it was learned from.
+
+    ``holdout`` is real rows the generator never saw; utility, the distance-to-closest-record
+    share and the membership attacks need it. ``target`` enables utility (and, with
+    ``sensitive``, fairness); ``positive`` names the class of interest of a two-class target (by
+    default the rarer one). ``ignore`` leaves columns such as IDs out of every metric. ``model``,
+    a fitted :class:`~synthgan.Synthesizer` or the path of its ``.sgm`` file, adds the model's
+    settings and differential-privacy ledger to the report.
+    """
+    started = time.perf_counter()
+    tables = prepare_tables(
+        real,
+        synthetic,
+        holdout,
+        target=target,
+        sensitive=sensitive,
+        positive=positive,
+        ignore=ignore,
+    )
+    ledger, model_summary = _model_facts(model)
+    rng = np.random.default_rng(seed)
+    scores: dict[str, float] = {}
+    not_applicable: dict[str, str] = {}
+    details: dict[str, Any] = {}
+    timings: dict[str, float] = {"prepare": time.perf_counter() - started}
+
+    with progress_bar(total=len(PARTS), desc="evaluate", unit="part", enabled=verbose) as bar:
+
+        def run(name: str, compute) -> Any:
+            """Run one part, keep its scores, details and reasons, and time it."""
+            bar.set_postfix_str(name)
+            clock = time.perf_counter()
+            part_scores, part_details, part_na, *extra = compute()
+            scores.update(part_scores)
+            not_applicable.update(part_na)
+            if part_details:
+                details[name] = part_details
+            timings[name] = time.perf_counter() - clock
+            bar.update(1)
+            return extra[0] if extra else None
+
+        run("quality", lambda: _quality(quality_report(tables.real, tables.synthetic)))
+        run("distributions", lambda: column_distributions(tables))
+        run("detection", lambda: detection_scores(tables, rng, seed))
+        predictions = run("utility", lambda: utility_scores(tables, seed))
+        encoded = run("encoding", lambda: _encode(tables))
+        run("privacy", lambda: distance_risks(tables, encoded, rng))
+        run("membership", lambda: membership_attacks(tables, encoded, rng, seed))
+        run("fairness", lambda: fairness_scores(tables, predictions))
+
+    _check_finite(scores)
+    settings = {
+        "rows": {
+            n: len(t)
+            for n, t in (
+                ("real", tables.real),
+                ("synthetic", tables.synthetic),
+                ("holdout", tables.holdout),
+            )
+            if t is not None
+        },
+        "columns": {c: k for c, k in tables.kinds.items()},
+        "target": target,
+        "task": tables.task,
+        "positive": tables.positive,
+        "sensitive": sensitive,
+        "ignored": list(ignore),
+        "seed": seed,
+        "synthgan_version": __version__,
+        "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    report = Report(scores, not_applicable, details, settings, timings, ledger, model_summary)
+    logger.info("evaluation done in %.1fs", sum(timings.values()))
+    return report
+
+
+def _quality(quality: dict[str, Any]) -> tuple[dict[str, float], dict[str, Any], dict[str, str]]:
+    props = quality["properties"]
+    scores = {
+        "quality": quality["score"],
+        "column_shapes": props["Column Shapes"],
+        "column_pair_trends": props["Column Pair Trends"],
+    }
+    na = {}
+    for key, value in list(scores.items()):
+        if not math.isfinite(value):  # e.g. pair trends of a one-column table
+            na[key] = "SDMetrics could not compute it for these columns"
+            del scores[key]
+    return scores, quality, na
+
+
+def _encode(tables) -> tuple[dict, dict, dict, dict[str, np.ndarray]]:
+    """Every table as points in one distance space (shared by the distance and attack parts)."""
+    space = DistanceSpace(tables)
+    named = {"real": tables.real, "synthetic": tables.synthetic, "holdout": tables.holdout}
+    encoded = {name: space.encode(t) for name, t in named.items() if t is not None}
+    return {}, {"width": space.width}, {}, encoded
+
+
+def _model_facts(model: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """The DP ledger and a readable summary of the model that made the synthetic table."""
+    if model is None:
+        return None, None
+    from synthgan.report_text import describe_model
+
+    if isinstance(model, str | os.PathLike):
+        from synthgan.persist import read_model
+
+        manifest, _ = read_model(Path(model))
+    elif hasattr(model, "manifest"):
+        manifest = model.manifest()
+    else:
+        raise ConfigError("model= takes a fitted Synthesizer or the path of a .sgm file.")
+    return manifest.get("privacy"), describe_model(manifest)
+
+
+def _check_finite(scores: dict[str, float]) -> None:
+    """Every score is a finite number; a NaN here is a bug in synthgan, never a result."""
+    bad = [k for k, v in scores.items() if not math.isfinite(v)]
+    if bad:
+        raise AssertionError(f"non-finite evaluation scores {bad}; please report this")

@@ -1,0 +1,297 @@
+"""The HTML report: one self-contained file, readable offline.
+
+Figures are inline PNG data URIs, the style sheet is inline, there is no script, and a
+Content-Security-Policy forbids the page from fetching anything, so opening it cannot leak data.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from synthgan.evaluate import plots
+from synthgan.evaluate.report import PRIVACY_STATEMENT
+
+if TYPE_CHECKING:
+    from synthgan.evaluate.report import Report
+
+__all__ = ["render"]
+
+#: Distribution plots beyond this many columns are left out (the page says so).
+MAX_COLUMN_PLOTS = 60
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 1100px; color: #222; padding: 0 1rem; }
+h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem;
+       margin-top: 2rem; }
+.sub { color: #666; margin-top: 0; }
+table { border-collapse: collapse; margin: 0.6rem 0; font-size: 0.92rem; }
+th, td { border-bottom: 1px solid #eee; padding: 0.3rem 0.7rem; text-align: left; }
+th { background: #f6f6f6; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.badge { padding: 0.1rem 0.5rem; border-radius: 0.6rem; font-size: 0.8rem; font-weight: 600; }
+.good { background: #d8f0dc; color: #1d6b2c; } .fair { background: #fff0c2; color: #7a5a00; }
+.poor { background: #f8d5d5; color: #8a1f1f; } .info { background: #e4ecf7; color: #2c4d7a; }
+.grid { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+.note { background: #f4f6fa; border-left: 4px solid #7a93bd; padding: 0.6rem 0.9rem; }
+pre { background: #f7f7f7; padding: 0.7rem; overflow-x: auto; font-size: 0.8rem; }
+img { max-width: 100%; }
+"""
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+def render(report: Report) -> str:
+    s, d = report.scores, report.details
+    settings = report.settings
+    rows = ", ".join(f"{v:,} {k}" for k, v in settings.get("rows", {}).items())
+    body = [
+        "<h1>Synthetic data evaluation</h1>",
+        f'<p class="sub">{escape(rows)} rows · evaluated {escape(str(settings.get("evaluated_at", "")))}'
+        f" · synthgan {escape(str(settings.get('synthgan_version', '')))}</p>",
+        "<h2>Headline</h2>",
+        _verdicts(report),
+        _not_applicable(report.not_applicable),
+        _quality(s, d),
+        _utility(s, d),
+        _privacy(report),
+        _fairness(s, d),
+        "<h2>Settings</h2>",
+        f"<pre>{escape(json.dumps(settings, indent=2))}</pre>",
+        "<h2>Timings (seconds)</h2>",
+        _table(["part", "seconds"], [[k, f"{v:.2f}"] for k, v in report.timings.items()]),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>synthgan evaluation</title><style>{STYLE}</style></head>\n<body>\n"
+        + "\n".join(part for part in body if part)
+        + "\n</body></html>\n"
+    )
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    lines = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            if isinstance(cell, float):
+                cells.append(f'<td class="num">{cell:.4f}</td>')
+            elif isinstance(cell, _Raw):
+                cells.append(f"<td>{cell.html}</td>")
+            else:
+                cells.append(f"<td>{escape(str(cell))}</td>")
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+
+
+class _Raw:
+    """Markup that the table writes as is (already escaped)."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+
+def _img(uri: str, alt: str) -> str:
+    return f'<img src="{uri}" alt="{escape(alt)}">'
+
+
+def _scores(s: dict[str, float], keys: list[tuple[str, str]]) -> str:
+    rows = [[label, s[key]] for key, label in keys if key in s]
+    return _table(["metric", "value"], rows) if rows else ""
+
+
+def _verdicts(report: Report) -> str:
+    rows = [
+        [
+            v.area,
+            v.label,
+            v.value,
+            v.reference,
+            _Raw(f'<span class="badge {v.verdict}">{v.verdict}</span>'),
+            v.meaning,
+        ]
+        for v in report.verdicts
+    ]
+    return _table(["area", "metric", "value", "compare with", "verdict", "what it means"], rows)
+
+
+def _not_applicable(reasons: dict[str, str]) -> str:
+    if not reasons:
+        return ""
+    return "<h3>Not applicable</h3>" + _table(
+        ["metric", "why"], [[k, v] for k, v in reasons.items()]
+    )
+
+
+def _quality(s: dict[str, float], d: dict[str, Any]) -> str:
+    out = [
+        "<h2>Quality</h2>",
+        _scores(
+            s,
+            [
+                ("quality", "SDMetrics quality (mean of the two below)"),
+                ("column_shapes", "column shapes"),
+                ("column_pair_trends", "column pair trends"),
+                ("detection_auc", "detection ROC AUC (0.5 = indistinguishable)"),
+                ("detection", "detection score (1 = indistinguishable)"),
+            ],
+        ),
+    ]
+    columns = d.get("distributions", {}).get("columns", {})
+    pairs = d.get("quality", {}).get("column_pairs", [])
+    if pairs:
+        out += [
+            "<h3>Pairwise association difference</h3>",
+            "<p>1 − SDMetrics' pair-trend score: 0 where a pair's correlation or contingency "
+            "table is reproduced, up to 1 where it is lost.</p>",
+            _img(
+                plots.pair_heatmap(list(columns) or sorted({p[0] for p in pairs}), pairs),
+                "pair heatmap",
+            ),
+        ]
+    if columns:
+        names = list(columns)[:MAX_COLUMN_PLOTS]
+        out += ["<h3>Columns: real against synthetic</h3>", '<div class="grid">']
+        out += [
+            _img(plots.column_plot(name, columns[name]), f"distribution of {name}")
+            for name in names
+        ]
+        out.append("</div>")
+        if len(columns) > len(names):
+            out.append(f"<p>{len(columns) - len(names)} more columns are not plotted.</p>")
+        shapes = d.get("quality", {}).get("column_shapes", {})
+        rows = [
+            [
+                c,
+                shapes.get(c, "n/a"),
+                columns[c]["missing"]["real"],
+                columns[c]["missing"]["synthetic"],
+            ]
+            for c in columns
+        ]
+        out.append(_table(["column", "shape score", "missing (real)", "missing (synthetic)"], rows))
+    return "\n".join(out)
+
+
+def _utility(s: dict[str, float], d: dict[str, Any]) -> str:
+    details = d.get("utility")
+    if not details:
+        return ""
+    rows = []
+    for key, metrics in details.items():
+        if isinstance(metrics, dict):
+            trained, model = key.split("_", 1)
+            rows += [
+                [
+                    {"trtr": "real", "tstr": "synthetic", "augmented": "real + synthetic"}.get(
+                        trained, trained
+                    ),
+                    model,
+                    m,
+                    v,
+                ]
+                for m, v in metrics.items()
+            ]
+    out = [
+        "<h2>Utility</h2>",
+        f"<p>Models trained on each table, scored on the {details['test_rows']:,} real holdout rows "
+        f"({escape(str(details['task']))} task).</p>",
+        _table(["trained on", "model", "metric", "value on holdout"], rows),
+    ]
+    if "augmentation_gain" in s:
+        out.append(
+            f"<p>Augmentation gain (boosting, real + synthetic vs real): {s['augmentation_gain']:+.4f}</p>"
+        )
+    out.append(_img(plots.utility_plot(details), "utility"))
+    return "\n".join(out)
+
+
+def _privacy(report: Report) -> str:
+    s, d = report.scores, report.details
+    out = ["<h2>Privacy risk</h2>", f'<p class="note">{escape(PRIVACY_STATEMENT)}</p>']
+    if report.ledger:
+        from synthgan.privacy import PrivacyLedger
+
+        text = PrivacyLedger.from_dict(report.ledger).report()
+        out += [
+            "<h3>Differential-privacy guarantee of the model</h3>",
+            f"<pre>{escape(text)}</pre>",
+        ]
+    elif report.model_summary:
+        out.append(
+            "<p>The model that made this table was trained without differential privacy.</p>"
+        )
+    if report.model_summary:
+        out += ["<h3>Model</h3>", f"<pre>{escape(report.model_summary)}</pre>"]
+    out.append(
+        _scores(
+            s,
+            [
+                ("exact_copy_rate", "synthetic rows identical to a training row"),
+                ("holdout_copy_rate", "holdout rows identical to a training row (baseline)"),
+                ("dcr_share", "share of synthetic rows closer to train than to holdout"),
+                (
+                    "dcr_share_expected",
+                    "expected share without memorisation, n_train / (n_train + n_holdout)",
+                ),
+                ("dcr_p5", "5th percentile distance, synthetic → train"),
+                ("holdout_dcr_p5", "5th percentile distance, holdout → train (baseline)"),
+                ("nndr_median", "median nearest / second-nearest ratio, synthetic → train"),
+                ("holdout_nndr_median", "the same for holdout rows (baseline)"),
+            ],
+        )
+    )
+    quantiles = d.get("privacy", {}).get("dcr_quantiles")
+    if quantiles:
+        out.append(_img(plots.dcr_plot(quantiles), "distance to closest record"))
+    membership = d.get("membership")
+    if membership:
+        rows = []
+        for name in ("distance", "density_ratio"):
+            a = membership[name]
+            rows.append(
+                [name]
+                + [
+                    _Raw(
+                        f"{a[k]:.4f} <small>[{a[k + '_ci'][0]:.3f}, {a[k + '_ci'][1]:.3f}]</small>"
+                    )
+                    for k in ("auc", "tpr_at_1pct_fpr", "tpr_at_0_1pct_fpr")
+                ]
+            )
+        out += [
+            "<h3>Membership inference</h3>",
+            f"<p>{membership['members']:,} training rows (members) against {membership['non_members']:,} "
+            f"holdout rows (non-members); {membership['reference_rows']:,} other holdout rows are the "
+            "attacker's sample of the population. 95% bootstrap intervals in brackets.</p>",
+            _table(["attack", "ROC AUC", "TPR at 1% FPR", "TPR at 0.1% FPR"], rows),
+            _img(plots.mia_plot(membership), "membership attack ROC"),
+        ]
+    return "\n".join(out)
+
+
+def _fairness(s: dict[str, float], d: dict[str, Any]) -> str:
+    details = d.get("fairness")
+    if not details:
+        return ""
+    keys = []
+    for name in ("real", "synthetic", "holdout", "trtr", "tstr"):
+        keys += [
+            (f"dp_gap_{name}", f"demographic-parity difference, {name}"),
+            (f"dp_ratio_{name}", f"demographic-parity ratio, {name}"),
+        ]
+        if name in ("trtr", "tstr"):
+            keys.append((f"eo_gap_{name}", f"equalized-odds difference, {name}"))
+    return "\n".join(
+        [
+            "<h2>Fairness</h2>",
+            f"<p>Rates of the positive class ({escape(str(details['positive']))}) by sensitive group; "
+            "trtr / tstr are boosting models trained on real / synthetic rows, predicting the holdout.</p>",
+            _scores(s, keys),
+            _img(plots.fairness_plot(details["rates"], str(details["positive"])), "fairness"),
+        ]
+    )

@@ -1,0 +1,182 @@
+"""Machine-learning utility: is a model trained on synthetic rows as good on real rows as one
+trained on real rows?
+
+TSTR (train on synthetic, test on real) against TRTR (train on real, test on real), both scored on
+the holdout, with HistGradientBoosting and a linear model; and the augmentation gain, real plus
+synthetic against real alone. The holdout is the only fair test set: the synthetic table was
+learned from the real training rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import (
+    accuracy_score,
+    f1_score,
+    mean_absolute_error,
+    r2_score,
+    roc_auc_score,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from synthgan.evaluate.features import model_frame
+from synthgan.evaluate.tables import EvalTables
+
+__all__ = ["Predictions", "utility_scores"]
+
+#: Short names for the two model families in score keys: tstr_auc (boosting), tstr_lr_auc (linear).
+MODELS = {"hgb": "", "linear": "lr_"}
+
+
+@dataclass
+class Predictions:
+    """Holdout predictions of the boosting models, for the fairness metrics."""
+
+    y_true: np.ndarray
+    rows: np.ndarray  # the holdout rows predicted (those with a target value)
+    labels: dict[str, np.ndarray] = field(default_factory=dict)  # "tstr" / "trtr" → 0/1
+
+
+def utility_scores(
+    tables: EvalTables, seed: int
+) -> tuple[dict[str, float], dict[str, Any], dict[str, str], Predictions | None]:
+    """Scores, per-model details, what does not apply (with why), and holdout predictions."""
+    if tables.target is None:
+        return {}, {}, {"utility": "no target column was named"}, None
+    if tables.target_problem is not None:
+        return {}, {}, {"utility": tables.target_problem}, None
+    if tables.holdout is None:
+        reason = (
+            "needs a holdout table: scoring on the training rows would flatter the synthetic data"
+        )
+        return {}, {}, {"utility": reason}, None
+
+    target = tables.target
+    train_sets = {"trtr": tables.real, "tstr": tables.synthetic}
+    test = tables.holdout[tables.holdout[target].notna()]
+    y_test = _targets(tables, test)
+    predictions = (
+        Predictions(y_true=y_test, rows=test.index.to_numpy()) if tables.task == "binary" else None
+    )
+    scores: dict[str, float] = {}
+    details: dict[str, Any] = {"task": tables.task, "test_rows": len(test)}
+    not_applicable: dict[str, str] = {}
+    classes = sorted(tables.real[target].dropna().unique()) if tables.task == "multiclass" else None
+
+    for setting, train in train_sets.items():
+        train = train[train[target].notna()]
+        y = _targets(tables, train)
+        problem = _train_problem(tables, setting, y)
+        if problem:
+            not_applicable[setting] = problem
+            continue
+        for model_name, prefix in MODELS.items():
+            model = _model(tables, model_name, seed)
+            model.fit(_inputs(tables, train, model_name), y)
+            metrics = _metrics(tables, model, _inputs(tables, test, model_name), y_test, classes)
+            details[f"{setting}_{model_name}"] = metrics
+            scores |= {f"{setting}_{prefix}{k}": v for k, v in metrics.items()}
+            if predictions is not None and model_name == "hgb":
+                predictions.labels[setting] = model.predict(_inputs(tables, test, model_name))
+
+    if "trtr" not in not_applicable and "tstr" not in not_applicable:
+        both = pd.concat([tables.real, tables.synthetic], ignore_index=True)
+        both = both[both[target].notna()]
+        model = _model(tables, "hgb", seed).fit(
+            _inputs(tables, both, "hgb"), _targets(tables, both)
+        )
+        augmented = _metrics(tables, model, _inputs(tables, test, "hgb"), y_test, classes)
+        details["augmented_hgb"] = augmented
+        key = "r2" if tables.task == "regression" else "auc"
+        scores["augmentation_gain"] = augmented[key] - scores[f"trtr_{key}"]
+    return scores, details, not_applicable, predictions
+
+
+def _targets(tables: EvalTables, frame: pd.DataFrame) -> np.ndarray:
+    values = frame[tables.target]
+    if tables.task == "regression":
+        return values.to_numpy(dtype=np.float64)
+    if tables.task == "binary":
+        return (values == tables.positive).to_numpy().astype(np.int64)
+    return values.to_numpy(dtype=object).astype(str)
+
+
+def _train_problem(tables: EvalTables, setting: str, y: np.ndarray) -> str | None:
+    which = "synthetic" if setting == "tstr" else "real"
+    if len(y) < 10:
+        return f"the {which} table has fewer than 10 rows with a target value"
+    if tables.task != "regression" and len(np.unique(y)) < 2:
+        return f"the {which} table has one target class only"
+    return None
+
+
+def _inputs(tables: EvalTables, frame: pd.DataFrame, model_name: str) -> pd.DataFrame:
+    x = model_frame(tables, frame, drop=(tables.target,))
+    if model_name == "linear":
+        # The linear pipeline one-hot encodes the shared category codes; missing (-1) is a label.
+        for column in x.select_dtypes("category"):
+            x[column] = x[column].cat.codes
+    return x
+
+
+def _model(tables: EvalTables, model_name: str, seed: int):
+    regression = tables.task == "regression"
+    if model_name == "hgb":
+        cls = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
+        return cls(categorical_features="from_dtype", random_state=seed)
+    numeric = [c for c in tables.numeric if c != tables.target]
+    categorical = [c for c in tables.categorical if c != tables.target]
+    prepare = ColumnTransformer(
+        [
+            (
+                "numbers",
+                make_pipeline(
+                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                ),
+                numeric,
+            ),
+            ("labels", OneHotEncoder(handle_unknown="ignore"), categorical),
+        ]
+    )
+    final = Ridge() if regression else LogisticRegression(max_iter=500)
+    return make_pipeline(prepare, final)
+
+
+def _metrics(tables, model, x: pd.DataFrame, y: np.ndarray, classes) -> dict[str, float]:
+    if tables.task == "regression":
+        predicted = model.predict(x)
+        return {
+            "r2": float(r2_score(y, predicted)),
+            "mae": float(mean_absolute_error(y, predicted)),
+        }
+    proba = model.predict_proba(x)
+    predicted = model.classes_[np.argmax(proba, axis=1)]
+    out = {
+        "accuracy": float(accuracy_score(y, predicted)),
+        "f1": float(f1_score(y, predicted, average="macro")),
+    }
+    if tables.task == "binary":
+        out["auc"] = float(roc_auc_score(y, proba[:, list(model.classes_).index(1)]))
+    else:
+        # A model trained on synthetic rows may not know every class: missing ones score 0.
+        full = np.zeros((len(y), len(classes)))
+        for i, c in enumerate(model.classes_):
+            if c in classes:
+                full[:, classes.index(c)] = proba[:, i]
+        known = np.isin(y, classes)
+        present = [c for c in classes if c in set(y[known])]
+        if len(present) < 2:
+            return out
+        sub = full[known][:, [classes.index(c) for c in present]]
+        sub /= np.clip(sub.sum(axis=1, keepdims=True), 1e-12, None)
+        out["auc"] = float(roc_auc_score(y[known], sub, multi_class="ovr", labels=present))
+    return out

@@ -1,0 +1,247 @@
+"""evaluate() end to end on tables with known answers: copies of the training rows (privacy must
+flag them), an independent sample of the same population (must look ideal), and columns shuffled
+independently (utility and pair trends must drop). Plus bad input, the CLI, files and DP models."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from synthgan import DataError, Privacy, Synthesizer, evaluate
+from synthgan.cli import main
+
+
+@pytest.fixture(scope="module")
+def tables(people) -> dict[str, pd.DataFrame]:
+    rows = people(4500)
+    return {
+        "real": rows.iloc[:2000].reset_index(drop=True),
+        "holdout": rows.iloc[2000:3500].reset_index(drop=True),
+        "independent": rows.iloc[3500:].reset_index(drop=True),
+    }
+
+
+def run(tables, synthetic, **kwargs):
+    kwargs = {
+        "holdout": tables["holdout"],
+        "target": "outcome",
+        "sensitive": "sex",
+        "verbose": False,
+    } | kwargs
+    return evaluate(tables["real"], synthetic, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def copies(tables):
+    return run(tables, tables["real"].sample(frac=1.0, random_state=1))
+
+
+@pytest.fixture(scope="module")
+def independent(tables):
+    return run(tables, tables["independent"])
+
+
+@pytest.fixture(scope="module")
+def shuffled(tables):
+    rng = np.random.default_rng(5)
+    real = tables["real"]
+    return run(tables, real.apply(lambda c: c.to_numpy()[rng.permutation(len(real))]))
+
+
+def verdict(report, metric):
+    return next(v.verdict for v in report.verdicts if v.metric == metric)
+
+
+def test_copies_of_the_training_rows_are_flagged_by_every_privacy_metric(copies):
+    s = copies.scores
+    assert s["exact_copy_rate"] == 1.0 and s["dcr_share"] > 0.99 and s["dcr_p5"] == 0.0
+    assert s["mia_auc"] > 0.9 and s["mia_distance_tpr_at_1pct_fpr"] > 0.5
+    assert {verdict(copies, m) for m in ("exact_copy_rate", "dcr_share", "mia_auc")} == {"poor"}
+    # ...while quality and utility look perfect: only the privacy panel tells.
+    assert s["quality"] > 0.99 and s["tstr_auc"] == pytest.approx(s["trtr_auc"])
+
+
+def test_an_independent_sample_of_the_population_looks_ideal(independent):
+    s = independent.scores
+    assert s["exact_copy_rate"] <= s["holdout_copy_rate"] + 0.01
+    assert abs(s["dcr_share"] - s["dcr_share_expected"]) < 0.05
+    assert s["mia_auc"] < 0.56
+    assert s["detection_auc"] < 0.6 and s["quality"] > 0.9
+    assert abs(s["tstr_auc"] - s["trtr_auc"]) < 0.03
+    assert abs(s["dp_gap_synthetic"] - s["dp_gap_real"]) < 0.06
+    assert {
+        verdict(independent, m) for m in ("exact_copy_rate", "dcr_share", "mia_auc", "quality")
+    } == {"good"}
+
+
+def test_columns_shuffled_independently_lose_pairs_and_utility_but_keep_shapes(
+    independent, shuffled
+):
+    s, ideal = shuffled.scores, independent.scores
+    assert s["column_shapes"] > 0.97  # every marginal is exact
+    assert s["column_pair_trends"] < ideal["column_pair_trends"] - 0.03
+    assert s["tstr_auc"] < 0.6 < ideal["tstr_auc"]
+    assert s["detection_auc"] > ideal["detection_auc"] + 0.05
+    assert s["dp_gap_synthetic"] < 0.06 < s["dp_gap_real"]  # the dependence on sex is gone
+
+
+def test_every_score_is_a_finite_number_and_the_json_holds_them(independent, tmp_path):
+    assert all(math.isfinite(v) for v in independent.scores.values())
+    text = independent.to_json(tmp_path / "report.json")
+    saved = json.loads((tmp_path / "report.json").read_text())
+    assert saved == json.loads(text)
+    assert saved["scores"] == pytest.approx(independent.scores)
+    assert "not guarantees" in saved["privacy_statement"]
+    assert set(saved["timings"]) >= {"quality", "utility", "privacy", "membership", "fairness"}
+
+
+def test_summary_is_a_table_of_verdicts(independent):
+    text = independent.summary()
+    assert "membership attack ROC AUC" in text and "good" in text
+    assert "not guarantees" in text
+
+
+def test_without_a_holdout_the_holdout_metrics_say_why_they_are_missing(tables):
+    report = evaluate(tables["real"], tables["independent"], target="outcome", verbose=False)
+    assert "holdout" in report.not_applicable["utility"]
+    assert "holdout" in report.not_applicable["mia"]
+    assert "holdout" in report.not_applicable["dcr_share"]
+    assert "exact_copy_rate" in report.scores and "quality" in report.scores
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "reason"),
+    [
+        (lambda t: t.assign(sex="F"), "fairness", "one group only"),
+        (lambda t: t.assign(outcome="no"), "utility", "one class only"),
+    ],
+)
+def test_degenerate_real_columns_are_not_applicable_not_nan(tables, change, key, reason):
+    report = evaluate(
+        change(tables["real"]),
+        tables["independent"],
+        holdout=tables["holdout"],
+        target="outcome",
+        sensitive="sex",
+        verbose=False,
+    )
+    assert reason in report.not_applicable[key]
+    assert all(math.isfinite(v) for v in report.scores.values())
+
+
+def test_a_synthetic_table_with_one_class_or_group_gets_explicit_entries(tables):
+    fake = tables["independent"].assign(outcome="no", sex="M")
+    report = run(tables, fake)
+    assert "synthetic table has one target class" in report.not_applicable["tstr"]
+    assert "one 'sex' group" in report.not_applicable["dp_gap_synthetic"]
+    assert "trtr_auc" in report.scores and "tstr_auc" not in report.scores
+
+
+def test_a_continuous_sensitive_attribute_must_be_binned_first(tables):
+    report = run(tables, tables["independent"], sensitive="income")
+    assert "continuous" in report.not_applicable["fairness"]
+
+
+def test_regression_and_multiclass_targets(tables):
+    regression = run(tables, tables["independent"], target="income", sensitive=None)
+    assert regression.settings["task"] == "regression"
+    assert regression.scores["trtr_r2"] > 0 and "tstr_mae" in regression.scores
+    multiclass = run(tables, tables["independent"], target="city", sensitive="sex")
+    assert multiclass.settings["task"] == "multiclass" and 0.5 < multiclass.scores["tstr_auc"] <= 1
+    assert "two-class target" in multiclass.not_applicable["fairness"]
+
+
+def test_rows_align_by_position_whatever_the_index(tables):
+    shifted = tables["independent"].set_axis(np.arange(len(tables["independent"])) + 10_000)
+    a = run(tables, tables["independent"], seed=3)
+    b = run(tables, shifted.iloc[::-1].iloc[::-1], seed=3)
+    assert a.scores == b.scores
+
+
+def test_ignored_columns_are_left_out(tables):
+    with_id = {k: v.assign(row_id=np.arange(len(v))) for k, v in tables.items()}
+    report = run(with_id, with_id["independent"], ignore=["row_id"])
+    assert "row_id" not in report.settings["columns"]
+    with pytest.raises(DataError, match="no such column"):
+        run(tables, tables["independent"], ignore=["nope"])
+
+
+def test_the_same_seed_gives_the_same_report(tables):
+    a = run(tables, tables["independent"], seed=7)
+    b = run(tables, tables["independent"], seed=7)
+    assert a.scores == b.scores
+
+
+def test_a_dp_model_puts_its_ledger_in_the_report(tables, tmp_path):
+    privacy = Privacy(epsilon=2.0, delta=1e-5)
+    model = Synthesizer(
+        privacy=privacy,
+        epochs=1,
+        batch_size=200,
+        embedding_dim=16,
+        generator_dim=(32, 32),
+        discriminator_dim=(32, 32),
+        seed=0,
+        verbose=False,
+    ).fit(tables["real"])
+    fake = model.sample(1000, seed=1)
+    report = run(tables, fake, model=model)
+    assert report.ledger["epsilon_spent"] <= 2.0
+    assert "Differential privacy" in report.summary()
+    path = model.save(tmp_path / "dp.sgm")
+    from_file = run(tables, fake, model=path)
+    assert from_file.ledger == report.ledger
+    report.to_html(tmp_path / "r.html")
+    assert "Differential-privacy guarantee" in (tmp_path / "r.html").read_text()
+
+
+def test_cli_evaluate_writes_json_and_html(tables, tmp_path):
+    paths = {}
+    for name in ("real", "holdout"):
+        paths[name] = tmp_path / f"{name}.csv"
+        tables[name].to_csv(paths[name], index=False)
+    paths["fake"] = tmp_path / "fake.parquet"
+    tables["independent"].to_parquet(paths["fake"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "evaluate",
+            str(paths["real"]),
+            str(paths["fake"]),
+            "--holdout",
+            str(paths["holdout"]),
+            "--target",
+            "outcome",
+            "--sensitive",
+            "sex",
+            "--positive",
+            "yes",
+            "--html",
+            str(tmp_path / "r.html"),
+            "--json",
+            str(tmp_path / "r.json"),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "closer to train than holdout" in result.output
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["settings"]["positive"] == "yes" and "mia_auc" in saved["scores"]
+    assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_cli_evaluate_bad_input_is_one_line_and_exit_1(tables, tmp_path):
+    real = tmp_path / "real.csv"
+    tables["real"].to_csv(real, index=False)
+    fake = tmp_path / "fake.csv"
+    tables["real"].drop(columns=["age"]).to_csv(fake, index=False)
+    result = CliRunner().invoke(main, ["evaluate", str(real), str(fake), "-q"])
+    assert result.exit_code == 1
+    assert "DataError" in result.output and "missing ['age']" in result.output
+    result = CliRunner().invoke(main, ["evaluate", str(real), str(real), "--target", "nope", "-q"])
+    assert result.exit_code == 1 and "target 'nope'" in result.output

@@ -1,0 +1,176 @@
+"""The evaluator's parts against independent references: brute-force distances, scikit-learn's
+ROC, fairlearn's fairness metrics, and hand-made tables with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score, roc_curve
+
+from synthgan import DataError
+from synthgan.evaluate.distance import distance_risks
+from synthgan.evaluate.evaluation import _encode
+from synthgan.evaluate.fairness import equalized_odds_difference, group_rates, parity
+from synthgan.evaluate.features import DistanceSpace, simplex
+from synthgan.evaluate.membership import _metrics
+from synthgan.evaluate.neighbours import nearest_distances
+from synthgan.evaluate.tables import as_labels, prepare_tables
+
+
+def brute_force(queries: np.ndarray, refs: np.ndarray, k: int) -> np.ndarray:
+    d = np.sqrt(((queries[:, None, :].astype(float) - refs[None, :, :]) ** 2).sum(-1))
+    return np.sort(d, axis=1)[:, :k]
+
+
+@pytest.mark.parametrize("block_mb", [0.01, 2.0])
+def test_nearest_distances_match_brute_force_in_any_block_size(block_mb):
+    rng = np.random.default_rng(0)
+    refs = rng.random((700, 9)).astype(np.float32)
+    queries = rng.random((300, 9)).astype(np.float32)
+    queries[:20] = refs[50:70]  # exact copies must measure exactly 0
+    got = nearest_distances(queries, refs, k=2, block_mb=block_mb)
+    np.testing.assert_allclose(got, brute_force(queries, refs, 2), atol=1e-6)
+    assert (got[:20, 0] == 0).all()
+
+
+def test_nearest_distances_report_progress_and_need_enough_references():
+    done = []
+    nearest_distances(np.zeros((5, 2)), np.ones((3, 2)), k=1, progress=done.append)
+    assert sum(done) == 5
+    with pytest.raises(ValueError, match="at least 2"):
+        nearest_distances(np.zeros((5, 2)), np.ones((1, 2)), k=2)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 17])
+def test_simplex_vertices_are_all_one_apart(k):
+    v = simplex(k)
+    assert v.shape == (k, k - 1)
+    d = np.sqrt(((v[:, None] - v[None]) ** 2).sum(-1))
+    np.testing.assert_allclose(d[~np.eye(k, dtype=bool)], 1.0, atol=1e-6)
+
+
+def test_squared_distance_is_quantile_gaps_plus_label_mismatches():
+    real = pd.DataFrame({"x": np.arange(10.0), "c": list("aabbccddee"), "d": ["u", "v"] * 5})
+    tables = prepare_tables(real, real.copy())
+    points = DistanceSpace(tables).encode(real)
+    quantile = (np.arange(10) + 0.5) / 10  # mid-rank quantiles of distinct values
+    for i, j in [(0, 1), (0, 9), (3, 4), (2, 7)]:
+        expected = (quantile[i] - quantile[j]) ** 2
+        expected += (real.c[i] != real.c[j]) + (real.d[i] != real.d[j])
+        assert np.sum((points[i] - points[j]) ** 2) == pytest.approx(expected, abs=1e-6)
+
+
+def test_missing_values_are_a_value_of_their_own():
+    real = pd.DataFrame({"x": [1.0, np.nan, 3.0, 4.0], "c": ["a", None, "b", "a"]})
+    tables = prepare_tables(real, real.copy())
+    p = DistanceSpace(tables).encode(
+        pd.DataFrame({"x": [np.nan, np.nan, 1.0], "c": [None, None, "a"]})
+    )
+    assert np.sum((p[0] - p[1]) ** 2) == 0
+    assert np.sum((p[0] - p[2]) ** 2) >= 2  # a missing number and a missing label both differ
+
+
+def test_labels_compare_equal_across_file_types():
+    assert as_labels(pd.Series([1, 2, None])).tolist()[:2] == ["1", "2"]
+    assert as_labels(pd.Series([1.0, 2.5])).tolist() == ["1", "2.5"]
+    assert as_labels(pd.Series([True, False])).tolist() == ["True", "False"]
+    assert as_labels(pd.Series(["a", 1.0, True, None])).tolist()[:3] == ["a", "1", "True"]
+    real = pd.DataFrame({"flag": [True, False, True], "n": [1, 2, 3]})
+    fake = pd.DataFrame({"flag": ["True", "False", "False"], "n": ["1", "2", "2"]})  # as from a CSV
+    tables = prepare_tables(real, fake)
+    assert tables.synthetic["flag"].tolist() == ["True", "False", "False"]
+    assert tables.synthetic["n"].dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r, s: (r, s.drop(columns=["b"])), "missing \\['b'\\]"),
+        (lambda r, s: (r, s.assign(extra=1)), "not in the real table \\['extra'\\]"),
+        (lambda r, s: (r, s.iloc[:0]), "synthetic table is empty"),
+        (lambda r, s: (r.iloc[:0], s), "real table is empty"),
+        (lambda r, s: (r, s.assign(a=["x"] * len(s))), "'a' is numeric in the real table"),
+        (lambda r, s: (r, [1, 2]), "must be a pandas DataFrame"),
+    ],
+)
+def test_mismatched_tables_fail_with_a_message_that_names_the_problem(change, message):
+    real = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "x"]})
+    r, s = change(real, real.copy())
+    with pytest.raises(DataError, match=message):
+        prepare_tables(r, s)
+
+
+def test_target_and_sensitive_must_exist_in_every_table():
+    real = pd.DataFrame({"a": [1.0, 2.0, 3.0], "y": ["p", "n", "p"]})
+    with pytest.raises(DataError, match="target 'z' is not a column of the real table"):
+        prepare_tables(real, real, target="z")
+    with pytest.raises(DataError, match="sensitive attribute 'y' is not a column of the holdout"):
+        prepare_tables(real, real, real.drop(columns=["y"]), sensitive="y", ignore=())
+    with pytest.raises(DataError, match="positive='q' is not a class"):
+        prepare_tables(real, real, target="y", positive="q")
+
+
+def test_task_and_positive_class_are_inferred_from_the_real_target():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame(
+        {"x": rng.random(100), "y": ["rare"] * 10 + ["common"] * 90, "r": rng.random(100)}
+    )
+    binary = prepare_tables(real, real, target="y")
+    assert (binary.task, binary.positive) == ("binary", "rare")
+    assert prepare_tables(real, real, target="r").task == "regression"
+    ints = real.assign(y=[0, 1] * 50)
+    assert prepare_tables(ints, ints, target="y", positive=1).positive == "1"
+    one_class = real.assign(y="only")
+    assert "one class only" in prepare_tables(one_class, one_class, target="y").target_problem
+
+
+def test_roc_metrics_match_scikit_learn_with_and_without_ties():
+    rng = np.random.default_rng(1)
+    members = rng.random(2000) < 0.5
+    for score in (rng.normal(size=2000) + members, np.round(rng.normal(size=2000) + members, 1)):
+        ours = _metrics(score, members)
+        assert ours["auc"] == pytest.approx(roc_auc_score(members, score), abs=1e-12)
+        fpr, tpr, _ = roc_curve(members, score)
+        assert ours["tpr_at_1pct_fpr"] == pytest.approx(np.interp(0.01, fpr, tpr), abs=1e-12)
+
+
+def test_fairness_definitions_agree_with_fairlearn():
+    from fairlearn.metrics import (
+        demographic_parity_difference,
+        demographic_parity_ratio,
+    )
+    from fairlearn.metrics import equalized_odds_difference as fl_eo
+
+    rng = np.random.default_rng(2)
+    groups = rng.choice(["a", "b", "c"], 3000)
+    y_true = (rng.random(3000) < np.where(groups == "a", 0.3, 0.5)).astype(int)
+    y_pred = (rng.random(3000) < np.where(groups == "b", 0.2, 0.6)).astype(int)
+    difference, ratio = parity(group_rates(y_pred, groups))
+    assert difference == pytest.approx(
+        demographic_parity_difference(y_true, y_pred, sensitive_features=groups)
+    )
+    assert ratio == pytest.approx(
+        demographic_parity_ratio(y_true, y_pred, sensitive_features=groups)
+    )
+    assert equalized_odds_difference(y_true, y_pred, groups) == pytest.approx(
+        fl_eo(y_true, y_pred, sensitive_features=groups)
+    )
+
+
+def test_dcr_share_counts_ties_half_and_states_the_expected_share():
+    rng = np.random.default_rng(3)
+    population = pd.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(list("abc"), 3000)})
+    real, holdout = population.iloc[:2000], population.iloc[2000:]
+    tables = prepare_tables(real, real.iloc[:500], holdout)  # copies: all closer to train
+    encoded = _encode(tables)[3]
+    scores, details, _ = distance_risks(tables, encoded, rng)
+    assert scores["exact_copy_rate"] == 1.0
+    assert scores["dcr_share"] == 1.0
+    assert scores["dcr_share_expected"] == pytest.approx(2000 / 3000)
+    assert scores["dcr_p5"] == 0.0 < scores["holdout_dcr_p5"]
+    assert len(details["dcr_quantiles"]["synthetic"]) == 101
+    # Rows in both train and holdout are at distance 0 from each: every comparison is a tie.
+    tied = prepare_tables(pd.concat([real, holdout.iloc[:10]]), holdout.iloc[:10], holdout)
+    scores, _, _ = distance_risks(tied, _encode(tied)[3], rng)
+    assert scores["dcr_share"] == 0.5
