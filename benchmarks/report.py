@@ -162,11 +162,71 @@ def _dp_section() -> list[str]:
     return lines
 
 
+def _latest(part: str) -> dict | None:
+    paths = sorted(RESULTS.glob(f"eval-{part}-*.json"))
+    return json.loads(paths[-1].read_text()) if paths else None
+
+
+def _eval_section() -> list[str]:
+    """The evaluators: speed per part, the sanity table, and the 1M × 1M distance run."""
+    lines: list[str] = []
+    speed, sanity, scale = _latest("speed"), _latest("sanity"), _latest("scale")
+    if not (speed or sanity or scale):
+        return lines
+    lines += ["## Evaluators", ""]
+    if speed:
+        r = speed["result"]
+        best = dict(r["best"])
+        total = best.pop("total")
+        lines += [
+            f"**Full evaluate() of Adult** ({speed['date'][:16]}, `{speed['command']}`; "
+            f"{speed['machine']['cpu']}, {speed['machine']['cores']} cores): "
+            f"{r['rows']['real']:,} real train, {r['rows']['synthetic']:,} synthetic, "
+            f"{r['rows']['holdout']:,} holdout rows; target income, sensitive sex. "
+            f"Best of {len(r['totals'])}: **{total:.1f} s** (all runs: "
+            + ", ".join(f"{t:.1f}" for t in r["totals"])
+            + " s; target ≤ 15 s). Per part: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in best.items())
+            + " s.",
+            "",
+        ]
+    if sanity:
+        cases = sanity["result"]["cases"]
+        keys = list(next(iter(cases.values())))
+        lines += [
+            f"**Sanity table** ({sanity['date'][:16]}, `{sanity['command']}`): Adult train is the "
+            f"real table; the test split is cut in two, {sanity['result']['holdout_rows']:,} rows "
+            "as the holdout and the rest as an independent real sample.",
+            "",
+            "| metric | " + " | ".join(cases) + " |",
+            "|---|" + "---:|" * len(cases),
+        ]
+        for key in keys:
+            lines.append(
+                f"| {key} | " + " | ".join(_fmt(c.get(key)) for c in cases.values()) + " |"
+            )
+        lines.append("")
+    if scale:
+        r = scale["result"]
+        seconds = ", ".join(f"{k} {v:,.0f} s" for k, v in r["seconds"].items())
+        lines += [
+            f"**Distances at scale** ({scale['date'][:16]}, `{scale['command']}`): exact DCR share, "
+            "copies, NNDR and both membership attacks on "
+            f"{r['rows']['synthetic']:,} synthetic × {r['rows']['real']:,} real rows "
+            f"(+ {r['rows']['holdout']:,} holdout), {r['source']}; {r['encoded_width']} encoded "
+            f"columns ({r['encoded_mb']:,.0f} MB as float32). Peak resident memory "
+            f"**{r['peak_rss_mb']:,.0f} MB** ({r['rss_after_reading_mb']:,.0f} MB after reading "
+            f"the three tables). Time: {seconds}.",
+            "",
+        ]
+    return lines
+
+
 def write_results() -> Path:
     runs = [
         json.loads(p.read_text())
         for p in sorted(RESULTS.glob("*.json"))
-        if not p.name.startswith("dp-")
+        if not p.name.startswith(("dp-", "eval-"))
     ]
     latest: dict[tuple[str, int], dict] = {}
     for run in runs:  # files sort by date: keep the newest run per suite and epoch count
@@ -182,6 +242,7 @@ def write_results() -> Path:
     for run in latest.values():
         lines += _suite_section(run)
     lines += _dp_section()
+    lines += _eval_section()
     lines += [
         "## All runs",
         "",
