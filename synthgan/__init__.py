@@ -1,7 +1,7 @@
 """synthgan: privacy-preserving synthetic tabular data.
 
 The public API is small: :class:`Synthesizer` learns a table and samples it (with differential
-privacy when given a :class:`Privacy` budget), :func:`load` reads a saved model, :func:`infer_schema` shows how a table will be modelled, :func:`evaluate` scores a synthetic table against the real one, and the errors below are what
+privacy when given a :class:`Privacy` budget, and fairness control with :class:`Fairness`), :func:`load` reads a saved model, :func:`infer_schema` shows how a table will be modelled, :func:`evaluate` scores a synthetic table against the real one, and the errors below are what
 a user can run into.
 """
 
@@ -18,6 +18,7 @@ from synthgan.errors import (
     SynthganError,
 )
 from synthgan.evaluate import Report, evaluate
+from synthgan.fairness import Fairness
 from synthgan.privacy import Privacy
 from synthgan.schema import Column, Schema, infer_schema
 from synthgan.synthesizer import Synthesizer, load
@@ -27,6 +28,7 @@ __all__ = [
     "ConditionError",
     "ConfigError",
     "DataError",
+    "Fairness",
     "InputFileError",
     "ModelFileError",
     "NotFittedError",

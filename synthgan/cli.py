@@ -164,6 +164,17 @@ def _with(options: list[Callable[..., Any]]) -> Callable[..., Any]:
     help='JSON of what is public under DP: {"age": [17, 90], "sex": ["Female", "Male"]}.',
 )
 @click.option("--accountant", type=click.Choice(["prv", "rdp"]), default="prv", show_default=True)
+@click.option("--fair-sensitive", default=None, help="Fairness: the sensitive attribute.")
+@click.option(
+    "--fair-target", default=None, help="Fairness: the target that must not depend on it."
+)
+@click.option(
+    "--fair-criterion",
+    type=click.Choice(["demographic_parity"]),
+    default="demographic_parity",
+    show_default=True,
+)
+@click.option("--fair-weight", type=float, default=1.0, show_default=True, help="Fairness: λ.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or log lines.")
 @_handle_errors
 def fit(
@@ -180,9 +191,14 @@ def fit(
     delta: float | None,
     public_file: Path | None,
     accountant: str,
+    fair_sensitive: str | None,
+    fair_target: str | None,
+    fair_criterion: str,
+    fair_weight: float,
     quiet: bool,
 ) -> None:
     """Learn the table in DATA (CSV or Parquet) and save the model."""
+    from synthgan.fairness import Fairness
     from synthgan.io import read_table
     from synthgan.privacy import Privacy
     from synthgan.synthesizer import Synthesizer
@@ -194,6 +210,11 @@ def fit(
     if epsilon is not None:
         public = _read_json(public_file, "--public") if public_file is not None else {}
         privacy = Privacy(epsilon=epsilon, delta=delta, public=public, accountant=accountant)
+    fairness = None
+    if (fair_sensitive is None) != (fair_target is None):
+        raise click.UsageError("--fair-sensitive and --fair-target go together.")
+    if fair_sensitive is not None:
+        fairness = Fairness(fair_sensitive, fair_target, fair_criterion, fair_weight)
     df = read_table(data)
     model = Synthesizer(
         epochs=epochs,
@@ -204,6 +225,7 @@ def fit(
         overrides=_overrides(override, overrides_file) or None,
         verbose=not quiet,
         privacy=privacy,
+        fairness=fairness,
     ).fit(df)
     model.save(output)
     if not quiet:

@@ -1,4 +1,5 @@
-"""The networks: a residual generator, a PacGAN discriminator, and the generator's output layer."""
+"""The networks: a residual generator, a PacGAN discriminator, the fairness adversary, and the
+generator's output layer."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from torch import nn
 
 from synthgan.transform.spans import Span
 
-__all__ = ["Discriminator", "Generator", "OutputActivation"]
+__all__ = ["Discriminator", "FairnessAdversary", "Generator", "OutputActivation"]
 
 
 class _Residual(nn.Module):
@@ -132,6 +133,19 @@ class Discriminator(nn.Module):
         for layer, slope in zip(reversed(self.hidden), reversed(slopes), strict=True):
             grad = (grad * slope) @ layer.weight
         return scores, grad
+
+
+class FairnessAdversary(nn.Module):
+    """A small MLP that predicts a row's sensitive group (logits) from its target distribution."""
+
+    def __init__(self, in_dim: int, hidden: int, out_dim: int):
+        super().__init__()
+        self.seq = nn.Sequential(
+            nn.Linear(in_dim, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, out_dim)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.seq(x)
 
 
 class OutputActivation(nn.Module):

@@ -66,6 +66,11 @@ def describe_model(manifest: dict[str, Any]) -> str:
             + (f"loss_d {last['loss_d']:.3f}, " if "loss_d" in last else "")
             + f"condition loss {last['loss_cond']:.3f}"
         )
+    if config.get("fairness"):
+        f = config["fairness"]
+        lines.append(
+            f"  fairness: {f['criterion']} of {f['target']!r} across {f['sensitive']!r}, weight {f['weight']:g}"
+        )
     if manifest.get("privacy"):
         from synthgan.privacy import PrivacyLedger
 

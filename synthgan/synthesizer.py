@@ -21,6 +21,7 @@ from synthgan._version import __version__
 from synthgan.conditional import ConditionSpace
 from synthgan.dp_plan import PrivatePlan
 from synthgan.errors import ConfigError, ModelFileError, NotFittedError, PrivacyError
+from synthgan.fairness import Fairness
 from synthgan.io import ChunkWriter, atomic_path, table_format
 from synthgan.nn import OutputActivation
 from synthgan.params import Auto, Interval, IntTuple, OptionalInt, Options, validate
@@ -101,6 +102,10 @@ class Synthesizer:
     privacy
         A :class:`Privacy` budget to train with differential privacy (see the README's "Honest
         differential privacy"); ``None`` trains without any privacy guarantee.
+    fairness
+        A :class:`Fairness` setting: an adversary head removes the dependence of a target on a
+        sensitive attribute (demographic parity) in the synthetic data. Works with ``privacy``
+        at no privacy cost: the head only sees generated rows.
 
     Examples
     --------
@@ -150,6 +155,7 @@ class Synthesizer:
         device: Literal["cpu", "cuda", "auto"] = "cpu",
         verbose: bool = True,
         privacy: Privacy | None = None,
+        fairness: Fairness | None = None,
     ):
         self.epochs = epochs
         self.batch_size = batch_size
@@ -168,6 +174,7 @@ class Synthesizer:
         self.device = device
         self.verbose = verbose
         self.privacy = privacy
+        self.fairness = fairness
 
     # -- parameters ---------------------------------------------------------------------------
 
@@ -197,6 +204,10 @@ class Synthesizer:
         if self.privacy is not None and not isinstance(self.privacy, Privacy):
             raise ConfigError(
                 f"privacy must be a synthgan.Privacy or None; got {type(self.privacy).__name__}."
+            )
+        if self.fairness is not None and not isinstance(self.fairness, Fairness):
+            raise ConfigError(
+                f"fairness must be a synthgan.Fairness or None; got {type(self.fairness).__name__}."
             )
         if self.privacy is not None and self._setting("pac") != 1:
             raise PrivacyError(
@@ -264,6 +275,8 @@ class Synthesizer:
             counts = transformer.private_condition_counts(summaries, plan.n_rows)
             space = _condition_space(transformer, counts=counts, n_rows=plan.n_rows)
             plan.schedule(self._setting("batch_size"), self._setting("epochs"))
+        if self.fairness is not None:
+            self.fairness.check(schema)
         preprocess_seconds = time.perf_counter() - started
         logger.info(
             "Encoded %d rows into %d features in %.2fs", len(df), data.shape[1], preprocess_seconds
@@ -277,7 +290,11 @@ class Synthesizer:
             def on_epoch_end(metrics: dict[str, float]) -> None:
                 history.append(metrics)
                 bar.set_postfix(
-                    {k: f"{metrics[k]:.3f}" for k in ("loss_g", "loss_d") if k in metrics}
+                    {
+                        k: f"{metrics[k]:.3f}"
+                        for k in ("loss_g", "loss_d", "fair_leak")
+                        if k in metrics
+                    }
                 )
                 bar.update(1)
 
@@ -291,6 +308,7 @@ class Synthesizer:
                     "torch_generator": torch.Generator(device=device).manual_seed(torch_seed),
                 }
                 config, spans = self._gan_config(), transformer.spans_
+                common["fairness"] = self.fairness
                 if plan is None:
                     trainer = GANTrainer(config, spans, space, **common)
                 else:
@@ -483,6 +501,8 @@ class Synthesizer:
                 params[key] = list(params[key])
         if self.privacy is not None:
             params["privacy"] = self.privacy.to_dict()
+        if self.fairness is not None:
+            params["fairness"] = self.fairness.to_dict()
         return {
             "synthgan_version": __version__,
             "versions": {
@@ -555,6 +575,8 @@ def _config_args(config: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
             args[key] = tuple(args[key])
     if args.get("privacy") is not None:
         args["privacy"] = Privacy.from_dict(args["privacy"])
+    if args.get("fairness") is not None:
+        args["fairness"] = Fairness.from_dict(args["fairness"])
     return args
 
 

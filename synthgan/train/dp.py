@@ -30,6 +30,7 @@ from opacus.utils.uniform_sampler import UniformWithReplacementSampler
 from torch import nn
 
 from synthgan.conditional import ConditionSpace
+from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator
 from synthgan.train.gan import EpochCallback, GANConfig, GANTrainer, build_generator
 from synthgan.transform.spans import Span
@@ -141,9 +142,16 @@ class DPGANTrainer(GANTrainer):
         max_grad_norm: float,
         sample_rate: float,
         max_steps: int,
+        fairness: Fairness | None = None,
     ):
         super().__init__(
-            config, spans, space, device=device, rng=rng, torch_generator=torch_generator
+            config,
+            spans,
+            space,
+            device=device,
+            rng=rng,
+            torch_generator=torch_generator,
+            fairness=fairness,
         )
         self.noise_multiplier = noise_multiplier
         self.max_grad_norm = max_grad_norm
@@ -171,6 +179,7 @@ class DPGANTrainer(GANTrainer):
         self.critic = Discriminator(data_dim + self.space.cond_dim, cfg.discriminator_dim, pac=1)
         self.critic.to(self.device)
         self.opt_g = self._adam(self.generator, cfg.generator_lr)
+        self.fair = self._fairness_head()  # sees generated rows only: no privacy cost
         sampler_seed, noise_seed = (int(s) for s in self.rng.integers(2**63 - 1, size=2))
         self.opt_d = DPOptimizerFastGradientClipping(
             self._adam(self.critic, cfg.discriminator_lr),
@@ -203,6 +212,7 @@ class DPGANTrainer(GANTrainer):
                         "epoch": epoch,
                         "loss_g": loss_g,
                         "loss_cond": loss_cond,
+                        **self._fairness_metrics(),
                         "seconds": time.perf_counter() - start,
                     }
                 )

@@ -17,7 +17,9 @@ import torch
 from torch import nn
 
 from synthgan.conditional import ConditionSpace, RowIndex
+from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator, Generator, OutputActivation
+from synthgan.train.fair import FairnessHead
 from synthgan.transform.spans import Span
 
 __all__ = ["GANConfig", "GANTrainer"]
@@ -59,8 +61,11 @@ class GANTrainer:
         device: torch.device,
         rng: np.random.Generator,
         torch_generator: torch.Generator,
+        fairness: Fairness | None = None,
     ):
         self.config = config
+        self.spans = spans
+        self.fairness = fairness if fairness is not None and fairness.weight > 0 else None
         self.space = space
         self.device = device
         self.rng = rng
@@ -86,6 +91,7 @@ class GANTrainer:
         self.critic.to(self.device)
         self.opt_g = self._adam(self.generator, cfg.generator_lr)
         self.opt_d = self._adam(self.critic, cfg.discriminator_lr)
+        self.fair = self._fairness_head()
         steps = max(1, n // cfg.batch_size)
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -100,11 +106,21 @@ class GANTrainer:
                         "loss_d": loss_d,
                         "loss_g": loss_g,
                         "loss_cond": loss_cond,
+                        **self._fairness_metrics(),
                         "seconds": time.perf_counter() - start,
                     }
                 )
         self.generator.eval()
         return self.generator
+
+    def _fairness_head(self) -> FairnessHead | None:
+        """Built after the generator and critic, so their initial weights do not depend on it."""
+        if self.fairness is None:
+            return None
+        return FairnessHead(self.fairness, self.spans, self.device)
+
+    def _fairness_metrics(self) -> dict[str, float]:
+        return {} if self.fair is None else {"fair_leak": self.fair.pop_leak()}
 
     def _adam(self, module: nn.Module, lr: float) -> torch.optim.Adam:
         """CTGAN's optimiser settings; the fused kernel on CPU saves a tenth of a step."""
@@ -178,6 +194,8 @@ class GANTrainer:
         self.critic.requires_grad_(True)
         loss_cond = self._condition_loss(raw, col, slot)
         loss = -score.mean() + loss_cond
+        if self.fair is not None:
+            loss = loss + self.fair.penalty(raw, fake)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()

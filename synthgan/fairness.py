@@ -1,0 +1,89 @@
+"""The ``Fairness`` setting: which dependence the synthetic data should not have, and how hard to
+push.
+
+One criterion is supported, **demographic parity**: in the synthetic table, the target should not
+depend on the sensitive attribute, P(target | sensitive) = P(target). An adversary network tries to
+predict each generated row's sensitive value from the generator's distribution over that row's
+target; the generator is penalised by the adversary's success (a minimax term with weight λ, see
+``synthgan/train/fair.py``). λ = 0 switches the head off and reproduces the unconstrained model
+exactly.
+
+An equalized-odds criterion (the target may depend on the sensitive attribute only through the
+true outcome) needs an outcome that the synthetic table does not have apart from its target, so it
+is not offered: use demographic parity on the synthetic data, then equalized-odds post-processing
+on the model trained from it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from synthgan.errors import ConfigError, DataError
+
+__all__ = ["CRITERIA", "Fairness"]
+
+CRITERIA = ("demographic_parity",)
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """Remove the dependence of ``target`` on ``sensitive`` (both discrete columns)."""
+
+    sensitive: str
+    target: str
+    criterion: str = "demographic_parity"
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("sensitive", "target"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"Fairness {name} must be a column name; got {value!r}.")
+        if self.sensitive == self.target:
+            raise ConfigError(
+                f"Fairness sensitive and target are the same column ({self.target!r})."
+            )
+        if self.criterion not in CRITERIA:
+            raise ConfigError(
+                f"Fairness criterion {self.criterion!r} is not supported; choose from {list(CRITERIA)}."
+            )
+        weight = self.weight
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, int | float)
+            or not math.isfinite(weight)
+            or weight < 0
+        ):
+            raise ConfigError(f"Fairness weight must be a number ≥ 0; got {weight!r}.")
+
+    def check(self, schema) -> None:
+        """The two columns exist, are modelled, are discrete, and the sensitive one has groups."""
+        for role in ("sensitive", "target"):
+            name = getattr(self, role)
+            if name not in schema:
+                raise DataError(f"The fairness {role} column {name!r} is not in the table.")
+            column = schema[name]
+            if not column.learned:
+                raise DataError(
+                    f"The fairness {role} column {name!r} is not modelled (role {column.role})."
+                )
+            if not column.discrete:
+                raise DataError(
+                    f"The fairness {role} column {name!r} is {column.kind}: it must be categorical "
+                    "or boolean (bin it first, or override its kind)."
+                )
+        groups = schema[self.sensitive].categories or ()
+        if len(groups) + schema[self.sensitive].nullable < 2:
+            raise DataError(
+                f"The sensitive column {self.sensitive!r} has one group only: {list(groups)}."
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Fairness:
+        return cls(**dict(data))

@@ -1,0 +1,137 @@
+"""Fairness heads: the synthetic target's dependence on the sensitive attribute shrinks, λ = 0 is the
+unconstrained model exactly, the head costs no privacy budget, and bad settings fail clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from synthgan import ConfigError, DataError, Fairness, Privacy, Synthesizer, load
+from synthgan.cli import main
+
+SMALL = dict(
+    epochs=60,
+    batch_size=200,
+    embedding_dim=16,
+    generator_dim=(64, 64),
+    discriminator_dim=(64, 64),
+    verbose=False,
+)
+
+
+@pytest.fixture(scope="module")
+def biased() -> pd.DataFrame:
+    """The outcome is far more often 'yes' for group B, and 'skill' carries some of it."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    group = rng.choice(["A", "B"], n)
+    skill = rng.normal(0, 1, n) + 0.5 * (group == "B")
+    yes = rng.random(n) < 1 / (1 + np.exp(-(skill + 1.5 * (group == "B") - 0.8)))
+    return pd.DataFrame(
+        {
+            "group": group,
+            "skill": skill.round(3),
+            "city": rng.choice(["x", "y", "z"], n),
+            "outcome": np.where(yes, "yes", "no"),
+        }
+    )
+
+
+def parity_gap(df: pd.DataFrame) -> float:
+    rates = (df["outcome"] == "yes").groupby(df["group"]).mean()
+    return float(rates.max() - rates.min())
+
+
+@pytest.fixture(scope="module")
+def unfair(biased):
+    return Synthesizer(seed=0, **SMALL).fit(biased)
+
+
+@pytest.fixture(scope="module")
+def fair(biased):
+    fairness = Fairness(sensitive="group", target="outcome", weight=2.0)
+    return Synthesizer(seed=0, fairness=fairness, **SMALL).fit(biased)
+
+
+def test_the_fairness_head_shrinks_the_parity_gap(biased, unfair, fair):
+    real_gap = parity_gap(biased)
+    unfair_gap = parity_gap(unfair.sample(5000, seed=1))
+    fair_gap = parity_gap(fair.sample(5000, seed=1))
+    assert real_gap > 0.3 and unfair_gap > 0.2
+    assert fair_gap < unfair_gap / 2
+    # The head penalises the target, not the groups: their shares stay as they were.
+    shares = fair.sample(5000, seed=1)["group"].value_counts(normalize=True)
+    assert shares["B"] == pytest.approx((biased["group"] == "B").mean(), abs=0.06)
+    assert "fair_leak" in fair.history_[-1] and "fair_leak" not in unfair.history_[-1]
+
+
+def test_weight_zero_reproduces_the_unconstrained_model_exactly(biased, unfair):
+    off = Synthesizer(seed=0, fairness=Fairness("group", "outcome", weight=0.0), **SMALL)
+    pd.testing.assert_frame_equal(off.fit(biased).sample(300, seed=2), unfair.sample(300, seed=2))
+
+
+def test_fairness_with_dp_leaves_the_ledger_unchanged(biased):
+    privacy = Privacy(epsilon=3.0, delta=1e-5)
+    dp = dict(SMALL, epochs=2)
+    plain = Synthesizer(seed=0, privacy=privacy, **dp).fit(biased)
+    fair = Synthesizer(
+        seed=0, privacy=privacy, fairness=Fairness("group", "outcome", weight=1.0), **dp
+    ).fit(biased)
+    assert fair.ledger_.to_dict() == plain.ledger_.to_dict()
+    assert fair.ledger_.epsilon_spent <= 3.0
+    assert not fair.sample(200, seed=1).equals(plain.sample(200, seed=1))  # the head did act
+
+
+def test_fairness_is_saved_with_the_model_and_shown_by_info(fair, tmp_path):
+    path = fair.save(tmp_path / "fair.sgm")
+    again = load(path)
+    assert again.fairness == fair.fairness
+    pd.testing.assert_frame_equal(again.sample(100, seed=3), fair.sample(100, seed=3))
+    result = CliRunner().invoke(main, ["info", str(path)])
+    assert "fairness: demographic_parity of 'outcome' across 'group', weight 2" in result.output
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(sensitive="group", target="group"), "same column"),
+        (dict(sensitive="group", target="outcome", criterion="equal_pay"), "not supported"),
+        (dict(sensitive="group", target="outcome", weight=-1), "weight must be a number ≥ 0"),
+        (dict(sensitive="", target="outcome"), "must be a column name"),
+    ],
+)
+def test_bad_fairness_settings_are_config_errors(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        Fairness(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("fairness", "change", "message"),
+    [
+        (Fairness("nope", "outcome"), None, "'nope' is not in the table"),
+        (Fairness("group", "skill"), None, "'skill' is numeric: it must be categorical"),
+        (Fairness("group", "outcome"), lambda df: df.assign(group="A"), "one group only"),
+    ],
+)
+def test_fairness_columns_are_checked_before_training(biased, fairness, change, message):
+    df = biased if change is None else change(biased)
+    with pytest.raises(DataError, match=message):
+        Synthesizer(seed=0, fairness=fairness, **SMALL).fit(df)
+    with pytest.raises(ConfigError, match="must be a synthgan.Fairness"):
+        Synthesizer(fairness={"sensitive": "group"}, **SMALL).fit(biased)
+
+
+def test_cli_fit_with_fairness(biased, tmp_path):
+    data = tmp_path / "biased.csv"
+    biased.to_csv(data, index=False)
+    out = tmp_path / "fair.sgm"
+    args = ["fit", str(data), "-o", str(out), "--epochs", "1", "-q"]
+    result = CliRunner().invoke(
+        main, [*args, "--fair-sensitive", "group", "--fair-target", "outcome"]
+    )
+    assert result.exit_code == 0, result.output
+    assert load(out).fairness == Fairness("group", "outcome")
+    result = CliRunner().invoke(main, [*args, "--fair-sensitive", "group"])
+    assert result.exit_code == 2 and "go together" in result.output
