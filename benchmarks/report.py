@@ -9,6 +9,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 NOTES = HERE / "notes.md"
 PAGE = HERE / "RESULTS.md"
+PLOTS = HERE / "plots"
 
 SPEED = [  # (label, path in a tool record, target ratio synthgan / ctgan)
     ("training time per epoch (s)", ("fit", "epoch_seconds"), 0.25),
@@ -208,7 +209,16 @@ def _eval_section() -> list[str]:
         lines.append("")
     if scale:
         r = scale["result"]
-        seconds = ", ".join(f"{k} {v:,.0f} s" for k, v in r["seconds"].items())
+        seconds = ", ".join(f"{k.replace('_', ' ')} {v:,.0f} s" for k, v in r["seconds"].items())
+        queried = r.get("distance_query_rows", r["rows"]["synthetic"])
+        partial = (
+            f" The distance pass was timed on the first {queried:,} synthetic rows against all "
+            "real and holdout rows, and projected to all rows (it is linear in the query rows); "
+            "every table was loaded and encoded at full size, so the memory figure is the "
+            "full-size one."
+            if queried < r["rows"]["synthetic"]
+            else ""
+        )
         lines += [
             f"**Distances at scale** ({scale['date'][:16]}, `{scale['command']}`): exact DCR share, "
             "copies, NNDR and both membership attacks on "
@@ -216,9 +226,84 @@ def _eval_section() -> list[str]:
             f"(+ {r['rows']['holdout']:,} holdout), {r['source']}; {r['encoded_width']} encoded "
             f"columns ({r['encoded_mb']:,.0f} MB as float32). Peak resident memory "
             f"**{r['peak_rss_mb']:,.0f} MB** ({r['rss_after_reading_mb']:,.0f} MB after reading "
-            f"the three tables). Time: {seconds}.",
+            f"the three tables). Time: {seconds}.{partial}",
             "",
         ]
+    return lines
+
+
+def _fairness_plot(suite: str, rows: list[dict]) -> str:
+    """Gap against TSTR AUC for each λ (and DP setting); returns the PNG's path for the page."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), dpi=90, sharey=True)
+    for epsilon in sorted({r["epsilon"] or 0 for r in rows}):
+        group = sorted(
+            (r for r in rows if (r["epsilon"] or 0) == epsilon), key=lambda r: r["weight"]
+        )
+        label = f"DP ε={epsilon:g}" if epsilon else "no DP"
+        for ax, key in zip(axes, ("dp_gap_synthetic", "dp_gap_tstr"), strict=True):
+            xs = [r["scores"].get(key) for r in group]
+            ys = [r["scores"].get("tstr_auc") for r in group]
+            ax.plot(xs, ys, "o-", label=label)
+            for r, x, y in zip(group, xs, ys, strict=True):
+                ax.annotate(
+                    f"λ={r['weight']:g}",
+                    (x, y),
+                    fontsize=7,
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
+    axes[0].set_xlabel("parity gap in the synthetic data")
+    axes[1].set_xlabel("parity gap of the synthetic-trained model on real test rows")
+    axes[0].set_ylabel("TSTR ROC AUC on real test rows")
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"{suite}: fairness weight λ, gap against utility", fontsize=10)
+    fig.tight_layout()
+    PLOTS.mkdir(exist_ok=True)
+    path = PLOTS / f"fairness-{suite}.png"
+    fig.savefig(path)
+    plt.close(fig)
+    return f"plots/{path.name}"
+
+
+def _fairness_section() -> list[str]:
+    path = RESULTS / "fairness.jsonl"
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    lines = [
+        "## Fairness: demographic-parity gap against utility",
+        "",
+        "`python -m benchmarks.fairness --suite S --weights ... [--epochs E] [--epsilon 3]`; λ = 0 "
+        "is the model without the fairness head (same seed). Gaps: largest difference in "
+        "P(positive) between sensitive groups, in the synthetic data and in the holdout predictions "
+        "of a HistGradientBoosting model trained on the synthetic rows (TSTR); the real data's own "
+        "gaps are in the last columns.",
+        "",
+    ]
+    for suite in sorted({r["suite"] for r in rows}):
+        group = [r for r in rows if r["suite"] == suite]
+        lines += [
+            f"### {suite}",
+            "",
+            f"![{suite} fairness trade-off]({_fairness_plot(suite, group)})",
+            "",
+            "| date | λ | ε (spent) | epochs | quality | TSTR AUC | gap synthetic | gap TSTR model | EO gap TSTR | gap real | gap TRTR model |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in group:
+            sc = r["scores"]
+            eps = f"{r['epsilon']:g} ({r['epsilon_spent']:.3f})" if r["epsilon"] else "–"
+            lines.append(
+                f"| {r['date'][:16]} | {r['weight']:g} | {eps} | {r['epochs']} | {_fmt(sc.get('quality'))} | "
+                f"{_fmt(sc.get('tstr_auc'))} | {_fmt(sc.get('dp_gap_synthetic'))} | {_fmt(sc.get('dp_gap_tstr'))} | "
+                f"{_fmt(sc.get('eo_gap_tstr'))} | {_fmt(sc.get('dp_gap_real'))} | {_fmt(sc.get('dp_gap_trtr'))} |"
+            )
+        lines.append("")
     return lines
 
 
@@ -243,6 +328,7 @@ def write_results() -> Path:
         lines += _suite_section(run)
     lines += _dp_section()
     lines += _eval_section()
+    lines += _fairness_section()
     lines += [
         "## All runs",
         "",

@@ -65,9 +65,18 @@ class ConditionSpace:
     def offsets(self) -> np.ndarray:
         return np.concatenate([[0], np.cumsum(self.widths)[:-1]]).astype(np.int64)
 
-    def _sample(self, n: int, rng: np.random.Generator, log: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Column uniformly, then a value by (log-)frequency, as CTGAN does."""
-        col = rng.integers(self.n_columns, size=n)
+    def _sample(
+        self, n: int, rng: np.random.Generator, log: bool, skip: tuple[str, ...] = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Column uniformly (never one named in ``skip``), then a value by (log-)frequency, as
+        CTGAN does."""
+        if not skip:
+            col = rng.integers(self.n_columns, size=n)
+        else:
+            allowed = np.array([j for j, c in enumerate(self.columns) if c not in skip], dtype=np.int64)
+            if len(allowed) == 0:  # nothing else to pin: pin any column, as without ``skip``
+                allowed = np.arange(self.n_columns)
+            col = allowed[rng.integers(len(allowed), size=n)]
         slot = np.empty(n, dtype=np.int64)
         u = rng.random(n)
         for j in range(self.n_columns):  # loop over columns, vectorised over rows
@@ -82,8 +91,10 @@ class ConditionSpace:
     def sample_training(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         return self._sample(n, rng, log=True)
 
-    def sample_original(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        return self._sample(n, rng, log=False)
+    def sample_original(
+        self, n: int, rng: np.random.Generator, skip: tuple[str, ...] = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self._sample(n, rng, log=False, skip=skip)
 
     def one_hot(self, col: np.ndarray, slot: np.ndarray, device: torch.device | str = "cpu"):
         cond = torch.zeros(len(col), self.cond_dim, device=device)

@@ -439,6 +439,19 @@ class Synthesizer:
         self._sample_calls += 1
         return np.random.SeedSequence([self.seed, self._sample_calls])
 
+    def _unpinned_columns(self) -> tuple[str, ...]:
+        """Columns that unconditional sampling never pins in the condition vector.
+
+        With a fairness head, a row whose condition vector fixes the sensitive value gets its
+        target as the critic learned it from real rows of that group, P(target | sensitive), and
+        a row that fixes the target gets P(sensitive | target): both are the real dependence the
+        head is there to remove (on a test table, pinning them left a parity gap ten times
+        larger). Rows are pinned on the other discrete columns instead.
+        """
+        if self.fairness is None or self.fairness.weight == 0:
+            return ()
+        return (self.fairness.sensitive, self.fairness.target)
+
     @torch.no_grad()
     def _generate(
         self, n: int, fixed: tuple[int, int] | None, rng: np.random.Generator, tg: torch.Generator
@@ -447,7 +460,7 @@ class Synthesizer:
         space = self.condition_space_
         if space.n_columns:
             if fixed is None:
-                col, slot = space.sample_original(n, rng)
+                col, slot = space.sample_original(n, rng, skip=self._unpinned_columns())
             else:
                 col, slot = np.full(n, fixed[0]), np.full(n, fixed[1])
         emb = self.embedding_dim
