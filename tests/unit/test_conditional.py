@@ -49,3 +49,20 @@ def test_one_hot_marks_the_global_position():
     assert cond.shape == (2, 5)
     assert cond[0].nonzero().flatten().tolist() == [2]
     assert cond[1].nonzero().flatten().tolist() == [4]
+
+
+def test_sampling_can_skip_columns_and_pins_the_others_uniformly():
+    rng = np.random.default_rng(3)
+    codes = [rng.integers(0, 2, 500), rng.integers(0, 3, 500), rng.integers(0, 4, 500)]
+    space = make_space(codes)
+    col, slot = space.sample_original(30_000, np.random.default_rng(4), skip=("c0", "c2"))
+    assert set(col) == {1} and slot.max() <= 2
+    col, _ = space.sample_original(30_000, np.random.default_rng(4), skip=("c1",))
+    assert set(col) == {0, 2} and abs((col == 0).mean() - 0.5) < 0.02
+    # Nothing to skip: the very same draws as before the option existed.
+    a = space.sample_original(100, np.random.default_rng(5))
+    b = space.sample_original(100, np.random.default_rng(5), skip=())
+    assert all((x == y).all() for x, y in zip(a, b, strict=True))
+    # Skipping every column falls back to pinning any of them.
+    col, _ = space.sample_original(1000, rng, skip=("c0", "c1", "c2"))
+    assert set(col) == {0, 1, 2}
