@@ -73,7 +73,9 @@ class ConditionSpace:
         if not skip:
             col = rng.integers(self.n_columns, size=n)
         else:
-            allowed = np.array([j for j, c in enumerate(self.columns) if c not in skip], dtype=np.int64)
+            allowed = np.array(
+                [j for j, c in enumerate(self.columns) if c not in skip], dtype=np.int64
+            )
             if len(allowed) == 0:  # nothing else to pin: pin any column, as without ``skip``
                 allowed = np.arange(self.n_columns)
             col = allowed[rng.integers(len(allowed), size=n)]
