@@ -47,5 +47,5 @@ def test_privacy_audit_example_flags_a_noisy_copy(tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     s = report["scores"]
     assert s["dcr_share"] > s["dcr_share_expected"] + 0.05  # the audit sees the leak
-    assert s["mia_auc"] > 0.6 and s["exact_copy_rate"] == 0  # no copies, yet it leaks
+    assert s["mia_auc"] > 0.6 and s["exact_copy_rate"] < 0.01  # hardly a copy, yet it leaks
     assert (tmp_path / "report.html").stat().st_size > 50_000
