@@ -306,9 +306,9 @@ class Synthesizer:
                     "device": device,
                     "rng": np.random.default_rng(train_seed),
                     "torch_generator": torch.Generator(device=device).manual_seed(torch_seed),
+                    "fairness": self.fairness,
                 }
                 config, spans = self._gan_config(), transformer.spans_
-                common["fairness"] = self.fairness
                 if plan is None:
                     trainer = GANTrainer(config, spans, space, **common)
                 else:

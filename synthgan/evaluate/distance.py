@@ -34,7 +34,6 @@ def distance_risks(
     tables: EvalTables,
     encoded: dict[str, np.ndarray],
     rng: np.random.Generator,
-    progress=None,
 ) -> tuple[dict[str, float], dict[str, Any], dict[str, str]]:
     """Scores, details for the report, and the metrics that do not apply (with why)."""
     scores: dict[str, float] = {}
@@ -45,7 +44,7 @@ def distance_risks(
         not_applicable["dcr"] = "the real table needs two rows or more for nearest-neighbour ratios"
         return scores, {}, not_applicable
 
-    to_train = nearest_distances(encoded["synthetic"], encoded["real"], k=2, progress=progress)
+    to_train = nearest_distances(encoded["synthetic"], encoded["real"], k=2)
     scores["dcr_p5"] = float(np.quantile(to_train[:, 0], 0.05))
     scores["nndr_median"] = float(np.median(_nndr(to_train)))
     details: dict[str, Any] = {
@@ -58,14 +57,14 @@ def distance_risks(
         return scores, details, not_applicable
 
     scores["holdout_copy_rate"] = float(np.isin(row_keys(tables.holdout), train_keys).mean())
-    to_holdout = nearest_distances(encoded["synthetic"], encoded["holdout"], k=1, progress=progress)
+    to_holdout = nearest_distances(encoded["synthetic"], encoded["holdout"], k=1)
     closer = to_train[:, 0] < to_holdout[:, 0]
     tied = to_train[:, 0] == to_holdout[:, 0]
     scores["dcr_share"] = float(closer.mean() + 0.5 * tied.mean())
     scores["dcr_share_expected"] = len(tables.real) / (len(tables.real) + len(tables.holdout))
 
     rows = rng.permutation(len(tables.holdout))[:BASELINE_ROWS]
-    baseline = nearest_distances(encoded["holdout"][rows], encoded["real"], k=2, progress=progress)
+    baseline = nearest_distances(encoded["holdout"][rows], encoded["real"], k=2)
     scores["holdout_dcr_p5"] = float(np.quantile(baseline[:, 0], 0.05))
     scores["holdout_nndr_median"] = float(np.median(_nndr(baseline)))
     details["dcr_quantiles"]["holdout"] = np.quantile(baseline[:, 0], QUANTILES).tolist()

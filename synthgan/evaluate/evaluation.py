@@ -118,7 +118,7 @@ def evaluate(
             )
             if t is not None
         },
-        "columns": {c: k for c, k in tables.kinds.items()},
+        "columns": dict(tables.kinds),
         "target": target,
         "task": tables.task,
         "positive": tables.positive,

@@ -43,7 +43,6 @@ def membership_attacks(
     encoded: dict[str, np.ndarray],
     rng: np.random.Generator,
     seed: int,
-    progress=None,
 ) -> tuple[dict[str, float], dict[str, Any], dict[str, str]]:
     """Scores (the stronger attack's AUC is ``mia_auc``), details, and what does not apply."""
     if tables.holdout is None or len(tables.holdout) < 20:
@@ -57,7 +56,7 @@ def membership_attacks(
     is_member = np.r_[np.ones(n, dtype=bool), np.zeros(n, dtype=bool)]
 
     candidates = np.concatenate([encoded["real"][members], encoded["holdout"][non_members]])
-    nearest = nearest_distances(candidates, encoded["synthetic"], k=1, progress=progress)[:, 0]
+    nearest = nearest_distances(candidates, encoded["synthetic"], k=1)[:, 0]
     attacks = {"distance": -nearest}
 
     synth_rows = rng.permutation(len(tables.synthetic))[:MAX_DENSITY_ROWS]

@@ -71,6 +71,7 @@ def utility_scores(
     details: dict[str, Any] = {"task": tables.task, "test_rows": len(test)}
     not_applicable: dict[str, str] = {}
     classes = sorted(tables.real[target].dropna().unique()) if tables.task == "multiclass" else None
+    test_inputs = {name: _inputs(tables, test, name) for name in MODELS}  # built once, used 5 times
 
     for setting, train in train_sets.items():
         train = train[train[target].notna()]
@@ -82,11 +83,11 @@ def utility_scores(
         for model_name, prefix in MODELS.items():
             model = _model(tables, model_name, seed)
             model.fit(_inputs(tables, train, model_name), y)
-            metrics = _metrics(tables, model, _inputs(tables, test, model_name), y_test, classes)
+            metrics, predicted = _metrics(tables, model, test_inputs[model_name], y_test, classes)
             details[f"{setting}_{model_name}"] = metrics
             scores |= {f"{setting}_{prefix}{k}": v for k, v in metrics.items()}
             if predictions is not None and model_name == "hgb":
-                predictions.labels[setting] = model.predict(_inputs(tables, test, model_name))
+                predictions.labels[setting] = predicted
 
     if "trtr" not in not_applicable and "tstr" not in not_applicable:
         both = pd.concat([tables.real, tables.synthetic], ignore_index=True)
@@ -94,7 +95,7 @@ def utility_scores(
         model = _model(tables, "hgb", seed).fit(
             _inputs(tables, both, "hgb"), _targets(tables, both)
         )
-        augmented = _metrics(tables, model, _inputs(tables, test, "hgb"), y_test, classes)
+        augmented, _ = _metrics(tables, model, test_inputs["hgb"], y_test, classes)
         details["augmented_hgb"] = augmented
         key = "r2" if tables.task == "regression" else "auc"
         scores["augmentation_gain"] = augmented[key] - scores[f"trtr_{key}"]
@@ -151,13 +152,16 @@ def _model(tables: EvalTables, model_name: str, seed: int):
     return make_pipeline(prepare, final)
 
 
-def _metrics(tables, model, x: pd.DataFrame, y: np.ndarray, classes) -> dict[str, float]:
+def _metrics(
+    tables, model, x: pd.DataFrame, y: np.ndarray, classes
+) -> tuple[dict[str, float], np.ndarray]:
+    """The metrics on the holdout, and the predictions they were computed from."""
     if tables.task == "regression":
         predicted = model.predict(x)
         return {
             "r2": float(r2_score(y, predicted)),
             "mae": float(mean_absolute_error(y, predicted)),
-        }
+        }, predicted
     proba = model.predict_proba(x)
     predicted = model.classes_[np.argmax(proba, axis=1)]
     out = {
@@ -175,8 +179,8 @@ def _metrics(tables, model, x: pd.DataFrame, y: np.ndarray, classes) -> dict[str
         known = np.isin(y, classes)
         present = [c for c in classes if c in set(y[known])]
         if len(present) < 2:
-            return out
+            return out, predicted
         sub = full[known][:, [classes.index(c) for c in present]]
         sub /= np.clip(sub.sum(axis=1, keepdims=True), 1e-12, None)
         out["auc"] = float(roc_auc_score(y[known], sub, multi_class="ovr", labels=present))
-    return out
+    return out, predicted
