@@ -34,11 +34,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Benchmarks need the optional, benchmark-only reference tools (ctgan is BUSL-licensed and is
-# never imported by synthgan/).
-bench: $(STAMP)
+# The benchmark suite needs the optional, benchmark-only reference tools (ctgan and sdv are
+# BUSL-licensed and never imported by synthgan/) and smartnoise's environment (below).
+# `make bench SUITE=all` runs Adult, COMPAS and the large ACS table.
+SUITE ?= adult
+bench: $(STAMP) bench-smartnoise
 	$(PY) -m pip install --quiet -e '.[bench]'
-	$(PY) -m benchmarks run --suite adult
+	$(PY) -m benchmarks run --suite $(SUITE)
 
 # smartnoise-synth's MST and DPCTGAN as comparison baselines. smartnoise-synth 1.0.8 pins
 # opacus<0.15, which conflicts with synthgan's Opacus, so it gets its own environment that

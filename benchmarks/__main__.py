@@ -1,122 +1,93 @@
-"""``python -m benchmarks run --suite adult`` | ``python -m benchmarks report``.
+"""``python -m benchmarks run --suite adult|compas|acs|all`` | ``python -m benchmarks report``.
 
-Fits synthgan and the reference tools on the same data with the same settings in one run, so the
-speed figures are ratios taken under the same machine load, then scores every synthetic table the
-same way and rewrites benchmarks/RESULTS.md.
+Fits synthgan (non-DP; DP at ε = 1 and 3; fair; fair + DP) and the reference tools (ctgan's CTGAN
+and TVAE, SDV's GaussianCopula, smartnoise's MST, AIM, DPCTGAN and PATECTGAN) on the same data with
+the same seed, scores every synthetic table the same way, writes one JSON record per run to
+benchmarks/results/suite/ and rewrites benchmarks/RESULTS.md with its tables and plots. Runs go one
+after another, each in a fresh process, so the speed ratios are taken under the same machine load.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import subprocess
 import sys
-import tempfile
+import time
+from datetime import datetime, timezone
 from pathlib import Path
+
+from benchmarks.datasets import DATASETS
+from benchmarks.suite import RUNS, add_options
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-DATA = HERE.parent.parent / "shared" / "data"
+SUITE_RESULTS = RESULTS / "suite"
+ROOT = HERE.parent
+
+# The large table gets the tools that finish on it in reasonable time on a laptop-class machine:
+# the marginal-based DP tools cannot build their domains over its ~500-category columns quickly.
+DEFAULT_RUNS = {
+    "adult": list(RUNS),
+    "compas": list(RUNS),
+    "acs": ["synthgan", "ctgan", "tvae", "gaussiancopula", "synthgan-dp1"],
+}
 
 
-def _adult():
-    from synthgan.io import read_table
-
-    return (
-        read_table(DATA / "adult" / "train.csv"),
-        read_table(DATA / "adult" / "test.csv"),
-        "income",
-        ">50K",
-    )
+def _forwarded(args: argparse.Namespace) -> list[str]:
+    out = ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size)]
+    out += ["--seed", str(args.seed), "--dp-gan-epochs", str(args.dp_gan_epochs)]
+    out += ["--sample-rows", str(args.sample_rows), "--timeout", str(args.timeout)]
+    out += ["--aim-rounds", str(args.aim_rounds)]
+    return out
 
 
-SUITES = {"adult": _adult}
+def _run_one(dataset: str, name: str, args: argparse.Namespace, stamp: str, command: str) -> Path:
+    SUITE_RESULTS.mkdir(parents=True, exist_ok=True)
+    out = SUITE_RESULTS / f"{dataset}-{name}-{stamp}.json"
+    cmd = [sys.executable, "-m", "benchmarks.suite", dataset, name, str(out), *_forwarded(args)]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout + 600, check=False
+        )
+        error = None if done.returncode == 0 else done.stderr.strip().splitlines()[-12:]
+    except subprocess.TimeoutExpired:
+        error = [f"timed out after {args.timeout + 600:.0f} s"]
+    if error is not None or not out.exists():
+        from benchmarks.environment import describe
+
+        record = describe() | {"dataset": dataset, "run": name, "error": error or ["no record"]}
+    else:
+        record = json.loads(out.read_text())
+    record |= {"invocation": stamp, "command": command}
+    record["wall_seconds"] = round(time.perf_counter() - started, 1)
+    out.write_text(json.dumps(record, indent=2))
+    summary = record.get("error") or {k: record.get("scores", {}).get(k) for k in ("tstr_auc",)}
+    print(f"[{dataset}/{name}] {record['wall_seconds']:.0f} s {summary}", flush=True)
+    return out
 
 
-def _sample_subprocess(tool: str, model: Path, n: int, out: Path | None = None) -> dict:
-    command = [sys.executable, "-m", "benchmarks.sample_worker", tool, str(model), str(n)]
-    if out is not None:
-        command.append(str(out))
-    result = subprocess.run(command, capture_output=True, text=True, check=True, cwd=HERE.parent)
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def run(args: argparse.Namespace) -> Path:
-    from benchmarks.environment import describe
-    from benchmarks.scoring import score, tstr_auc
-    from benchmarks.tools import TOOLS
-
-    train, test, target, positive = SUITES[args.suite]()
-    record = {
-        "suite": args.suite,
-        **describe(),
-        "command": " ".join(["python -m benchmarks", *sys.argv[1:]]),
-        "settings": {
-            "epochs": args.epochs,
-            "batch_size": args.batch_size,
-            "seed": args.seed,
-            "train_rows": len(train),
-            "test_rows": len(test),
-        },
-        "real": {"tstr_auc": round(tstr_auc(train, test, target, positive), 4)},
-        "tools": {},
-    }
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in args.tools:
-            print(f"[{name}] fitting {args.epochs} epochs", flush=True)
-            tool = TOOLS[name](args.epochs, args.batch_size, args.seed)
-            result = {"fit": tool.fit(train)}
-            print(f"[{name}] {result['fit']}", flush=True)
-            fake = tool.sample(len(train))
-            result["scores"] = score(train, test, fake, target, positive)
-            print(f"[{name}] {result['scores']}", flush=True)
-            model_path = Path(tmp) / f"{name}.model"
-            tool.save(model_path)
-            del tool, fake
-            gc.collect()
-            # The fastest of --repeat fresh processes: the least disturbed by the machine's noise.
-            runs = [
-                _sample_subprocess(name, model_path, args.sample_rows) for _ in range(args.repeat)
-            ]
-            result["sample"] = min(runs, key=lambda r: r["seconds"])
-            result["sample"].update(rows=args.sample_rows, repeats=args.repeat)
-            print(f"[{name}] sample {result['sample']}", flush=True)
-            if name == "synthgan" and args.stream_rows:
-                out = Path(tmp) / "stream.parquet"
-                result["stream"] = _sample_subprocess(name, model_path, args.stream_rows, out)
-                result["stream"].update(
-                    rows=args.stream_rows, file_mb=round(out.stat().st_size / 1024**2, 1)
-                )
-                print(f"[{name}] stream {result['stream']}", flush=True)
-            record["tools"][name] = result
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{args.suite}-{record['date'][:19].replace(':', '')}.json"
-    path.write_text(json.dumps(record, indent=2))
-    print(f"wrote {path}")
+def run(args: argparse.Namespace) -> None:
     from benchmarks.report import write_results
 
-    write_results()
-    return path
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    command = " ".join(["python -m benchmarks", *sys.argv[1:]])
+    datasets = list(DATASETS) if args.suite == "all" else [args.suite]
+    for dataset in datasets:
+        for name in args.runs or DEFAULT_RUNS[dataset]:
+            _run_one(dataset, name, args, stamp, command)
+            write_results()  # the page is current after every run, should the suite be stopped
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a suite and rewrite RESULTS.md")
-    r.add_argument("--suite", choices=sorted(SUITES), default="adult")
-    r.add_argument("--tools", nargs="+", default=["ctgan", "synthgan"])
-    r.add_argument("--epochs", type=int, default=300)
-    r.add_argument("--batch-size", type=int, default=500)
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--sample-rows", type=int, default=1_000_000)
-    r.add_argument(
-        "--stream-rows", type=int, default=0, help="also stream this many rows to Parquet"
-    )
-    r.add_argument(
-        "--repeat", type=int, default=1, help="time sampling this many times, keep the fastest"
-    )
-    sub.add_parser("report", help="rewrite RESULTS.md from benchmarks/results/*.json")
+    r.add_argument("--suite", choices=[*DATASETS, "all"], default="adult")
+    r.add_argument("--runs", nargs="+", choices=list(RUNS), help="default: every run")
+    add_options(r)
+    sub.add_parser("report", help="rewrite RESULTS.md from benchmarks/results/")
     args = parser.parse_args()
     if args.command == "run":
         run(args)

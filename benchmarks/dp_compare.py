@@ -15,7 +15,8 @@ import json
 import sys
 import time
 
-from benchmarks.__main__ import RESULTS, SUITES
+from benchmarks.__main__ import RESULTS
+from benchmarks.datasets import DATASETS
 from benchmarks.environment import describe
 from benchmarks.scoring import score, tstr_auc
 
@@ -42,7 +43,7 @@ def main() -> None:
     from benchmarks.smartnoise import SmartnoiseTool
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.dp_compare")
-    parser.add_argument("--suite", choices=sorted(SUITES), default="adult")
+    parser.add_argument("--suite", choices=sorted(DATASETS), default="adult")
     parser.add_argument("--epsilon", type=float, nargs="+", default=[1.0, 3.0])
     parser.add_argument("--delta", type=float, default=1e-6)
     parser.add_argument("--seed", type=int, default=0)
@@ -54,7 +55,8 @@ def main() -> None:
     )
     parser.add_argument("--tools", nargs="+", default=["synthgan", "mst", "dpctgan"])
     args = parser.parse_args()
-    train, test, target, positive = SUITES[args.suite]()
+    data = DATASETS[args.suite]()
+    train, test, target, positive = data.train, data.test, data.target, data.positive
     record = {
         "suite": args.suite,
         **describe(),

@@ -15,7 +15,8 @@ import argparse
 import json
 import time
 
-from benchmarks.__main__ import RESULTS, SUITES
+from benchmarks.__main__ import RESULTS
+from benchmarks.datasets import DATASETS
 from benchmarks.environment import describe
 from benchmarks.scoring import score
 
@@ -67,7 +68,7 @@ def speed(train, batch_size: int, epochs: int, repeat: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.dp_sweep")
-    parser.add_argument("--suite", choices=sorted(SUITES), default="adult")
+    parser.add_argument("--suite", choices=sorted(DATASETS), default="adult")
     parser.add_argument("--epsilon", type=float, nargs="+", default=[1.0])
     parser.add_argument("--delta", type=float, default=1e-6)
     parser.add_argument("--grid", default="[{}]", help="JSON list of settings dicts")
@@ -76,7 +77,8 @@ def main() -> None:
     parser.add_argument("--speed", action="store_true", help="time DP vs non-DP epochs instead")
     parser.add_argument("--batch-size", type=int, default=None, help="for --speed")
     args = parser.parse_args()
-    train, test, target, positive = SUITES[args.suite]()
+    data = DATASETS[args.suite]()
+    train, test, target, positive = data.train, data.test, data.target, data.positive
     machine = describe()
     if args.speed:
         from synthgan.synthesizer import DP_DEFAULTS

@@ -30,7 +30,7 @@ def _version(package: str) -> str | None:
 def describe() -> dict:
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
     packages = ["synthgan", "torch", "opacus", "numpy", "pandas", "scikit-learn", "sdmetrics"]
-    packages += ["ctgan", "rdt"]
+    packages += ["ctgan", "rdt", "sdv"]
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.__main__ import HERE, RESULTS, SUITES
+from benchmarks.__main__ import HERE, RESULTS
+from benchmarks.datasets import adult
 from benchmarks.environment import describe
 
 HEADLINE = [
@@ -48,7 +49,8 @@ def synthetic_adult(train: pd.DataFrame, epochs: int, rows: int, seed: int) -> p
 def speed(args) -> dict:
     from synthgan import evaluate
 
-    train, test, target, _ = SUITES["adult"]()
+    data = adult()
+    train, test, target = data.train, data.test, data.target
     fake = synthetic_adult(train, args.epochs, len(train), args.seed)
     runs = []
     for _ in range(args.repeat):
@@ -68,7 +70,8 @@ def speed(args) -> dict:
 def sanity(args) -> dict:
     from synthgan import evaluate
 
-    train, test, target, _ = SUITES["adult"]()
+    data = adult()
+    train, test, target = data.train, data.test, data.target
     half = len(test) // 2
     holdout, independent = test.iloc[:half], test.iloc[half:]
     rng = np.random.default_rng(args.seed)
@@ -93,7 +96,7 @@ def scale(args) -> dict:
     """Write the big tables to Parquet, then time and measure the distance parts in a child."""
     from synthgan import Synthesizer
 
-    train, _, _, _ = SUITES["adult"]()
+    train = adult().train
     model = Synthesizer(epochs=args.epochs, seed=args.seed, verbose=False).fit(train)
     with tempfile.TemporaryDirectory() as tmp:
         paths = {}
@@ -114,17 +117,12 @@ def scale(args) -> dict:
 
 
 def scale_worker(real: str, synthetic: str, holdout: str, query_rows: int) -> None:
+    from benchmarks.sample_worker import peak_mb
     from synthgan.evaluate.distance import distance_risks
     from synthgan.evaluate.evaluation import _encode
     from synthgan.evaluate.membership import membership_attacks
     from synthgan.evaluate.tables import prepare_tables
     from synthgan.io import read_table
-
-    def peak_mb() -> float:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
 
     tables_read = [read_table(p) for p in (real, synthetic, holdout)]
     after_read = peak_mb()

@@ -16,29 +16,10 @@ import json
 import sys
 import time
 
-from benchmarks.__main__ import DATA, RESULTS
+from benchmarks.__main__ import RESULTS
+from benchmarks.datasets import DATASETS
 from benchmarks.environment import describe
 
-
-def _adult():
-    from synthgan.io import read_table
-
-    train = read_table(DATA / "adult" / "train.csv")
-    test = read_table(DATA / "adult" / "test.csv")
-    return train, test, "income", "sex", ">50K"
-
-
-def _compas():
-    """COMPAS two-year recidivism; a fixed 70/30 split (seed 0), ``id``-like columns dropped."""
-    from synthgan.io import read_table
-
-    df = read_table(DATA / "compas" / "compas-two-years.csv")
-    df = df.drop(columns=[c for c in ("id", "name") if c in df.columns])
-    test = df.sample(frac=0.3, random_state=0)
-    return df.drop(index=test.index), test, "two_year_recid", "race", 1
-
-
-SUITES = {"adult": _adult, "compas": _compas}
 KEYS = (
     "quality",
     "tstr_auc",
@@ -76,13 +57,15 @@ def fit_and_score(train, test, target, sensitive, positive, weight, epochs, epsi
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.fairness")
-    parser.add_argument("--suite", choices=sorted(SUITES), default="adult")
+    parser.add_argument("--suite", choices=sorted(DATASETS), default="adult")
     parser.add_argument("--weights", type=float, nargs="+", default=[0.0, 0.3, 1.0, 3.0])
     parser.add_argument("--epochs", type=int, default=None, help="default: synthgan's default")
     parser.add_argument("--epsilon", type=float, default=None, help="train with DP at this ε")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    train, test, target, sensitive, positive = SUITES[args.suite]()
+    data = DATASETS[args.suite]()
+    train, test, target = data.train, data.test, data.target
+    sensitive, positive = data.sensitive, data.positive
     context = describe() | {
         "suite": args.suite,
         "command": " ".join(["python -m benchmarks.fairness", *sys.argv[1:]]),

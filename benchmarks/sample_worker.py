@@ -11,7 +11,7 @@ import sys
 import time
 
 
-def _peak_mb() -> float:
+def peak_mb() -> float:
     """Peak resident memory of this process (VmHWM, which, unlike ru_maxrss, resets on exec)."""
     with open("/proc/self/status") as f:
         for line in f:
@@ -26,7 +26,7 @@ def main() -> None:
     if tool == "synthgan":
         from synthgan import load
 
-        baseline = _peak_mb()
+        baseline = peak_mb()
         model = load(model_path)
         model.verbose = False
         started = time.perf_counter()
@@ -35,14 +35,14 @@ def main() -> None:
         else:
             model.sample(n, seed=1)
     else:
-        from ctgan import CTGAN
+        from benchmarks.tools import TOOLS
 
-        baseline = _peak_mb()
-        model = CTGAN.load(model_path)  # a pickle: only ever our own file, in a benchmark
+        baseline = peak_mb()
+        model = TOOLS[tool].load(model_path)
         started = time.perf_counter()
         model.sample(n)
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": _peak_mb(), "import_rss_mb": baseline}))
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_mb(), "import_rss_mb": baseline}))
 
 
 if __name__ == "__main__":

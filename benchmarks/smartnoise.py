@@ -1,4 +1,4 @@
-"""smartnoise-synth's MST and DPCTGAN as comparison baselines, run in their own virtual environment.
+"""smartnoise-synth's MST, AIM, DPCTGAN and PATECTGAN as comparison baselines, run in their own virtual environment.
 
 smartnoise-synth 1.0.8 pins ``opacus<0.15``, which conflicts with synthgan's Opacus, so it lives in
 ``.venv-smartnoise`` (``make bench-smartnoise``) and is driven through
@@ -22,7 +22,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / ".venv-smartnoise" / "bin" / "python"
 WORKER = Path(__file__).resolve().with_name("smartnoise_worker.py")
-SYNTHS = ("mst", "dpctgan")
+SYNTHS = ("mst", "aim", "dpctgan", "patectgan")
 
 
 class SmartnoiseTool:
@@ -36,14 +36,18 @@ class SmartnoiseTool:
         seed: int,
         epochs: int | None = None,
         *,
+        rounds: int | None = None,
         rows: int | None = None,
         timeout: float | None = None,
     ):
         synth = synth.lower()
         if synth not in SYNTHS:
             raise ValueError(f"synth must be one of {SYNTHS}, got {synth!r}")
-        if epochs is not None and synth != "dpctgan":
-            raise ValueError("epochs applies to dpctgan only")
+        if epochs is not None and synth not in ("dpctgan", "patectgan"):
+            raise ValueError("epochs applies to dpctgan and patectgan only")
+        if rounds is not None and synth != "aim":
+            raise ValueError("rounds applies to aim only")
+        self.rounds = rounds
         self.synth = synth
         self.name = f"smartnoise-{synth}"
         self.epsilon = float(epsilon)
@@ -91,6 +95,8 @@ class SmartnoiseTool:
             ]  # fmt: skip
             if self.epochs is not None:
                 command += ["--epochs", str(self.epochs)]
+            if self.rounds is not None:
+                command += ["--rounds", str(self.rounds)]
             for c in categorical:
                 command += ["--categorical", str(c)]
             env = {

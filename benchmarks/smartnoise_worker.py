@@ -1,11 +1,12 @@
-"""Fit one smartnoise-synth synthesizer (MST or DPCTGAN) on a CSV and write a synthetic CSV.
+"""Fit one smartnoise-synth synthesizer (MST, AIM, DPCTGAN or PATECTGAN) on a CSV; write a synthetic CSV.
 
 Runs in its own virtual environment (``make bench-smartnoise`` builds ``.venv-smartnoise``):
 smartnoise-synth 1.0.8 pins ``opacus<0.15``, which conflicts with the Opacus synthgan uses, so this
 script never imports synthgan or anything from this repository. Run as::
 
-    .venv-smartnoise/bin/python benchmarks/smartnoise_worker.py --synth mst|dpctgan \\
+    .venv-smartnoise/bin/python benchmarks/smartnoise_worker.py --synth mst|aim|dpctgan|patectgan \\
         --epsilon E --delta D --train train.csv --out fake.csv [--rows N] [--epochs K] [--seed S]
+        [--rounds R]
 
 stdout gets exactly one line, the JSON summary, last; smartnoise's own prints (preprocessing
 budget, DPCTGAN's per-epoch losses) are sent to stderr.
@@ -40,9 +41,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import platform
 import random
+import re
 import sys
 import time
 from importlib import metadata
@@ -52,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 PREPROCESSOR_SHARE = 0.10  # share of the total epsilon spent on DP bounds of continuous columns
+GANS = ("dpctgan", "patectgan")  # the rest (MST, AIM) are marginal-based and bin numbers
 MISSING = "__snsynth_missing__"  # sentinel category for empty fields in categorical columns
 PACKAGES = [
     "smartnoise-synth",
@@ -76,7 +80,7 @@ def _versions() -> dict:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--synth", required=True, choices=["mst", "dpctgan"])
+    p.add_argument("--synth", required=True, choices=["mst", "aim", "dpctgan", "patectgan"])
     p.add_argument(
         "--epsilon", required=True, type=float, help="total epsilon, preprocessing included"
     )
@@ -84,7 +88,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--train", required=True, help="training CSV")
     p.add_argument("--out", required=True, help="where to write the synthetic CSV")
     p.add_argument("--rows", type=int, default=None, help="rows to sample (default: training rows)")
-    p.add_argument("--epochs", type=int, default=None, help="DPCTGAN epochs (default: its own 300)")
+    p.add_argument(
+        "--epochs", type=int, default=None, help="DPCTGAN/PATECTGAN epochs (default: their 300)"
+    )
+    p.add_argument(
+        "--rounds", type=int, default=None, help="AIM rounds (default: its 16 x columns)"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--preprocessor-share",
@@ -103,10 +112,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="treat COLUMN as categorical even if it parses as numbers (repeatable)",
     )
     args = p.parse_args(argv)
-    if args.epochs is not None and args.synth != "dpctgan":
-        p.error("--epochs applies to --synth dpctgan only")
-    if args.bins is not None and args.synth != "mst":
-        p.error("--bins applies to --synth mst only")
+    if args.epochs is not None and args.synth not in GANS:
+        p.error("--epochs applies to --synth dpctgan and patectgan only")
+    if args.rounds is not None and args.synth != "aim":
+        p.error("--rounds applies to --synth aim only")
+    if args.bins is not None and args.synth in GANS:
+        p.error("--bins applies to --synth mst and aim only")
     if not 0.0 < args.preprocessor_share < 1.0:
         p.error("--preprocessor-share must be in (0, 1)")
     return args
@@ -125,6 +136,21 @@ def _seed(seed: int) -> None:
         torch.manual_seed(seed)
     except ImportError:
         pass
+
+
+class _Tee(io.TextIOBase):
+    """Passes writes on to ``stream`` and keeps a copy."""
+
+    def __init__(self, stream):
+        self.stream, self.parts = stream, []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return self.stream.write(text)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 class _RecordingEngine:
@@ -189,21 +215,24 @@ def main(argv: list[str] | None = None) -> None:
     constraints = {}
     for c in numeric:
         has_null = bool(data[c].isna().any())
-        if args.synth == "mst" and (has_null or args.bins is not None):
+        if args.synth not in GANS and (has_null or args.bins is not None):
             constraints[c] = BinTransformer(bins=args.bins or 10, nullable=has_null)
-        elif args.synth == "dpctgan" and has_null:
+        elif args.synth in GANS and has_null:
             constraints[c] = MinMaxTransformer(nullable=True)
     continuous = [c for c in numeric if c not in constraints]
     preprocessor_eps = args.epsilon * args.preprocessor_share if numeric else 0.0
 
     kwargs = {"epsilon": args.epsilon, "delta": args.delta}
-    if args.synth == "dpctgan":
+    if args.synth in GANS:
         kwargs["verbose"] = True  # per-epoch loss and epsilon, to stderr
         if args.epochs is not None:
             kwargs["epochs"] = args.epochs
-        _RecordingEngine.install()
+        if args.synth == "dpctgan":
+            _RecordingEngine.install()
     else:
         kwargs["verbose"] = False
+        if args.rounds is not None:
+            kwargs["rounds"] = args.rounds
 
     base = Synthesizer  # _get_train_data (transformer fit + transform) is timed as preprocessing
     original_get = base._get_train_data
@@ -218,7 +247,8 @@ def main(argv: list[str] | None = None) -> None:
 
     base._get_train_data = timed_get
 
-    with contextlib.redirect_stdout(sys.stderr):
+    printed = _Tee(sys.stderr)  # smartnoise's prints go to stderr; PATECTGAN's are parsed below
+    with contextlib.redirect_stdout(printed):
         synth = Synthesizer.create(args.synth, **kwargs)
         started = time.perf_counter()
         synth.fit(
@@ -270,10 +300,22 @@ def main(argv: list[str] | None = None) -> None:
         "continuous_columns": numeric,
         "dp_bounds": bounds,
     }
-    if args.synth == "mst":
+    if args.synth not in GANS:
         summary["bins"] = args.bins or 10
-        summary["synth_epsilon"] = synth.epsilon  # what MST itself was calibrated to (zCDP)
+        summary["synth_epsilon"] = synth.epsilon  # what MST/AIM was calibrated to (zCDP)
         summary["epsilon_spent"] = pre_spent + synth.epsilon
+        if args.synth == "aim":
+            summary["rounds"] = args.rounds
+    elif args.synth == "patectgan":
+        # PATECTGAN's moments accountant lives in local variables; it prints the epsilon computed
+        # at the start of each epoch, before that epoch's teacher votes. The last printed value
+        # (plus preprocessing) is therefore a lower bound on what was spent, not the spend.
+        printed_eps = [float(m) for m in re.findall(r"^eps: ([0-9.]+)", printed.text, re.M)]
+        summary["epochs"] = synth._epochs
+        summary["epochs_run"] = len(printed_eps)
+        summary["synth_epsilon"] = synth.epsilon
+        summary["epsilon_spent"] = None
+        summary["epsilon_lower_bound"] = pre_spent + printed_eps[-1] if printed_eps else None
     else:
         epochs_run = len(synth.loss_d_list)
         summary["epochs"] = synth._epochs

@@ -9,22 +9,37 @@ import pandas as pd
 
 
 class SynthganTool:
+    """synthgan; ``privacy`` / ``fairness`` as for ``Synthesizer`` (DP runs keep the DP defaults
+    for epochs and batch size unless given)."""
+
     name = "synthgan"
 
-    def __init__(self, epochs: int, batch_size: int, seed: int):
+    def __init__(
+        self, epochs: int | None, batch_size: int | None, seed: int, privacy=None, fairness=None
+    ):
         from synthgan import Synthesizer
 
-        self.model = Synthesizer(epochs=epochs, batch_size=batch_size, seed=seed, verbose=False)
+        self.model = Synthesizer(
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            verbose=False,
+            privacy=privacy,
+            fairness=fairness,
+        )
 
     def fit(self, df: pd.DataFrame) -> dict:
         started = time.perf_counter()
         self.model.fit(df)
         total = time.perf_counter() - started
         epochs = [h["seconds"] for h in self.model.history_]
+        ledger = self.model.ledger_
         return {
             "fit_seconds": total,
             "preprocess_seconds": self.model.fit_info_["preprocess_seconds"],
             "epoch_seconds": sum(epochs) / len(epochs),
+            "epochs": len(epochs),
+            "epsilon_spent": None if ledger is None else ledger.epsilon_spent,
         }
 
     def save(self, path: Path) -> None:
@@ -35,16 +50,26 @@ class SynthganTool:
 
 
 class CtganTool:
-    """ctgan 0.12 (BUSL-1.1): benchmark-only, never imported by synthgan/."""
+    """ctgan 0.12's CTGAN (BUSL-1.1): benchmark-only, never imported by synthgan/."""
 
     name = "ctgan"
 
     def __init__(self, epochs: int, batch_size: int, seed: int):
         import torch
-        from ctgan import CTGAN
 
         torch.manual_seed(seed)
-        self.model = CTGAN(epochs=epochs, batch_size=batch_size, verbose=False)
+        self.epochs = epochs
+        self.model = self._model_class()(epochs=epochs, batch_size=batch_size, verbose=False)
+
+    @staticmethod
+    def _model_class():
+        from ctgan import CTGAN
+
+        return CTGAN
+
+    @classmethod
+    def load(cls, path: str):
+        return cls._model_class().load(path)  # a pickle: only ever our own file, in a benchmark
 
     def fit(self, df: pd.DataFrame) -> dict:
         from ctgan.data_transformer import DataTransformer
@@ -77,7 +102,7 @@ class CtganTool:
             "fit_seconds": total,
             "preprocess_seconds": preprocess,
             "mixture_fit_seconds": spent["fit"],
-            "epoch_seconds": (total - preprocess) / self.model._epochs,
+            "epoch_seconds": (total - preprocess) / self.epochs,
         }
 
     def save(self, path: Path) -> None:
@@ -87,4 +112,61 @@ class CtganTool:
         return self.model.sample(n)
 
 
-TOOLS = {"synthgan": SynthganTool, "ctgan": CtganTool}
+class TvaeTool(CtganTool):
+    """ctgan 0.12's TVAE: the same transformer as CTGAN, a variational autoencoder instead of a GAN."""
+
+    name = "tvae"
+
+    @staticmethod
+    def _model_class():
+        from ctgan import TVAE
+
+        return TVAE
+
+
+class GaussianCopulaTool:
+    """SDV 2.0's GaussianCopulaSynthesizer (BUSL-1.1), default settings; it has no epochs."""
+
+    name = "gaussiancopula"
+
+    def __init__(self, epochs: int, batch_size: int, seed: int):
+        self.seed = seed
+        self.model = None
+
+    def fit(self, df: pd.DataFrame) -> dict:
+        import numpy as np
+        from sdv.metadata import Metadata
+        from sdv.single_table import GaussianCopulaSynthesizer
+
+        np.random.seed(self.seed)  # noqa: NPY002 -- copulas draws from the global numpy state
+        metadata = Metadata.detect_from_dataframes({"real": df})
+        self.model = GaussianCopulaSynthesizer(metadata)
+        started = time.perf_counter()
+        self.model.fit({"real": df})  # SDV 2.0 takes and returns {table name: frame}
+        total = time.perf_counter() - started
+        return {"fit_seconds": total, "preprocess_seconds": None, "epoch_seconds": None}
+
+    @classmethod
+    def load(cls, path: str):
+        from sdv.utils import load_synthesizer
+
+        return _SdvSampler(load_synthesizer(path))  # a pickle: only our own file, benchmark-only
+
+    def save(self, path: Path) -> None:
+        self.model.save(str(path))
+
+    def sample(self, n: int) -> pd.DataFrame:
+        return self.model.sample(n)["real"]
+
+
+class _SdvSampler:
+    """A loaded SDV 2.0 synthesizer whose ``sample(n)`` returns the frame, as the others do."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def sample(self, n: int) -> pd.DataFrame:
+        return self.model.sample(n)["real"]
+
+
+TOOLS = {t.name: t for t in (SynthganTool, CtganTool, TvaeTool, GaussianCopulaTool)}

@@ -1,0 +1,226 @@
+"""The suite's part of RESULTS.md: per dataset, the latest suite run's tables and plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from benchmarks.suite import RUNS
+
+HERE = Path(__file__).resolve().parent
+SUITE_RESULTS = HERE / "results" / "suite"
+PLOTS = HERE / "plots"
+DP_TOOLS = ("synthgan", "mst", "aim", "dpctgan", "patectgan")
+SPEED_TOOLS = ("synthgan", "ctgan", "tvae", "gaussiancopula")
+SPEED = (  # (label, section, key)
+    ("training time per epoch (s)", "fit", "epoch_seconds"),
+    ("preprocessing (s)", "fit", "preprocess_seconds"),
+    ("fit, all epochs (s)", "fit", "fit_seconds"),
+    ("sampling 1,000,000 rows (s)", "sample", "seconds"),
+    ("peak memory, sampling 1M rows (MB)", "sample", "peak_rss_mb"),
+    ("peak memory, fitting (MB)", "fit", "peak_rss_mb"),
+)
+
+
+def _fmt(value, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _records() -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(SUITE_RESULTS.glob("*.json"))]
+
+
+def _latest_by_dataset(records: list[dict]) -> dict[str, list[dict]]:
+    """Each dataset's records from its newest invocation of ``python -m benchmarks run``."""
+    out: dict[str, list[dict]] = {}
+    for dataset in sorted({r["dataset"] for r in records}):
+        mine = [r for r in records if r["dataset"] == dataset]
+        newest = max(r["invocation"] for r in mine)
+        order = list(RUNS)  # the suite's order: synthgan's variants first, then the references
+        out[dataset] = sorted(
+            (r for r in mine if r["invocation"] == newest),
+            key=lambda r: order.index(r["run"]) if r["run"] in order else len(order),
+        )
+    return out
+
+
+def _epsilon_text(r: dict) -> str:
+    if not r.get("epsilon"):
+        return "–"
+    fit = r["fit"]
+    if fit.get("epsilon_spent") is not None:
+        return f"{r['epsilon']:g} ({fit['epsilon_spent']:.3f})"
+    if fit.get("epsilon_lower_bound") is not None:
+        return f"{r['epsilon']:g} (≥ {fit['epsilon_lower_bound']:.3f})"
+    return f"{r['epsilon']:g} (?)"
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _privacy_plot(dataset: str, runs: list[dict]) -> str | None:
+    """ε against TSTR AUC and quality for every DP tool; non-DP synthgan and real data as lines."""
+    dp = [r for r in runs if r.get("epsilon") and not r.get("fair")]
+    if not dp:
+        return None
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.4), dpi=90)
+    for ax, key, label in zip(
+        axes,
+        ("tstr_auc", "quality"),
+        ("TSTR ROC AUC on real test rows", "SDMetrics quality"),
+        strict=True,
+    ):
+        for tool in DP_TOOLS:
+            points = sorted((r["epsilon"], r["scores"].get(key)) for r in dp if r["tool"] == tool)
+            points = [(x, y) for x, y in points if y is not None]
+            if points:
+                ax.plot(*zip(*points, strict=True), "o-", label=tool)
+        for run, style in (("synthgan", "--"), ("ctgan", ":")):
+            plain = next((r for r in runs if r["run"] == run), None)
+            if plain and plain["scores"].get(key) is not None:
+                ax.axhline(plain["scores"][key], ls=style, c="grey", lw=1, label=f"{run}, no DP")
+        if key == "tstr_auc":
+            trtr = next(
+                (r["scores"].get("trtr_auc") for r in runs if "trtr_auc" in r["scores"]), None
+            )
+            if trtr is not None:
+                ax.axhline(trtr, ls="-", c="black", lw=1, label="trained on real rows")
+        ax.set_xlabel("ε (δ = 1e-6)")
+        ax.set_ylabel(label)
+        ax.set_xticks(sorted({r["epsilon"] for r in dp}))
+    fig.suptitle(f"{dataset}: privacy budget against utility", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 0.8, 1))
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize=7)
+    return _save(fig, f"suite-{dataset}-privacy.png")
+
+
+def _speed_plot(dataset: str, runs: list[dict]) -> str | None:
+    tools = [r for r in runs if r["run"] in SPEED_TOOLS]
+    if not tools:
+        return None
+    plt = _plt()
+    panels = [s for s in SPEED if s[2] in ("epoch_seconds", "preprocess_seconds", "seconds")]
+    fig, axes = plt.subplots(1, len(panels), figsize=(10, 3.0), dpi=90)
+    for ax, (label, section, key) in zip(axes, panels, strict=True):
+        names = [r["run"] for r in tools if r.get(section, {}).get(key) is not None]
+        values = [r[section][key] for r in tools if r.get(section, {}).get(key) is not None]
+        colours = ["tab:blue" if n == "synthgan" else "tab:grey" for n in names]
+        ax.barh(names, values, color=colours)
+        for i, v in enumerate(values):
+            ax.text(v, i, f" {v:,.1f}", va="center", fontsize=7)
+        ax.set_title(label, fontsize=9)
+        ax.invert_yaxis()
+        ax.margins(x=0.25)
+    fig.suptitle(f"{dataset}: speed (seconds, shorter is better)", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, f"suite-{dataset}-speed.png")
+
+
+def _save(fig, name: str) -> str:
+    PLOTS.mkdir(exist_ok=True)
+    fig.savefig(PLOTS / name)
+    _plt().close(fig)
+    return f"plots/{name}"
+
+
+def _dataset_section(dataset: str, runs: list[dict]) -> list[str]:
+    ok = [r for r in runs if "error" not in r]
+    first = runs[0]
+    s = ok[0]["settings"] if ok else {}
+    machine = first["machine"]
+    lines = [
+        f"### {dataset} — {first['date'][:16]}",
+        "",
+        f"`{first['command']}` · {s.get('train_rows', 0):,} training rows, "
+        f"{s.get('test_rows', 0):,} test rows (the holdout for utility and privacy)"
+        + (f"; scored on {s['score_rows']:,}-row subsamples" if s.get("score_rows") else "")
+        + f" · non-DP epochs {s.get('epochs')}, batch {s.get('batch_size')}, seed "
+        f"{s.get('seed')}; synthgan under DP uses its DP defaults; smartnoise DPCTGAN/PATECTGAN "
+        f"{s.get('dp_gan_epochs')} epochs"
+        + (f", AIM {s['aim_rounds']} rounds" if s.get("aim_rounds") else "")
+        + ".",
+        "",
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, Python "
+        f"{machine['python']}. Versions: "
+        + ", ".join(f"{k} {v}" for k, v in first["versions"].items()),
+        "",
+    ]
+    for plot in (_privacy_plot(dataset, ok), _speed_plot(dataset, ok)):
+        if plot:
+            lines += [f"![{dataset}]({plot})", ""]
+    lines += [
+        "| run | ε (spent) | quality | detection AUC | TSTR AUC | DCR share (expected) | "
+        "MIA AUC | parity gap: data | parity gap: TSTR model | fit s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    real = next((r["scores"] for r in ok), {})
+    if real:
+        lines.append(
+            f"| *real data* | – | – | – | {_fmt(real.get('trtr_auc'))} | – | – | "
+            f"{_fmt(real.get('dp_gap_real'))} | {_fmt(real.get('dp_gap_trtr'))} | – |"
+        )
+    for r in runs:
+        if "error" in r:
+            lines.append(f"| {r['run']} | failed: {r['error'][-1][:120]} |")
+            continue
+        sc = r["scores"]
+        lines.append(
+            f"| {r['run']} | {_epsilon_text(r)} | {_fmt(sc.get('quality'))} | "
+            f"{_fmt(sc.get('detection_auc'))} | {_fmt(sc.get('tstr_auc'))} | "
+            f"{_fmt(sc.get('dcr_share'))} ({_fmt(sc.get('dcr_share_expected'))}) | "
+            f"{_fmt(sc.get('mia_auc'))} | {_fmt(sc.get('dp_gap_synthetic'))} | "
+            f"{_fmt(sc.get('dp_gap_tstr'))} | {_fmt(r['fit'].get('fit_seconds'), 0)} |"
+        )
+    speed = [r for r in ok if r["run"] in SPEED_TOOLS]
+    ref = next((r for r in speed if r["run"] == "ctgan"), None)
+    if speed:
+        lines += [
+            "",
+            "| speed | " + " | ".join(r["run"] for r in speed) + " | synthgan / ctgan |",
+            "|---|" + "---:|" * (len(speed) + 1),
+        ]
+        ours = next((r for r in speed if r["run"] == "synthgan"), None)
+        for label, section, key in SPEED:
+            values = [r.get(section, {}).get(key) for r in speed]
+            a = ours.get(section, {}).get(key) if ours else None
+            b = ref.get(section, {}).get(key) if ref else None
+            ratio = a / b if a is not None and b else None
+            lines.append(
+                f"| {label} | " + " | ".join(_fmt(v) for v in values) + f" | {_fmt(ratio)} |"
+            )
+    return [*lines, ""]
+
+
+def suite_section() -> list[str]:
+    records = _records()
+    if not records:
+        return []
+    lines = [
+        "## Benchmark suite: every tool, same data, same seed, same scoring",
+        "",
+        "`python -m benchmarks run --suite adult|compas|acs|all` (`make bench` installs the "
+        "reference tools; `make bench-smartnoise` the smartnoise environment). Every synthetic "
+        "table (as many rows as the training split) is scored by `synthgan.evaluate` against the "
+        "training split, with the test split as the holdout: SDMetrics quality; detection (ROC AUC "
+        "of a classifier telling synthetic from real: 0.5 is ideal); TSTR (HistGradientBoosting "
+        "trained on synthetic rows, ROC AUC on real test rows); DCR share (share of synthetic rows "
+        "closer to a training row than to a holdout row, against its no-leak expectation); the "
+        "stronger of two membership-inference attacks (0.5 = no signal); demographic-parity gaps "
+        "of the target between sensitive groups, in the synthetic data and in the TSTR model's "
+        "predictions. ε spent is each tool's own account, preprocessing included (PATECTGAN "
+        "exposes only a lower bound). Speed rows: each tool's own figures from the same run; "
+        "sampling is timed in a fresh process from the saved model.",
+        "",
+    ]
+    for dataset, runs in _latest_by_dataset(records).items():
+        lines += _dataset_section(dataset, runs)
+    return lines
