@@ -28,15 +28,37 @@ def test_quickstart_example_runs(tmp_path):
     assert len(pd.read_parquet(tmp_path / "synthetic.parquet")) == 100_000
 
 
-def test_private_copy_example_runs(tmp_path):
-    command = [sys.executable, str(ROOT / "examples" / "private_copy.py"), "--epochs", "1"]
-    command += ["--out-dir", str(tmp_path)]
+def _run_example(name: str, tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(ROOT / "examples" / name), *options, "--out-dir", str(tmp_path)]
     result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_safe_test_data_example_writes_rows_ledger_and_report(tmp_path):
+    result = _run_example("safe_test_data.py", tmp_path, "--epochs", "1", "--rows", "2000")
     assert "spent of 1" in result.stdout
     assert "region: ['midwest', 'northeast', 'south', 'west']" in result.stdout
-    assert len(pd.read_csv(tmp_path / "synthetic.csv")) == 10_000
+    assert len(pd.read_csv(tmp_path / "synthetic.csv")) == 2_000
     assert "DP-SGD" in (tmp_path / "privacy-ledger.txt").read_text()
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["ledger"]["epsilon_spent"] <= 1.0  # the report carries the model's ledger
+    assert "tstr_auc" in report["scores"] and "mia_auc" in report["scores"]
+    assert (tmp_path / "report.html").stat().st_size > 50_000
+
+
+def test_augment_example_compares_three_training_sets(tmp_path):
+    _run_example("augment.py", tmp_path, "--epochs", "1", "--ratio", "0.3")
+    record = json.loads((tmp_path / "results.json").read_text())
+    rows = record["rows"]
+    assert rows["train"] + rows["test"] == 28_155
+    assert rows["added"] == int(0.3 * (rows["train"] - rows["minority"])) - rows["minority"] > 0
+    scores = record["scores"]
+    assert set(scores) == {"none", "smote", "synthgan"}
+    for s in scores.values():
+        assert all(0.0 <= v <= 1.0 for v in s.values())
+    # more minority rows move the default threshold's trade-off towards the minority class
+    assert scores["smote"]["balanced_accuracy"] > scores["none"]["balanced_accuracy"]
 
 
 def test_privacy_audit_example_flags_a_noisy_copy(tmp_path):
