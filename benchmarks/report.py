@@ -341,7 +341,7 @@ def write_results() -> Path:
     lines += _eval_section()
     lines += _fairness_section()
     lines += [
-        "## All runs",
+        "## All two-tool runs (issue 3)",
         "",
         "| date | suite | tool | epochs | epoch s | quality | TSTR AUC |",
         "|---|---|---|---:|---:|---:|---:|",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from benchmarks.datasets import DATASETS
 from benchmarks.suite import RUNS
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +36,10 @@ def _records() -> list[dict]:
 def _latest_by_dataset(records: list[dict]) -> dict[str, list[dict]]:
     """Each dataset's records from its newest invocation of ``python -m benchmarks run``."""
     out: dict[str, list[dict]] = {}
-    for dataset in sorted({r["dataset"] for r in records}):
+    known = list(DATASETS)
+    for dataset in sorted(
+        {r["dataset"] for r in records}, key=lambda d: known.index(d) if d in known else len(known)
+    ):
         mine = [r for r in records if r["dataset"] == dataset]
         newest = max(r["invocation"] for r in mine)
         order = list(RUNS)  # the suite's order: synthgan's variants first, then the references
