@@ -34,17 +34,17 @@ def _records() -> list[dict]:
 
 
 def _latest_by_dataset(records: list[dict]) -> dict[str, list[dict]]:
-    """Each dataset's records from its newest invocation of ``python -m benchmarks run``."""
+    """Each dataset's newest record per run (records sort by name, hence by invocation time)."""
+    newest: dict[tuple[str, str], dict] = {}
+    for r in sorted(records, key=lambda r: r["invocation"]):
+        newest[(r["dataset"], r["run"])] = r
+    known, order = list(DATASETS), list(RUNS)  # synthgan's variants first, then the references
     out: dict[str, list[dict]] = {}
-    known = list(DATASETS)
     for dataset in sorted(
-        {r["dataset"] for r in records}, key=lambda d: known.index(d) if d in known else len(known)
+        {d for d, _ in newest}, key=lambda d: known.index(d) if d in known else len(known)
     ):
-        mine = [r for r in records if r["dataset"] == dataset]
-        newest = max(r["invocation"] for r in mine)
-        order = list(RUNS)  # the suite's order: synthgan's variants first, then the references
         out[dataset] = sorted(
-            (r for r in mine if r["invocation"] == newest),
+            (r for (d, _), r in newest.items() if d == dataset),
             key=lambda r: order.index(r["run"]) if r["run"] in order else len(order),
         )
     return out
@@ -141,10 +141,12 @@ def _dataset_section(dataset: str, runs: list[dict]) -> list[str]:
     first = runs[0]
     s = ok[0]["settings"] if ok else {}
     machine = first["machine"]
+    commands = sorted({(r["invocation"], r["command"]) for r in runs})
     lines = [
         f"### {dataset} — {first['date'][:16]}",
         "",
-        f"`{first['command']}` · {s.get('train_rows', 0):,} training rows, "
+        " · ".join(f"`{c}` ({i[:13]})" for i, c in commands)
+        + f" · {s.get('train_rows', 0):,} training rows, "
         f"{s.get('test_rows', 0):,} test rows (the holdout for utility and privacy)"
         + (f"; scored on {s['score_rows']:,}-row subsamples" if s.get("score_rows") else "")
         + f" · non-DP epochs {s.get('epochs')}, batch {s.get('batch_size')}, seed "

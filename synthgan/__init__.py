@@ -16,6 +16,7 @@ from synthgan.errors import (
     PrivacyError,
     SchemaError,
     SynthganError,
+    TrainingError,
 )
 from synthgan.evaluate import Report, evaluate
 from synthgan.fairness import Fairness
@@ -39,6 +40,7 @@ __all__ = [
     "SchemaError",
     "Synthesizer",
     "SynthganError",
+    "TrainingError",
     "__version__",
     "evaluate",
     "infer_schema",

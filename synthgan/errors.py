@@ -16,6 +16,7 @@ __all__ = [
     "PrivacyError",
     "SchemaError",
     "SynthganError",
+    "TrainingError",
 ]
 
 
@@ -53,3 +54,7 @@ class NotFittedError(SynthganError, ValueError, AttributeError):
 
 class PrivacyError(SynthganError, ValueError):
     """A differential-privacy request cannot be honoured as given (budget, declarations, options)."""
+
+
+class TrainingError(SynthganError, RuntimeError):
+    """Training cannot go on to a usable model (it diverged); nothing was saved."""

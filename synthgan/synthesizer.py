@@ -20,7 +20,14 @@ import torch
 from synthgan._version import __version__
 from synthgan.conditional import ConditionSpace
 from synthgan.dp_plan import PrivatePlan
-from synthgan.errors import ConfigError, ModelFileError, NotFittedError, PrivacyError
+from synthgan.errors import (
+    ConfigError,
+    DataError,
+    ModelFileError,
+    NotFittedError,
+    PrivacyError,
+    TrainingError,
+)
 from synthgan.fairness import Fairness
 from synthgan.io import ChunkWriter, atomic_path, table_format
 from synthgan.nn import OutputActivation
@@ -275,6 +282,7 @@ class Synthesizer:
             counts = transformer.private_condition_counts(summaries, plan.n_rows)
             space = _condition_space(transformer, counts=counts, n_rows=plan.n_rows)
             plan.schedule(self._setting("batch_size"), self._setting("epochs"))
+        _check_finite(data, transformer, private=self.privacy is not None)
         if self.fairness is not None:
             self.fairness.check(schema)
         preprocess_seconds = time.perf_counter() - started
@@ -289,6 +297,12 @@ class Synthesizer:
 
             def on_epoch_end(metrics: dict[str, float]) -> None:
                 history.append(metrics)
+                if not all(np.isfinite(v) for v in metrics.values()):
+                    raise TrainingError(
+                        f"Training diverged in epoch {len(history)} (a loss is not finite: "
+                        f"{metrics}); the model would only produce garbage. Try a smaller "
+                        "learning rate, or check the table for extreme values."
+                    )
                 bar.set_postfix(
                     {
                         k: f"{metrics[k]:.3f}"
@@ -596,3 +610,20 @@ def _config_args(config: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
 def load(path: str | os.PathLike) -> Synthesizer:
     """Load a synthesizer saved with :meth:`Synthesizer.save`."""
     return Synthesizer.load(path)
+
+
+def _check_finite(data: np.ndarray, transformer: TableTransformer, *, private: bool) -> None:
+    """Refuse to train on an encoding with inf or NaN: the GAN would diverge without a word."""
+    bad_features = ~np.isfinite(data).all(axis=0)
+    if not bad_features.any():
+        return
+    bad = [
+        name for name, (lo, hi) in transformer.column_spans_.items() if bad_features[lo:hi].any()
+    ]
+    if private:
+        raise PrivacyError(
+            f"Columns {bad} cannot be encoded with the ranges estimated under DP (too few rows "
+            "for this budget make the DP range histogram unreliable). Declare their bounds "
+            "public, e.g. Privacy(public={" + f"{bad[0]!r}: (low, high)" + "}), or raise epsilon."
+        )
+    raise DataError(f"Columns {bad} encode to non-finite values: check them for extreme values.")

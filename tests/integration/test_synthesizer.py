@@ -14,6 +14,7 @@ from synthgan import (
     SchemaError,
     Synthesizer,
     SynthganError,
+    TrainingError,
     load,
 )
 from synthgan.io import read_table
@@ -298,3 +299,13 @@ def test_fit_logs_to_the_synthgan_logger(mixed_frame, fast, caplog):
 
 def test_repr_shows_changed_parameters():
     assert repr(Synthesizer(epochs=5, seed=1)) == "Synthesizer(epochs=5, seed=1)"
+
+
+def test_diverging_training_raises_instead_of_returning_a_garbage_model():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(list("abc"), 2000)})
+    model = Synthesizer(epochs=5, generator_lr=1e6, discriminator_lr=1e6, seed=0, verbose=False)
+    with pytest.raises(TrainingError, match="diverged in epoch 1"):
+        model.fit(df)
+    with pytest.raises(NotFittedError):
+        model.sample(10)
