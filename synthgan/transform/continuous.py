@@ -200,7 +200,8 @@ class ContinuousEncoder:
         out = np.zeros((len(values), self.width), dtype=np.float32)
         scalar, mode = self.modes.encode(np.where(missing, self.modes.means[0], values), rng)
         rows = np.arange(len(values))
-        out[:, 0] = scalar
+        with np.errstate(over="ignore"):  # an overflow is reported by fit's finiteness check
+            out[:, 0] = scalar
         out[rows, 1 + mode] = 1.0
         if self.column.nullable:
             out[rows, 1 + self.modes.n_modes + missing.astype(int)] = 1.0
