@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.datasets import DATASETS, Dataset
@@ -50,7 +50,6 @@ class Run:
     tool: str  # synthgan | ctgan | tvae | gaussiancopula | mst | aim | dpctgan | patectgan
     epsilon: float | None = None
     fair: bool = False
-    options: dict = field(default_factory=dict)
 
     @property
     def smartnoise(self) -> bool:

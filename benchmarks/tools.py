@@ -156,7 +156,7 @@ class GaussianCopulaTool:
         self.model.save(str(path))
 
     def sample(self, n: int) -> pd.DataFrame:
-        return self.model.sample(n)["real"]
+        return _SdvSampler(self.model).sample(n)
 
 
 class _SdvSampler:

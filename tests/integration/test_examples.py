@@ -8,31 +8,17 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_quickstart_example_runs(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "examples" / "quickstart.py"),
-            "--epochs",
-            "1",
-            "--out-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "conditional rows" in result.stdout
-    assert len(pd.read_parquet(tmp_path / "synthetic.parquet")) == 100_000
-
-
 def _run_example(name: str, tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
     command = [sys.executable, str(ROOT / "examples" / name), *options, "--out-dir", str(tmp_path)]
     result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     return result
+
+
+def test_quickstart_example_runs(tmp_path):
+    result = _run_example("quickstart.py", tmp_path, "--epochs", "1")
+    assert "conditional rows" in result.stdout
+    assert len(pd.read_parquet(tmp_path / "synthetic.parquet")) == 100_000
 
 
 def test_safe_test_data_example_writes_rows_ledger_and_report(tmp_path):
@@ -62,10 +48,7 @@ def test_augment_example_compares_three_training_sets(tmp_path):
 
 
 def test_privacy_audit_example_flags_a_noisy_copy(tmp_path):
-    command = [sys.executable, str(ROOT / "examples" / "privacy_audit.py")]
-    command += ["--out-dir", str(tmp_path)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    _run_example("privacy_audit.py", tmp_path)
     report = json.loads((tmp_path / "report.json").read_text())
     s = report["scores"]
     assert s["dcr_share"] > s["dcr_share_expected"] + 0.05  # the audit sees the leak
