@@ -32,11 +32,14 @@ SPIKE_SHARE = 0.05
 #: ...for at most this many values per column.
 MAX_SPIKES = 5
 _SCALE = 4.0
+#: A mixture mode narrower than this share of the column's largest magnitude is a point mass.
+POINT_WIDTH = 1e-3
 
 
 @dataclass(frozen=True)
 class ModeNormalizer:
-    """The learned modes of one column; ``encode`` and ``decode`` are exact inverses."""
+    """The learned modes of one column; ``decode`` inverts ``encode`` exactly for every value
+    within four widths of a mode (others are clipped there: see ``encode``)."""
 
     means: np.ndarray
     stds: np.ndarray
@@ -68,7 +71,9 @@ class ModeNormalizer:
             mode[x == self.means[k]] = k
         scalar = (x - self.means[mode]) / (_SCALE * width[mode])
         scalar[point[mode]] = 0.0
-        return scalar, mode
+        # The generator's tanh cannot go past ±1: a value that far from every mode (under DP,
+        # a value the noisy histogram missed) is shown to the critic at the nearest reachable one.
+        return np.clip(scalar, -1.0, 1.0), mode
 
     def decode(self, scalar: np.ndarray, mode: np.ndarray) -> np.ndarray:
         return scalar * _SCALE * self.stds[mode] + self.means[mode]
@@ -137,7 +142,12 @@ def _mixture(
     mass = post.sum(axis=0)
     means = (post * x[:, None]).sum(axis=0) / mass
     stds = np.sqrt((post * (x[:, None] - means) ** 2).sum(axis=0) / mass)
-    # A mode whose points all share one value is a point mass (width 0).
+    # A mode whose points (almost) all share one value is a point mass at that value. Left with
+    # a width like 1e-11, it would encode any value the posterior sends to it as a scalar of
+    # 1e10 or more (seen on DP histograms of small integer columns, whose draws are integers).
+    point = stds <= POINT_WIDTH * scale
+    nearest = np.abs(x[:, None] - means[None, point]).argmin(axis=0)
+    means[point], stds[point] = x[nearest], 0.0
     return means, stds, mass / mass.sum()
 
 

@@ -6,7 +6,10 @@ and each recorded in the ledger.
 
 * Row count: one noisy count. It sets the sampling rate, so q is itself a DP release.
 * Numeric range: a noisy histogram over fixed power-of-two bins (0 and each sign get their own),
-  bounds from the outermost bins clearly above the noise. Declared public bounds skip this.
+  bounds from the outermost bins clearly above the noise. "Clearly" is judged over all 121 bins
+  at once: one empty bin whose noise passes the bar would stretch the range to 2**50 and ruin the
+  column, so the bar is set for a 1e-4 chance of that per column. Declared public bounds skip
+  this.
 * Numeric shape: a noisy histogram of 100 bins within the range (one bin per integer for narrow
   integer columns, and a bin of its own for exact zeros); the continuous normaliser's modes are
   fitted on points drawn from it, so point masses such as "0 capital gain" survive.
@@ -44,6 +47,8 @@ SHAPE_BINS = 100
 MAX_INTEGER_BINS = 256
 #: A count is "clearly above the noise" at this many noise standard deviations.
 SIGNAL = 3.0
+#: Chance that any empty bin of a column's range histogram passes as data (Bonferroni over bins).
+RANGE_FALSE_BIN = 1e-4
 #: Shape-histogram counts below this many standard deviations are set to zero.
 SHAPE_FLOOR = 2.0
 
@@ -256,7 +261,8 @@ class PrivateStatistics:
         low = np.concatenate([[0.0], 2.0**exps, -(2.0 ** (exps + 1))])
         high = np.concatenate([[0.0], 2.0 ** (exps + 1), -(2.0**exps)])
         low[1], high[1 + m] = 0.0, 0.0  # the smallest magnitudes reach down to zero
-        strong = np.flatnonzero(counts > SIGNAL * self.sigma)
+        bar = float(ndtri(1 - RANGE_FALSE_BIN / len(counts))) * self.sigma
+        strong = np.flatnonzero(counts > bar)
         if len(strong) == 0:
             strong = np.array([int(np.argmax(counts))])
             logger.warning(

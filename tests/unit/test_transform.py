@@ -145,6 +145,21 @@ def test_point_masses_get_exact_modes():
     assert (decoded == 0.0).all()
 
 
+def test_modes_fitted_on_a_few_integers_are_point_masses_and_encode_finitely():
+    # Draws from a DP histogram of a small integer column: each value below the 5 % spike share
+    # used to get a mixture mode of width ~1e-11, and a value between them an encoding of ~1e10.
+    rng = np.random.default_rng(0)
+    x = rng.choice([0, 1, 2, 3, 4, 5, 10, 13, 16], 5000, p=[0.3, 0.2, 0.13] + [0.37 / 6] * 6)
+    modes = fit_modes(x.astype(float), seed=0)
+    assert set(modes.means[modes.stds == 0]) <= set(x.tolist())
+    assert np.all((modes.stds == 0) | (modes.stds > 0.1))
+    values = np.arange(0, 17, dtype=float)  # 6-9, 11, 12, 14, 15 were never drawn
+    scalar, mode = modes.encode(values, np.random.default_rng(1))
+    assert np.all(np.abs(scalar) <= 1)  # reachable by the generator's tanh
+    drawn = np.isin(values, x)
+    assert np.array_equal(modes.decode(scalar, mode)[drawn], values[drawn])
+
+
 def test_decoding_from_draws_equals_decoding_the_one_hot_matrix(mixed_frame):
     import torch
 
