@@ -76,6 +76,12 @@ def describe_model(manifest: dict[str, Any]) -> str:
 
         report = PrivacyLedger.from_dict(manifest["privacy"]).report()
         lines.append("  privacy: " + report.replace("\n", "\n  "))
+    if manifest.get("raking"):
+        lines.append(
+            "  marginals matched to the DP releases (post-processing, no privacy cost): discrete "
+            f"columns raked (sampling keeps {manifest['raking']['acceptance']:.0%} of generated "
+            "rows), numeric columns mapped onto their DP histograms"
+        )
     else:
         lines.append("  privacy: none (no differential privacy; the model can memorise rows)")
     lines.append("  versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))

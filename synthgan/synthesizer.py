@@ -35,6 +35,7 @@ from synthgan.params import Auto, Interval, IntTuple, OptionalInt, Options, vali
 from synthgan.persist import read_model, write_model
 from synthgan.privacy import Privacy, PrivacyLedger
 from synthgan.progress import progress_bar
+from synthgan.raking import Raking
 from synthgan.sampling import parse_conditions, sample_matching
 from synthgan.schema import Schema, infer_schema
 from synthgan.train.dp import DPGANTrainer
@@ -50,6 +51,9 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000
 #: Rows per generator forward pass while sampling.
 GENERATE_BATCH = 3_000
+#: Generated rows a DP model's raking weights and numeric marginal maps are fitted on.
+RAKING_POOL_ROWS = 100_000
+CALIBRATION_ROWS = 20_000
 
 #: What the *auto* parameters become without privacy (CTGAN's settings)...
 DEFAULTS: Mapping[str, Any] = {
@@ -336,6 +340,9 @@ class Synthesizer:
         self.activation_ = OutputActivation(transformer.spans_)
         self.history_ = history
         self.ledger_ = None if plan is None else plan.ledger(trainer, schema)
+        self.raking_ = None
+        if plan is not None:
+            self._match_dp_marginals(summaries, seeds.spawn(1)[0])
         self.fit_info_ = {
             # Under DP the true row count is private: the DP count stands in for it.
             "rows": len(df) if plan is None else round(plan.n_rows),
@@ -466,11 +473,51 @@ class Synthesizer:
             return ()
         return (self.fairness.sensitive, self.fairness.target)
 
-    @torch.no_grad()
+    def _match_dp_marginals(
+        self, summaries: Mapping[str, Any], seed: np.random.SeedSequence
+    ) -> None:
+        """Fit the raking weights (discrete columns) and then, on raked rows as sampling will
+        return them, the numeric marginal maps: post-processing of a DP model onto the DP
+        frequencies and histograms it already released (see raking.py and calibration.py)."""
+        rng = np.random.default_rng(seed)
+        tg = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
+        space = self.condition_space_
+        if space.n_columns:
+            _, draws = self._draw(RAKING_POOL_ROWS, None, rng, tg)
+            slots = draws[:, self.transformer_.condition_draw_columns()]
+            self.raking_ = Raking.fit(slots, space.frequencies)
+        self.transformer_.calibrate(*self._draw(CALIBRATION_ROWS, None, rng, tg), summaries)
+
     def _generate(
         self, n: int, fixed: tuple[int, int] | None, rng: np.random.Generator, tg: torch.Generator
     ) -> pd.DataFrame:
         """Decode ``n`` generated rows; ``fixed`` pins the condition vector to one value."""
+        values, draws = self._draw(n, fixed, rng, tg)
+        return self.transformer_.inverse_draws(values, draws, seed=int(rng.integers(2**63 - 1)))
+
+    def _draw(
+        self, n: int, fixed: tuple[int, int] | None, rng: np.random.Generator, tg: torch.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` generated rows as value scalars and drawn one-hot indices, raked if the
+        model has raking weights (rows are drawn until ``n`` are kept)."""
+        if self.raking_ is None:
+            return self._draw_rows(n, fixed, rng, tg)
+        columns = self.transformer_.condition_draw_columns()
+        values, draws, kept = [], [], 0
+        while kept < n:
+            batch = max(GENERATE_BATCH, int(1.1 * (n - kept) / self.raking_.acceptance))
+            v, d = self._draw_rows(batch, fixed, rng, tg)
+            keep = self.raking_.keep(d[:, columns], rng)
+            values.append(v[keep])
+            draws.append(d[keep])
+            kept += int(keep.sum())
+        return np.concatenate(values)[:n], np.concatenate(draws)[:n]
+
+    @torch.no_grad()
+    def _draw_rows(
+        self, n: int, fixed: tuple[int, int] | None, rng: np.random.Generator, tg: torch.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` rows straight from the generator: value scalars and drawn one-hot indices."""
         space = self.condition_space_
         if space.n_columns:
             if fixed is None:
@@ -490,9 +537,7 @@ class Synthesizer:
             value, draw = self.activation_.draw(self.generator_(inputs), generator=tg)
             values.append(value.numpy())
             draws.append(draw.numpy())
-        return self.transformer_.inverse_draws(
-            np.concatenate(values), np.concatenate(draws), seed=int(rng.integers(2**63 - 1))
-        )
+        return np.concatenate(values), np.concatenate(draws)
 
     def _finish(self, learned: pd.DataFrame, start: int) -> pd.DataFrame:
         """Add regenerated ID columns and restore the real table's column order."""
@@ -542,6 +587,7 @@ class Synthesizer:
             "schema": self.schema_.to_dict(),
             "transformer": self.transformer_.to_dict(),
             "condition_space": self.condition_space_.to_dict(),
+            "raking": None if self.raking_ is None else self.raking_.to_dict(),
             "history": self.history_,
             "fit": self.fit_info_,
             "privacy": None if self.ledger_ is None else self.ledger_.to_dict(),
@@ -557,6 +603,10 @@ class Synthesizer:
             model.schema_ = Schema.from_dict(manifest["schema"])
             model.transformer_ = TableTransformer.from_dict(manifest["transformer"], model.schema_)
             model.condition_space_ = ConditionSpace.from_dict(manifest["condition_space"])
+            raking = manifest.get("raking")
+            model.raking_ = (
+                None if raking is None else Raking.from_dict(raking, model.condition_space_.widths)
+            )
             model.history_ = list(manifest["history"])
             model.fit_info_ = dict(manifest["fit"])
             ledger = manifest.get("privacy")

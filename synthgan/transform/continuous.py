@@ -8,6 +8,7 @@ column however large the table is; the encoding itself is vectorised over all ro
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from sklearn.mixture import BayesianGaussianMixture
 
 from synthgan.errors import DataError
 from synthgan.schema import Column, datetime_to_seconds
+from synthgan.transform.calibration import MarginalMap, histogram_quantiles
 from synthgan.transform.dp_stats import NumericSummary
 from synthgan.transform.dtypes import restore_dtype
 from synthgan.transform.spans import Span
@@ -158,12 +160,14 @@ class ContinuousEncoder:
     Encoding clips to the column's bounds; decoding clips too, rounds integers (and floats to
     the number of decimals the data was written with), and turns seconds back into datetimes.
     ``impute`` is what a missing value becomes when the column is not nullable, which happens
-    only under differential privacy (a DP count found too few missing values to model).
+    only under differential privacy (a DP count found too few missing values to model), and
+    ``calibration`` maps generated values onto the column's DP histogram (DP only too).
     """
 
     column: Column
     modes: ModeNormalizer
     impute: float | None = None
+    calibration: MarginalMap | None = None
 
     @classmethod
     def fit(cls, column: Column, series: pd.Series, *, max_modes: int, subsample: int, seed: int):
@@ -217,12 +221,31 @@ class ContinuousEncoder:
             out[rows, 1 + self.modes.n_modes + missing.astype(int)] = 1.0
         return out
 
+    def calibrated(
+        self, values: np.ndarray, draws: np.ndarray, summary: NumericSummary
+    ) -> ContinuousEncoder:
+        """This encoder with its generated marginal (``values``/``draws`` of generated rows)
+        mapped onto the DP histogram ``summary`` (see :mod:`synthgan.transform.calibration`)."""
+        x = self.modes.decode(values[:, 0].astype(float), draws[:, 0])
+        if self.column.nullable:
+            x = x[draws[:, 1] == 0]
+        if len(x) == 0:
+            return self
+        target = histogram_quantiles(
+            np.asarray(summary.edges),
+            np.asarray(summary.counts),
+            np.asarray(summary.point),
+            np.asarray(summary.points),
+        )
+        return dataclasses.replace(self, calibration=MarginalMap.fit(x, target))
+
     def decode_draws(
         self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator
     ) -> pd.Series:
         """Decode from the value scalar and the drawn mode (and missing flag) of each row."""
-        del rng  # decoding a continuous column is deterministic
         x = self.modes.decode(values[:, 0].astype(float), draws[:, 0])
+        if self.calibration is not None:
+            x = self.calibration.apply(x, rng)
         column = self.column
         if column.bounds is not None:
             x = np.clip(x, *column.bounds)
@@ -239,11 +262,18 @@ class ContinuousEncoder:
         return restore_dtype(pd.Series(x, name=column.name), column, missing)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"modes": self.modes.to_dict(), "impute": self.impute}
+        calibration = None if self.calibration is None else self.calibration.to_dict()
+        return {"modes": self.modes.to_dict(), "impute": self.impute, "calibration": calibration}
 
     @classmethod
     def from_dict(cls, column: Column, data: dict[str, Any]) -> ContinuousEncoder:
-        return cls(column, ModeNormalizer.from_dict(data["modes"]), data.get("impute"))
+        calibration = data.get("calibration")
+        return cls(
+            column,
+            ModeNormalizer.from_dict(data["modes"]),
+            data.get("impute"),
+            None if calibration is None else MarginalMap.from_dict(calibration),
+        )
 
 
 def to_float(series: pd.Series, column: Column, keep_missing: bool = False) -> np.ndarray:

@@ -129,6 +129,11 @@ class TableTransformer:
         self._check_fitted()
         return [s for s in self.spans_ if s.role in ("category", "missing")]
 
+    def condition_draw_columns(self) -> list[int]:
+        """Where the condition spans' drawn indices sit among all one-hot spans' draws."""
+        soft = [s for s in self.spans_ if s.is_softmax]
+        return [i for i, s in enumerate(soft) if s.role in ("category", "missing")]
+
     def condition_codes(self, encoded: np.ndarray) -> list[np.ndarray]:
         """For each condition span, the slot every row of an encoded matrix occupies."""
         return [encoded[:, s.start : s.end].argmax(axis=1) for s in self.condition_spans()]
@@ -186,17 +191,32 @@ class TableTransformer:
         self._check_fitted()
         rng = np.random.default_rng(seed)
         data = {}
+        for encoder, v, d in self._blocks(values, draws):
+            data[encoder.column.name] = encoder.decode_draws(v, d, rng).reset_index(drop=True)
+        return pd.DataFrame(data)
+
+    def calibrate(
+        self, values: np.ndarray, draws: np.ndarray, summaries: Mapping[str, Any]
+    ) -> None:
+        """Map each numeric column's generated marginal (rows as for :meth:`inverse_draws`)
+        onto its DP histogram in ``summaries``: post-processing of a DP model."""
+        self._check_fitted()
+        self.encoders_ = [
+            encoder.calibrated(v, d, summaries[encoder.column.name])
+            if isinstance(encoder, ContinuousEncoder)
+            else encoder
+            for encoder, v, d in self._blocks(values, draws)
+        ]
+
+    def _blocks(self, values: np.ndarray, draws: np.ndarray):
+        """Each encoder with its own columns of ``values`` and ``draws``."""
         v = d = 0
         for encoder in self.encoders_:
             spans = encoder.spans(0)
             n_values = sum(not s.is_softmax for s in spans)
             n_draws = len(spans) - n_values
-            decoded = encoder.decode_draws(
-                values[:, v : v + n_values], draws[:, d : d + n_draws], rng
-            )
-            data[encoder.column.name] = decoded.reset_index(drop=True)
+            yield encoder, values[:, v : v + n_values], draws[:, d : d + n_draws]
             v, d = v + n_values, d + n_draws
-        return pd.DataFrame(data)
 
     def to_dict(self) -> dict[str, Any]:
         self._check_fitted()

@@ -1,0 +1,86 @@
+"""Match a DP model's numeric marginals to the DP histograms it already paid for.
+
+A DP-SGD generator gets a few hundred noisy critic steps, and its one-dimensional marginals come
+out visibly off (Adult at ε = 1: age and fnlwgt score 0.72 / 0.78 on SDMetrics' KS complement).
+The shape histogram of every numeric column was released during preprocessing, so mapping the
+generator's output onto it is post-processing: it costs no privacy. The map is monotone (value
+``x`` goes to the histogram's quantile at the generated marginal's CDF of ``x``), so the order of
+values, and with it rank correlations and every threshold a tree would learn, is kept.
+
+The map is fitted once, on rows generated right after training, and stored in the model: a row's
+value does not depend on the other rows of the sample it comes in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LEVELS", "MarginalMap"]
+
+#: Quantile levels the map is stored at (1/LEVELS is its resolution in probability).
+LEVELS = 500
+
+
+def _levels() -> np.ndarray:
+    return np.linspace(0.0, 1.0, LEVELS + 1)
+
+
+@dataclass(frozen=True)
+class MarginalMap:
+    """A monotone map from a generated marginal onto a target one, both given as quantiles."""
+
+    source: np.ndarray  # the generated values' quantiles at LEVELS + 1 even levels
+    target: np.ndarray  # the target's quantiles at the same levels
+
+    @classmethod
+    def fit(cls, generated: np.ndarray, target: np.ndarray) -> MarginalMap:
+        """``generated``: raw values from the generator; ``target``: quantiles at ``_levels()``."""
+        return cls(np.quantile(generated, _levels()), np.asarray(target, dtype=float))
+
+    def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Each value's CDF under the generated marginal, then the target quantile there.
+
+        A value the generator produces often enough to fill several levels (a point mass, such
+        as an exact 0) spreads uniformly over those levels, so a generated share of zeros that
+        is too large or too small is corrected rather than moved as a block.
+        """
+        levels = _levels()
+        u = np.interp(x, self.source, levels)
+        first = np.searchsorted(self.source, x, side="left")
+        last = np.searchsorted(self.source, x, side="right") - 1
+        tied = last > first
+        u[tied] = rng.uniform(levels[first[tied]], levels[last[tied]])
+        return np.interp(u, levels, self.target)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source.tolist(), "target": self.target.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MarginalMap:
+        source, target = (np.asarray(data[k], dtype=float) for k in ("source", "target"))
+        if source.shape != (LEVELS + 1,) or target.shape != source.shape:
+            raise ValueError(f"a marginal map needs {LEVELS + 1} quantiles on each side")
+        return cls(source, target)
+
+
+def histogram_quantiles(
+    edges: np.ndarray, counts: np.ndarray, point: np.ndarray, points: np.ndarray
+) -> np.ndarray:
+    """Quantiles at ``_levels()`` of a histogram: uniform inside interval bins, exact at point
+    bins (a point bin at the left edge of an interval bin comes first)."""
+    counts = np.maximum(np.asarray(counts, dtype=float), 0.0)
+    left = np.where(point, points, edges[:, 0])
+    right = np.where(point, points, edges[:, 1])
+    order = np.lexsort((~point, left))
+    counts, left, right = counts[order], left[order], right[order]
+    if counts.sum() <= 0:
+        return left[0] + _levels() * (right[-1] - left[0])
+    cum = np.cumsum(counts) / counts.sum()
+    u = _levels()
+    i = np.minimum(np.searchsorted(cum, u, side="left"), len(cum) - 1)
+    before = np.where(i > 0, cum[i - 1], 0.0)
+    share = np.where(counts[i] > 0, (u - before) / np.maximum(cum[i] - before, 1e-300), 0.0)
+    return left[i] + np.clip(share, 0.0, 1.0) * (right[i] - left[i])

@@ -1,0 +1,46 @@
+"""Raking weights: generated rows reweighted onto target discrete marginals, rows untouched."""
+
+import numpy as np
+import pytest
+
+from synthgan.raking import MAX_FACTOR, Raking
+
+
+def _generated(n, rng):
+    """Two dependent columns whose marginals are off: a in {0,1,2}, b copies a 80% of the time."""
+    a = rng.choice(3, n, p=[0.7, 0.2, 0.1])
+    b = np.where(rng.random(n) < 0.8, a, rng.choice(3, n))
+    return np.stack([a, b], axis=1)
+
+
+def test_kept_rows_have_the_target_marginals_and_keep_their_dependence():
+    rng = np.random.default_rng(0)
+    targets = ((0.4, 0.35, 0.25), (0.3, 0.3, 0.4))
+    raking = Raking.fit(_generated(100_000, rng), targets)
+    fresh = _generated(200_000, rng)
+    kept = fresh[raking.keep(fresh, rng)]
+    assert len(kept) / len(fresh) == pytest.approx(raking.acceptance, abs=0.01)
+    for j, target in enumerate(targets):
+        share = np.bincount(kept[:, j], minlength=3) / len(kept)
+        assert share == pytest.approx(target, abs=0.01)
+        assert np.abs(np.bincount(fresh[:, j], minlength=3) / len(fresh) - target).max() > 0.1
+    # Whole rows are kept or dropped: b still copies a far more often than chance.
+    assert np.mean(kept[:, 0] == kept[:, 1]) > 0.7
+
+
+def test_a_value_the_generator_never_makes_does_not_break_the_weights():
+    rng = np.random.default_rng(1)
+    slots = np.stack([rng.choice(2, 10_000, p=[0.99, 0.01])], axis=1)  # slot 2 never appears
+    raking = Raking.fit(slots, ((0.3, 0.3, 0.4),))
+    factors = raking.factors[0]
+    assert factors[2] == 1.0 and np.all(factors <= MAX_FACTOR) and np.all(factors >= 1 / MAX_FACTOR)
+    assert 0 < raking.acceptance <= 1
+
+
+def test_malformed_weights_in_a_file_are_rejected():
+    good = Raking.fit(np.zeros((10, 1), np.int64), ((1.0, 0.0),)).to_dict()
+    assert Raking.from_dict(good, (2,)).ceiling == good["ceiling"]
+    with pytest.raises(ValueError, match="do not match"):
+        Raking.from_dict(good, (3,))
+    with pytest.raises(ValueError, match="positive"):
+        Raking.from_dict(good | {"acceptance": 0.0}, (2,))
