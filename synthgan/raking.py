@@ -10,6 +10,11 @@ product of one factor per discrete column, for the value it has, fitted on a poo
 rows so that the weighted pool has the DP frequencies. Sampling keeps a generated row with
 probability weight / ceiling (rejection sampling), which changes how often kinds of rows appear
 but never what a row looks like, so within-row dependencies are kept, and no row is repeated.
+
+With a fairness head, one more factor per (sensitive, target) pair of values makes the weighted
+joint of the two columns the product of their marginals: demographic parity in the sample
+(Kamiran and Calders' "reweighing", applied to generated rows). The head removes most of the
+dependence during training; this removes what the head leaves, without touching any row.
 """
 
 from __future__ import annotations
@@ -35,33 +40,52 @@ class Raking:
     factors: tuple[np.ndarray, ...]
     ceiling: float  # the largest weight in the fitting pool; heavier rows are always kept
     acceptance: float  # the share of the pool's rows sampling keeps
+    pair: tuple[int, int] | None = None  # (sensitive, target) condition columns, if independent
+    pair_factors: np.ndarray | None = None  # one factor per (sensitive, target) pair of values
 
     @classmethod
-    def fit(cls, slots: np.ndarray, frequencies: tuple[tuple[float, ...], ...]) -> Raking:
+    def fit(
+        cls,
+        slots: np.ndarray,
+        frequencies: tuple[tuple[float, ...], ...],
+        independent: tuple[int, int] | None = None,
+    ) -> Raking:
         """``slots``: generated rows' value index in each condition column (rows x columns);
-        ``frequencies``: each column's target frequencies."""
+        ``frequencies``: each column's target frequencies; ``independent``: two columns whose
+        joint should be the product of their target frequencies (demographic parity)."""
         targets = [np.asarray(f, dtype=float) for f in frequencies]
         factors = [np.ones(len(t)) for t in targets]
+        pair = None
+        if independent is not None:
+            s, t = independent
+            pair = np.ones((len(targets[s]), len(targets[t])))
+            joint_target = np.outer(targets[s], targets[t]).ravel()
+            joint_slots = slots[:, s] * len(targets[t]) + slots[:, t]
         for _ in range(PASSES):
             for j, target in enumerate(targets):
-                weights = _weights(factors, slots)
-                current = np.bincount(slots[:, j], weights=weights, minlength=len(target))
-                current /= weights.sum()
-                ratio = np.divide(target, current, out=np.ones_like(target), where=current > 0)
-                factors[j] = np.clip(factors[j] * ratio, 1 / MAX_FACTOR, MAX_FACTOR)
-        weights = _weights(factors, slots)
+                current = _shares(slots[:, j], _weights(factors, slots, independent, pair), target)
+                factors[j] = _update(factors[j], target, current)
+            if pair is not None:
+                weights = _weights(factors, slots, independent, pair)
+                current = _shares(joint_slots, weights, joint_target)
+                pair = _update(pair.ravel(), joint_target, current).reshape(pair.shape)
+        weights = _weights(factors, slots, independent, pair)
         ceiling = float(weights.max())
-        return cls(tuple(factors), ceiling, float(np.minimum(weights / ceiling, 1).mean()))
+        acceptance = float(np.minimum(weights / ceiling, 1).mean())
+        return cls(tuple(factors), ceiling, acceptance, independent, pair)
 
     def keep(self, slots: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Which generated rows to keep: each with probability weight / ceiling (at most 1)."""
-        return rng.random(len(slots)) * self.ceiling < _weights(self.factors, slots)
+        weights = _weights(self.factors, slots, self.pair, self.pair_factors)
+        return rng.random(len(slots)) * self.ceiling < weights
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "factors": [f.tolist() for f in self.factors],
             "ceiling": self.ceiling,
             "acceptance": self.acceptance,
+            "pair": None if self.pair is None else list(self.pair),
+            "pair_factors": None if self.pair_factors is None else self.pair_factors.tolist(),
         }
 
     @classmethod
@@ -70,13 +94,33 @@ class Raking:
         ceiling, acceptance = float(data["ceiling"]), float(data["acceptance"])
         if tuple(len(f) for f in factors) != tuple(widths):
             raise ValueError("the raking factors do not match the condition columns")
-        if not (ceiling > 0 and 0 < acceptance <= 1 and all(np.all(f > 0) for f in factors)):
+        pair, pair_factors = data.get("pair"), data.get("pair_factors")
+        if pair is not None:
+            s, t = (int(i) for i in pair)
+            pair, pair_factors = (s, t), np.asarray(pair_factors, dtype=float)
+            if pair_factors.shape != (widths[s], widths[t]):
+                raise ValueError("the raking pair factors do not match the condition columns")
+        every = [*factors, *([] if pair_factors is None else [pair_factors])]
+        if not (ceiling > 0 and 0 < acceptance <= 1 and all(np.all(f > 0) for f in every)):
             raise ValueError("raking factors, ceiling and acceptance must be positive")
-        return cls(factors, ceiling, acceptance)
+        return cls(factors, ceiling, acceptance, pair, pair_factors)
 
 
-def _weights(factors: list[np.ndarray] | tuple[np.ndarray, ...], slots: np.ndarray) -> np.ndarray:
+def _weights(factors, slots: np.ndarray, pair=None, pair_factors=None) -> np.ndarray:
+    """Each row's weight: the product of its values' factors (and of its pair's factor)."""
     weights = np.ones(len(slots))
     for j, factor in enumerate(factors):
         weights *= factor[slots[:, j]]
+    if pair is not None:
+        weights *= pair_factors[slots[:, pair[0]], slots[:, pair[1]]]
     return weights
+
+
+def _shares(values: np.ndarray, weights: np.ndarray, target: np.ndarray) -> np.ndarray:
+    return np.bincount(values, weights=weights, minlength=len(target)) / weights.sum()
+
+
+def _update(factor: np.ndarray, target: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """One IPF step: scale each value's factor by target / current share, within the limits."""
+    ratio = np.divide(target, current, out=np.ones_like(target), where=current > 0)
+    return np.clip(factor * ratio, 1 / MAX_FACTOR, MAX_FACTOR)

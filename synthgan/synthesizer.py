@@ -341,8 +341,8 @@ class Synthesizer:
         self.history_ = history
         self.ledger_ = None if plan is None else plan.ledger(trainer, schema)
         self.raking_ = None
-        if plan is not None:
-            self._match_dp_marginals(summaries, seeds.spawn(1)[0])
+        if plan is not None or self._parity_pair() is not None:
+            self._post_process(summaries if plan is not None else None, seeds.spawn(1)[0])
         self.fit_info_ = {
             # Under DP the true row count is private: the DP count stands in for it.
             "rows": len(df) if plan is None else round(plan.n_rows),
@@ -473,20 +473,31 @@ class Synthesizer:
             return ()
         return (self.fairness.sensitive, self.fairness.target)
 
-    def _match_dp_marginals(
-        self, summaries: Mapping[str, Any], seed: np.random.SeedSequence
+    def _post_process(
+        self, summaries: Mapping[str, Any] | None, seed: np.random.SeedSequence
     ) -> None:
-        """Fit the raking weights (discrete columns) and then, on raked rows as sampling will
-        return them, the numeric marginal maps: post-processing of a DP model onto the DP
-        frequencies and histograms it already released (see raking.py and calibration.py)."""
+        """Fit the raking weights on generated rows: onto the condition vector's frequencies
+        (DP ones under DP), with the fairness pair made independent. Under DP, then fit the
+        numeric marginal maps onto the DP histograms on raked rows, as sampling returns them.
+        Post-processing: generated rows and released statistics only (raking.py,
+        calibration.py)."""
         rng = np.random.default_rng(seed)
         tg = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
         space = self.condition_space_
         if space.n_columns:
             _, draws = self._draw(RAKING_POOL_ROWS, None, rng, tg)
             slots = draws[:, self.transformer_.condition_draw_columns()]
-            self.raking_ = Raking.fit(slots, space.frequencies)
-        self.transformer_.calibrate(*self._draw(CALIBRATION_ROWS, None, rng, tg), summaries)
+            self.raking_ = Raking.fit(slots, space.frequencies, self._parity_pair())
+        if summaries is not None:
+            self.transformer_.calibrate(*self._draw(CALIBRATION_ROWS, None, rng, tg), summaries)
+
+    def _parity_pair(self) -> tuple[int, int] | None:
+        """The condition columns of the fairness head's (sensitive, target), if it is on."""
+        if self.fairness is None or self.fairness.weight == 0:
+            return None
+        spans = self.transformer_.condition_spans()
+        index = {s.column: i for i, s in enumerate(spans) if s.role == "category"}
+        return index[self.fairness.sensitive], index[self.fairness.target]
 
     def _generate(
         self, n: int, fixed: tuple[int, int] | None, rng: np.random.Generator, tg: torch.Generator

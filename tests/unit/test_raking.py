@@ -44,3 +44,20 @@ def test_malformed_weights_in_a_file_are_rejected():
         Raking.from_dict(good, (3,))
     with pytest.raises(ValueError, match="positive"):
         Raking.from_dict(good | {"acceptance": 0.0}, (2,))
+
+
+def test_the_pair_factor_makes_two_columns_independent_and_survives_a_file():
+    rng = np.random.default_rng(2)
+    slots = _generated(100_000, rng)  # b depends strongly on a
+    targets = ((0.5, 0.3, 0.2), (0.4, 0.4, 0.2))
+    raking = Raking.fit(slots, targets, independent=(0, 1))
+    raking = Raking.from_dict(raking.to_dict(), (3, 3))
+    fresh = _generated(300_000, rng)
+    kept = fresh[raking.keep(fresh, rng)]
+    joint = np.zeros((3, 3))
+    np.add.at(joint, (kept[:, 0], kept[:, 1]), 1)
+    joint /= joint.sum()
+    assert joint == pytest.approx(np.outer(*targets), abs=0.01)
+    tampered = raking.to_dict() | {"pair_factors": raking.to_dict()["pair_factors"][:2]}
+    with pytest.raises(ValueError, match="pair factors do not match"):
+        Raking.from_dict(tampered, (3, 3))
