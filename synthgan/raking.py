@@ -31,6 +31,10 @@ PASSES = 20
 #: A factor stays within [1 / MAX_FACTOR, MAX_FACTOR], so a value the generator almost never
 #: makes cannot take over the sample (or make rejection sampling crawl).
 MAX_FACTOR = 5.0
+#: The rejection ceiling is this quantile of the pool's weights, not their maximum: the rarest
+#: heavy rows (0.1 %) are kept at a little less than their weight, and sampling keeps 2-5 times
+#: more rows (Adult, fair model without DP: 18 % instead of 4 %; same quality and parity gap).
+CEILING_QUANTILE = 0.999
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Raking:
     """One factor per slot of each condition column, and the rejection ceiling."""
 
     factors: tuple[np.ndarray, ...]
-    ceiling: float  # the largest weight in the fitting pool; heavier rows are always kept
+    ceiling: float  # a high quantile of the pool's weights; heavier rows are always kept
     acceptance: float  # the share of the pool's rows sampling keeps
     pair: tuple[int, int] | None = None  # (sensitive, target) condition columns, if independent
     pair_factors: np.ndarray | None = None  # one factor per (sensitive, target) pair of values
@@ -70,7 +74,7 @@ class Raking:
                 current = _shares(joint_slots, weights, joint_target)
                 pair = _update(pair.ravel(), joint_target, current).reshape(pair.shape)
         weights = _weights(factors, slots, independent, pair)
-        ceiling = float(weights.max())
+        ceiling = float(np.quantile(weights, CEILING_QUANTILE))
         acceptance = float(np.minimum(weights / ceiling, 1).mean())
         return cls(tuple(factors), ceiling, acceptance, independent, pair)
 
