@@ -76,14 +76,22 @@ def describe_model(manifest: dict[str, Any]) -> str:
 
         report = PrivacyLedger.from_dict(manifest["privacy"]).report()
         lines.append("  privacy: " + report.replace("\n", "\n  "))
-    if manifest.get("raking"):
-        lines.append(
-            "  marginals matched to the DP releases (post-processing, no privacy cost): discrete "
-            f"columns raked (sampling keeps {manifest['raking']['acceptance']:.0%} of generated "
-            "rows), numeric columns mapped onto their DP histograms"
-        )
     else:
         lines.append("  privacy: none (no differential privacy; the model can memorise rows)")
+    if manifest.get("raking"):
+        raking = manifest["raking"]
+        aims = ["DP marginals" if manifest.get("privacy") else "real marginals"]
+        if raking.get("pair") is not None:
+            aims.append("demographic parity")
+        lines.append(
+            f"  sample reweighed to the {' and '.join(aims)} (raking on generated rows; sampling "
+            f"keeps {raking['acceptance']:.0%} of them)"
+            + (
+                "; numeric columns mapped onto their DP histograms"
+                if manifest.get("privacy")
+                else ""
+            )
+        )
     lines.append("  versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     lines.append("")
     lines.append(schema_table(manifest["schema"]))

@@ -51,7 +51,8 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000
 #: Rows per generator forward pass while sampling.
 GENERATE_BATCH = 3_000
-#: Generated rows a DP model's raking weights and numeric marginal maps are fitted on.
+#: Generated rows the raking weights (DP and fair models) and a DP model's numeric marginal
+#: maps are fitted on.
 RAKING_POOL_ROWS = 100_000
 CALIBRATION_ROWS = 20_000
 

@@ -112,6 +112,8 @@ def test_fairness_is_saved_with_the_model_and_shown_by_info(fair, tmp_path):
     pd.testing.assert_frame_equal(again.sample(100, seed=3), fair.sample(100, seed=3))
     result = CliRunner().invoke(main, ["info", str(path)])
     assert "fairness: demographic_parity of 'outcome' across 'group', weight 2" in result.output
+    assert "privacy: none" in result.output
+    assert "reweighed to the real marginals and demographic parity" in result.output
 
 
 @pytest.mark.parametrize(

@@ -212,7 +212,8 @@ def test_cli_fits_with_dp_and_info_shows_the_ledger(tmp_path, table):
     assert info.exit_code == 0, info.output
     assert "spent of 3" in info.output and "DP-SGD on the discriminator" in info.output
     assert "city: ['Lima', 'Oslo', 'Pune']" in info.output
-    assert "discrete columns raked (sampling keeps" in info.output
+    assert "sample reweighed to the DP marginals (raking" in info.output
+    assert "numeric columns mapped onto their DP histograms" in info.output
     bad = CliRunner().invoke(main, ["fit", str(data), "-o", str(out), "--epsilon", "0", "-q"])
     assert bad.exit_code == 1 and "PrivacyError: epsilon must be" in bad.output
     no_eps = CliRunner().invoke(main, ["fit", str(data), "-o", str(out), "--delta", "1e-6"])
