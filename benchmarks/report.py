@@ -161,6 +161,7 @@ def _sweep_section(records: list[dict]) -> list[str]:
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     groups: dict[tuple, list[dict]] = {}
+    latest: dict[tuple, dict] = {}
     for r in records:
         shown = _sweep_settings(r)
         raw = r.get("scores_unmatched")
@@ -171,12 +172,14 @@ def _sweep_section(records: list[dict]) -> list[str]:
             f"{r['scores']['tstr_auc']:.3f} | "
             + (f"{raw['quality']:.3f} | {raw['tstr_auc']:.3f} |" if raw else "— | — |")
         )
-        if raw:
-            groups.setdefault((r["epsilon"], shown), []).append(r)
+        if raw:  # the newest fit of each seed counts: the means describe the current code
+            latest[(r["epsilon"], shown, r["seed"])] = r
+    for (epsilon, shown, _), r in latest.items():
+        groups.setdefault((epsilon, shown), []).append(r)
     if groups:
         lines += [
             "",
-            "Means over seeds (fits scored both ways):",
+            "Means over seeds (the newest fit of each seed, scored both ways):",
             "",
             "| ε | settings | seeds | quality | pair trends | TSTR AUC (min–max) "
             "| quality unmatched | pair trends unmatched | TSTR unmatched |",
