@@ -65,15 +65,19 @@ class Raking:
             pair = np.ones((len(targets[s]), len(targets[t])))
             joint_target = np.outer(targets[s], targets[t]).ravel()
             joint_slots = slots[:, s] * len(targets[t]) + slots[:, t]
+        # Each update rescales the running weights by the changed factor only.
+        weights = _weights(factors, slots, independent, pair)
         for _ in range(PASSES):
             for j, target in enumerate(targets):
-                current = _shares(slots[:, j], _weights(factors, slots, independent, pair), target)
-                factors[j] = _update(factors[j], target, current)
+                new = _update(factors[j], target, _shares(slots[:, j], weights, target))
+                weights *= (new / factors[j])[slots[:, j]]
+                factors[j] = new
             if pair is not None:
-                weights = _weights(factors, slots, independent, pair)
-                current = _shares(joint_slots, weights, joint_target)
-                pair = _update(pair.ravel(), joint_target, current).reshape(pair.shape)
-        weights = _weights(factors, slots, independent, pair)
+                old = pair.ravel()
+                new = _update(old, joint_target, _shares(joint_slots, weights, joint_target))
+                weights *= (new / old)[joint_slots]
+                pair = new.reshape(pair.shape)
+        weights = _weights(factors, slots, independent, pair)  # exact, without rounding drift
         ceiling = float(np.quantile(weights, CEILING_QUANTILE))
         acceptance = float(np.minimum(weights / ceiling, 1).mean())
         return cls(tuple(factors), ceiling, acceptance, independent, pair)
