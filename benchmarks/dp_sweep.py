@@ -56,7 +56,7 @@ def _unmatched(model):
     """The same fitted model without its DP marginal matching (raking and numeric maps), to
     measure what that post-processing buys on the very same generator."""
     raw = copy.deepcopy(model)
-    raw.raking_ = None
+    raw.raking_ = raw.cells_ = None
     raw.transformer_.encoders_ = [
         dataclasses.replace(e, calibration=None) if hasattr(e, "calibration") else e
         for e in raw.transformer_.encoders_

@@ -207,6 +207,10 @@ def _sweep_settings(record: dict) -> str:
     privacy = settings.pop("privacy")
     if privacy.get("max_grad_norm") != 1.0:
         settings["max_grad_norm"] = privacy["max_grad_norm"]
+    if privacy.get("preprocessing_share", 0.1) != 0.1:
+        settings["preprocessing_share"] = privacy["preprocessing_share"]
+    if privacy.get("target"):
+        settings["target"] = privacy["target"]
     return ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
 
 

@@ -50,6 +50,7 @@ class Run:
     tool: str  # synthgan | ctgan | tvae | gaussiancopula | mst | aim | dpctgan | patectgan
     epsilon: float | None = None
     fair: bool = False
+    dp_target: bool = False  # declare the dataset's target to the DP model (Privacy(target=...))
 
     @property
     def smartnoise(self) -> bool:
@@ -60,6 +61,8 @@ RUNS = {
     "synthgan": Run("synthgan"),
     "synthgan-dp1": Run("synthgan", epsilon=1.0),
     "synthgan-dp3": Run("synthgan", epsilon=3.0),
+    "synthgan-dp1-target": Run("synthgan", epsilon=1.0, dp_target=True),
+    "synthgan-dp3-target": Run("synthgan", epsilon=3.0, dp_target=True),
     "synthgan-fair": Run("synthgan", fair=True),
     "synthgan-fair-dp3": Run("synthgan", epsilon=3.0, fair=True),
     "ctgan": Run("ctgan"),
@@ -89,7 +92,8 @@ def _tool(run: Run, data: Dataset, args: argparse.Namespace):
         )
     if run.tool != "synthgan":
         return TOOLS[run.tool](args.epochs, args.batch_size, args.seed)
-    privacy = Privacy(epsilon=run.epsilon, delta=DELTA) if run.epsilon else None
+    target = data.target if run.dp_target else None
+    privacy = Privacy(epsilon=run.epsilon, delta=DELTA, target=target) if run.epsilon else None
     fairness = Fairness(sensitive=data.sensitive, target=data.target) if run.fair else None
     # Under DP, epochs and batch size stay the DP defaults (tuned for DP-SGD, see RESULTS.md).
     epochs, batch = (None, None) if privacy else (args.epochs, args.batch_size)

@@ -42,14 +42,21 @@ class PrivatePlan:
     def statistics(self, df: pd.DataFrame, structure: Schema) -> tuple[Schema, dict[str, Any]]:
         """Apply the public declarations, then take every statistic preprocessing needs."""
         schema = declare_public(structure, self.privacy.public)
+        target = self.privacy.target
+        if target is not None and target not in {c.name for c in schema.learned}:
+            raise PrivacyError(
+                f"Privacy(target={target!r}): the table has no learned column of that name "
+                f"(learned columns: {[c.name for c in schema.learned][:20]})."
+            )
         private_domains = any(c.discrete and c.source == "dp" for c in schema.learned)
         threshold_delta = self.delta * THRESHOLD_DELTA_SHARE if private_domains else 0.0
         rho = rho_for(self.privacy.epsilon, self.delta - threshold_delta)
         stats = PrivateStatistics(
-            schema, rho * self.privacy.preprocessing_share, threshold_delta, self.rng
+            schema, rho * self.privacy.preprocessing_share, threshold_delta, self.rng, target
         )
         completed, summaries, self.n_rows = stats.run(df)
         self.items = stats.items
+        self.target_pairs = stats.pairs
         self.budget = Budget(
             self.privacy.accountant,
             self.privacy.epsilon,

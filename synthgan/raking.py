@@ -15,120 +15,138 @@ With a fairness head, one more factor per (sensitive, target) pair of values mak
 joint of the two columns the product of their marginals: demographic parity in the sample
 (Kamiran and Calders' "reweighing", applied to generated rows). The head removes most of the
 dependence during training; this removes what the head leaves, without touching any row.
+
+When a DP model is given the target column it will be used to predict, the margins are instead
+the target's DP two-way tables with every other column (coarse cells for numbers, see
+transform/cells.py): what a classifier trained on the sample needs most, and what a few hundred
+noisy critic steps do not teach the generator.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Raking"]
+__all__ = ["Raking", "marginal_targets"]
 
 #: Passes of iterative proportional fitting over the columns (it converges in a handful).
 PASSES = 20
 #: A factor stays within [1 / MAX_FACTOR, MAX_FACTOR], so a value the generator almost never
 #: makes cannot take over the sample (or make rejection sampling crawl).
 MAX_FACTOR = 5.0
-#: The rejection ceiling is this quantile of the pool's weights, not their maximum: the rarest
-#: heavy rows (0.1 %) are kept at a little less than their weight, and sampling keeps 2-5 times
-#: more rows (Adult, fair model without DP: 18 % instead of 4 %; same quality and parity gap).
+#: The rejection ceiling is this quantile of the pool's weights, not their maximum: sampling
+#: keeps 2-5 times more rows (Adult, fair model without DP: 18 % instead of 4 %; same quality and
+#: parity gap). The fit counts heavier rows at the ceiling, as sampling keeps them, so the kept
+#: rows still match (a DP target's tables at the 0.99 quantile: quality 0.877 -> 0.885).
 CEILING_QUANTILE = 0.999
 
 
 @dataclass(frozen=True)
 class Raking:
-    """One factor per slot of each condition column, and the rejection ceiling."""
+    """One factor per cell of each margin, and the rejection ceiling.
 
-    factors: tuple[np.ndarray, ...]
+    A margin is one column of cells (a discrete column's values) or two (their joint); a row's
+    weight is the product of the factors of the cells it falls in, one per margin.
+    """
+
+    margins: tuple[tuple[int, ...], ...]  # the cell columns each margin covers
+    factors: tuple[np.ndarray, ...]  # per margin, one factor per cell (shaped by the widths)
     ceiling: float  # a high quantile of the pool's weights; heavier rows are always kept
     acceptance: float  # the share of the pool's rows sampling keeps
-    pair: tuple[int, int] | None = None  # (sensitive, target) condition columns, if independent
-    pair_factors: np.ndarray | None = None  # one factor per (sensitive, target) pair of values
 
     @classmethod
     def fit(
         cls,
-        slots: np.ndarray,
-        frequencies: tuple[tuple[float, ...], ...],
-        independent: tuple[int, int] | None = None,
+        cells: np.ndarray,
+        targets: Sequence[tuple[tuple[int, ...], np.ndarray]],
+        ceiling_quantile: float = CEILING_QUANTILE,
     ) -> Raking:
-        """``slots``: generated rows' value index in each condition column (rows x columns);
-        ``frequencies``: each column's target frequencies; ``independent``: two columns whose
-        joint should be the product of their target frequencies (demographic parity)."""
-        targets = [np.asarray(f, dtype=float) for f in frequencies]
-        factors = [np.ones(len(t)) for t in targets]
-        pair = None
-        if independent is not None:
-            s, t = independent
-            pair = np.ones((len(targets[s]), len(targets[t])))
-            joint_target = np.outer(targets[s], targets[t]).ravel()
-            joint_slots = slots[:, s] * len(targets[t]) + slots[:, t]
-        # Each update rescales the running weights by the changed factor only.
-        weights = _weights(factors, slots, independent, pair)
+        """``cells``: each generated row's cell in every cell column (rows x columns);
+        ``targets``: (cell columns, target shares shaped by those columns' widths) per margin."""
+        margins = tuple(tuple(int(c) for c in columns) for columns, _ in targets)
+        shares = [np.asarray(t, dtype=float) for _, t in targets]
+        shares = [(t / t.sum()).ravel() if t.sum() > 0 else t.ravel() for t in shares]
+        index = [_flat(cells, m, t.shape) for m, (_, t) in zip(margins, targets, strict=True)]
+        factors = [np.ones(len(s)) for s in shares]
+        weights = np.ones(len(cells))
         for _ in range(PASSES):
-            for j, target in enumerate(targets):
-                new = _update(factors[j], target, _shares(slots[:, j], weights, target))
-                weights *= (new / factors[j])[slots[:, j]]
+            # Fit what sampling keeps: weights above the ceiling count as the ceiling.
+            ceiling = np.quantile(weights, ceiling_quantile)
+            for j, target in enumerate(shares):
+                kept = np.minimum(weights, ceiling)
+                current = np.bincount(index[j], weights=kept, minlength=len(target))
+                new = _update(factors[j], target, current / kept.sum())
+                weights *= (new / factors[j])[index[j]]  # rescale by the changed factor only
                 factors[j] = new
-            if pair is not None:
-                old = pair.ravel()
-                new = _update(old, joint_target, _shares(joint_slots, weights, joint_target))
-                weights *= (new / old)[joint_slots]
-                pair = new.reshape(pair.shape)
-        weights = _weights(factors, slots, independent, pair)  # exact, without rounding drift
-        ceiling = float(np.quantile(weights, CEILING_QUANTILE))
+        weights = _product(factors, index)  # exact, without rounding drift
+        ceiling = float(np.quantile(weights, ceiling_quantile))
         acceptance = float(np.minimum(weights / ceiling, 1).mean())
-        return cls(tuple(factors), ceiling, acceptance, independent, pair)
+        shaped = tuple(f.reshape(np.shape(t)) for f, (_, t) in zip(factors, targets, strict=True))
+        return cls(margins, shaped, ceiling, acceptance)
 
-    def keep(self, slots: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def keep(self, cells: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Which generated rows to keep: each with probability weight / ceiling (at most 1)."""
-        weights = _weights(self.factors, slots, self.pair, self.pair_factors)
-        return rng.random(len(slots)) * self.ceiling < weights
+        index = [_flat(cells, m, f.shape) for m, f in zip(self.margins, self.factors, strict=True)]
+        weights = _product([f.ravel() for f in self.factors], index)
+        return rng.random(len(cells)) * self.ceiling < weights
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "margins": [list(m) for m in self.margins],
             "factors": [f.tolist() for f in self.factors],
             "ceiling": self.ceiling,
             "acceptance": self.acceptance,
-            "pair": None if self.pair is None else list(self.pair),
-            "pair_factors": None if self.pair_factors is None else self.pair_factors.tolist(),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], widths: tuple[int, ...]) -> Raking:
+        if "margins" not in data:  # written before margins were general: singles, then a pair
+            singles = [(j,) for j in range(len(data["factors"]))]
+            pair = [] if data.get("pair") is None else [tuple(data["pair"])]
+            factors = [*data["factors"], *([] if not pair else [data["pair_factors"]])]
+            data = data | {"margins": singles + pair, "factors": factors}
+        margins = tuple(tuple(int(c) for c in m) for m in data["margins"])
         factors = tuple(np.asarray(f, dtype=float) for f in data["factors"])
         ceiling, acceptance = float(data["ceiling"]), float(data["acceptance"])
-        if tuple(len(f) for f in factors) != tuple(widths):
-            raise ValueError("the raking factors do not match the condition columns")
-        pair, pair_factors = data.get("pair"), data.get("pair_factors")
-        if pair is not None:
-            s, t = (int(i) for i in pair)
-            pair, pair_factors = (s, t), np.asarray(pair_factors, dtype=float)
-            if pair_factors.shape != (widths[s], widths[t]):
-                raise ValueError("the raking pair factors do not match the condition columns")
-        every = [*factors, *([] if pair_factors is None else [pair_factors])]
-        if not (ceiling > 0 and 0 < acceptance <= 1 and all(np.all(f > 0) for f in every)):
+        if len(margins) != len(factors) or any(
+            not m or f.shape != tuple(widths[c] for c in m)
+            for m, f in zip(margins, factors, strict=False)
+        ):
+            raise ValueError("the raking factors do not match the columns they weigh")
+        if not (ceiling > 0 and 0 < acceptance <= 1 and all(np.all(f > 0) for f in factors)):
             raise ValueError("raking factors, ceiling and acceptance must be positive")
-        return cls(factors, ceiling, acceptance, pair, pair_factors)
+        return cls(margins, factors, ceiling, acceptance)
 
 
-def _weights(factors, slots: np.ndarray, pair=None, pair_factors=None) -> np.ndarray:
-    """Each row's weight: the product of its values' factors (and of its pair's factor)."""
-    weights = np.ones(len(slots))
-    for j, factor in enumerate(factors):
-        weights *= factor[slots[:, j]]
-    if pair is not None:
-        weights *= pair_factors[slots[:, pair[0]], slots[:, pair[1]]]
+def marginal_targets(
+    frequencies: Sequence[Sequence[float]], independent: tuple[int, int] | None = None
+) -> list[tuple[tuple[int, ...], np.ndarray]]:
+    """Margins onto each column's frequencies and, for ``independent`` = (sensitive, target),
+    onto the product of their frequencies (demographic parity)."""
+    targets = [((j,), np.asarray(f, dtype=float)) for j, f in enumerate(frequencies)]
+    if independent is not None:
+        s, t = independent
+        targets.append(((s, t), np.outer(frequencies[s], frequencies[t])))
+    return targets
+
+
+def _flat(cells: np.ndarray, columns: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """Each row's cell of a margin, as a flat index into its factors."""
+    return np.ravel_multi_index(tuple(cells[:, c] for c in columns), shape)
+
+
+def _product(factors: list[np.ndarray], index: list[np.ndarray]) -> np.ndarray:
+    """Each row's weight: the product of its cells' factors."""
+    weights = np.ones(len(index[0]) if index else 0)
+    for factor, i in zip(factors, index, strict=True):
+        weights *= factor[i]
     return weights
 
 
-def _shares(values: np.ndarray, weights: np.ndarray, target: np.ndarray) -> np.ndarray:
-    return np.bincount(values, weights=weights, minlength=len(target)) / weights.sum()
-
-
 def _update(factor: np.ndarray, target: np.ndarray, current: np.ndarray) -> np.ndarray:
-    """One IPF step: scale each value's factor by target / current share, within the limits."""
+    """One IPF step: scale each cell's factor by target / current share, within the limits."""
     ratio = np.divide(target, current, out=np.ones_like(target), where=current > 0)
     return np.clip(factor * ratio, 1 / MAX_FACTOR, MAX_FACTOR)

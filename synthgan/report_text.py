@@ -80,8 +80,12 @@ def describe_model(manifest: dict[str, Any]) -> str:
         lines.append("  privacy: none (no differential privacy; the model can memorise rows)")
     if manifest.get("raking"):
         raking = manifest["raking"]
-        aims = ["DP marginals" if manifest.get("privacy") else "real marginals"]
-        if raking.get("pair") is not None:
+        if manifest.get("cells"):
+            target = config["privacy"]["target"]
+            aims = [f"DP two-way tables of {target!r} with every other column"]
+        else:
+            aims = ["DP marginals" if manifest.get("privacy") else "real marginals"]
+        if config.get("fairness") and config["fairness"]["weight"] > 0:
             aims.append("demographic parity")
         lines.append(
             f"  sample reweighed to the {' and '.join(aims)} (raking on generated rows; sampling "

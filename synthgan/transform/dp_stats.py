@@ -18,6 +18,8 @@ and each recorded in the ledger.
   (the Gaussian sparse-histogram mechanism: a value held by one row is released with
   probability at most δ_τ, which is added to δ). Unreleased values and missing ones share the
   missing slot.
+* With a declared target column: its two-way table with every other column, over coarse cells
+  chosen from the summaries above (cells.py), one noisy histogram per pair.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from scipy.special import ndtri
 from synthgan.errors import PrivacyError
 from synthgan.privacy import LedgerItem
 from synthgan.schema import Column, Schema, _py, datetime_to_seconds
+from synthgan.transform.cells import Cells
 
-__all__ = ["CategorySummary", "NumericSummary", "PrivateStatistics"]
+__all__ = ["CategorySummary", "NumericSummary", "PrivateStatistics", "TargetPairs"]
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +98,16 @@ class CategorySummary:
     nullable: bool
 
 
+@dataclass(frozen=True)
+class TargetPairs:
+    """DP two-way tables of a declared target (cell column ``target``) with each other column:
+    ``tables[j]`` has the target's cells as rows and column j's as columns."""
+
+    cells: Cells
+    target: int
+    tables: dict[int, np.ndarray]
+
+
 class PrivateStatistics:
     """Plans the preprocessing mechanisms for a schema and runs them on a table.
 
@@ -110,16 +123,26 @@ class PrivateStatistics:
         δ the release thresholds of undeclared category domains may spend in all.
     rng
         Source of the noise.
+    target
+        A learned column whose two-way tables with every other column are measured too.
     """
 
     def __init__(
-        self, schema: Schema, rho: float, threshold_delta: float, rng: np.random.Generator
+        self,
+        schema: Schema,
+        rho: float,
+        threshold_delta: float,
+        rng: np.random.Generator,
+        target: str | None = None,
     ):
         self.schema = schema
         self.rng = rng
+        self.target = target
         columns = schema.learned
         private_domains = [c for c in columns if c.discrete and c.source == "dp"]
         n_mechanisms = 1 + sum(1 if c.discrete else (2 if c.source == "dp" else 1) for c in columns)
+        if target is not None:
+            n_mechanisms += len(columns) - 1
         # Noise std in rows; with L2 sensitivity 1 everywhere it is also the noise multiplier.
         self.sigma = math.sqrt(n_mechanisms / (2 * rho))
         self.column_delta = threshold_delta / len(private_domains) if private_domains else 0.0
@@ -128,6 +151,7 @@ class PrivateStatistics:
             1 + self.sigma * float(ndtri(1 - self.column_delta)) if private_domains else math.inf
         )
         self.items: list[LedgerItem] = []
+        self.pairs: TargetPairs | None = None
 
     def _noisy(self, exact: np.ndarray, what: str, mechanism: str = "Gaussian histogram"):
         self.items.append(LedgerItem(what, mechanism, self.sigma))
@@ -157,7 +181,31 @@ class PrivateStatistics:
                 )
             summaries[column.name] = summary
             columns.append(column)
-        return Schema(tuple(columns)), summaries, max(n_rows, 1.0)
+        schema = Schema(tuple(columns))
+        if self.target is not None:
+            self.pairs = self._target_pairs(df, schema, summaries)
+        return schema, summaries, max(n_rows, 1.0)
+
+    def _target_pairs(self, df: pd.DataFrame, schema: Schema, summaries: dict[str, Any]):
+        """The target's two-way table with every other learned column, over their cells."""
+        cells = Cells.from_summaries(schema, summaries)
+        codes = cells.of(df)
+        t = cells.names.index(self.target)
+        tables = {}
+        for j, name in enumerate(cells.names):
+            if j == t:
+                continue
+            shape = (cells.widths[t], cells.widths[j])
+            exact = np.bincount(
+                np.ravel_multi_index((codes[:, t], codes[:, j]), shape),
+                minlength=shape[0] * shape[1],
+            )
+            noisy = self._noisy(
+                exact.reshape(shape).astype(float),
+                f"columns {self.target!r} x {name!r}: two-way histogram",
+            )
+            tables[j] = np.maximum(noisy, 0.0)
+        return TargetPairs(cells, t, tables)
 
     # -- discrete -----------------------------------------------------------------------------
 

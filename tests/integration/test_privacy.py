@@ -94,7 +94,7 @@ def test_marginals_are_matched_to_the_dp_releases(dp_model, table, tmp_path):
 
     matched = dp_model.sample(5000, seed=3)
     raw = copy.deepcopy(dp_model)
-    raw.raking_ = None
+    raw.raking_ = raw.cells_ = None
     raw.transformer_.encoders_ = [
         dataclasses.replace(e, calibration=None) if hasattr(e, "calibration") else e
         for e in raw.transformer_.encoders_
@@ -179,6 +179,8 @@ def test_ledger_survives_save_and_load(tmp_path, dp_model):
         (Privacy(epsilon=0.2), {"epochs": 50, "batch_size": 4000}, "too small to train"),
         (Privacy(epsilon=1.0, preprocessing_share=1.0), {}, "preprocessing_share"),
         (Privacy(epsilon=1.0, accountant="gdp"), {}, "accountant must be"),
+        (Privacy(epsilon=1.0, target="nope"), {}, "no learned column of that name"),
+        (Privacy(epsilon=1.0, target=["city"]), {}, "target must be a column name"),
     ],
 )
 def test_bad_privacy_requests_fail_before_training(table, monkeypatch, privacy, params, match):
@@ -217,6 +219,65 @@ def test_cli_fits_with_dp_and_info_shows_the_ledger(tmp_path, table):
     bad = CliRunner().invoke(main, ["fit", str(data), "-o", str(out), "--epsilon", "0", "-q"])
     assert bad.exit_code == 1 and "PrivacyError: epsilon must be" in bad.output
     no_eps = CliRunner().invoke(main, ["fit", str(data), "-o", str(out), "--delta", "1e-6"])
+    assert no_eps.exit_code == 2 and "need --epsilon" in no_eps.output
+
+
+def _depends(n=4000, seed=0):
+    """A label that depends strongly on a category and a number (the module's table has none)."""
+    rng = np.random.default_rng(seed)
+    city = rng.choice(["Oslo", "Lima", "Pune"], n, p=[0.5, 0.3, 0.2])
+    age = rng.integers(18, 80, n)
+    logit = np.where(city == "Oslo", 1.5, -1.0) + (age - 50) / 8
+    label = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "high", "low")
+    return pd.DataFrame({"city": city, "age": age, "label": label})
+
+
+def _bands(df):
+    return df.assign(band=pd.cut(df["age"], [0, 40, 50, 60, 100]))
+
+
+def _gap(df, by):
+    """P(label = high) per value of ``by``."""
+    return df.groupby(by, observed=True)["label"].apply(lambda s: (s == "high").mean())
+
+
+def test_a_declared_target_is_measured_and_its_two_way_tables_matched(tmp_path):
+    """Two epochs teach the generator little of how the label depends on city and age; the
+    declared target's DP tables (in the ledger, inside the same budget) bring the sample's
+    P(label | city) and P(label | age band) close to the real ones."""
+    df = _depends()
+    fits = {
+        target: Synthesizer(
+            privacy=Privacy(epsilon=8.0, delta=1e-5, target=target), seed=0, **DP_FAST
+        ).fit(df)
+        for target in (None, "label")
+    }
+    model = fits["label"]
+    whats = [item.what for item in model.ledger_.preprocessing]
+    assert whats[-2:] == [f"columns 'label' x {c!r}: two-way histogram" for c in ("city", "age")]
+    assert model.ledger_.epsilon_spent <= 8.0
+    real = _bands(df)
+    errors = {}
+    for target, fit in fits.items():
+        fake = _bands(fit.sample(20_000, seed=1))
+        errors[target] = max(
+            (_gap(fake, by) - _gap(real, by)).abs().max() for by in ("city", "band")
+        )
+    assert errors["label"] < 0.05 and errors["label"] < errors[None] / 2, errors
+    path = model.save(tmp_path / "target.sgm")
+    pd.testing.assert_frame_equal(load(path).sample(300, seed=2), model.sample(300, seed=2))
+    info = CliRunner().invoke(main, ["info", str(path)])
+    assert "DP two-way tables of 'label' with every other column" in info.output
+
+
+def test_cli_takes_a_dp_target(tmp_path):
+    data, out = tmp_path / "t.csv", tmp_path / "dp.sgm"
+    _depends(1500).to_csv(data, index=False)
+    args = ["fit", str(data), "-o", str(out), "--epsilon", "5", "--dp-target", "label"]
+    result = CliRunner().invoke(main, [*args, "--epochs", "1", "--batch-size", "200", "-q"])
+    assert result.exit_code == 0, result.output
+    assert load(out).privacy.target == "label" and load(out).cells_ is not None
+    no_eps = CliRunner().invoke(main, ["fit", str(data), "-o", str(out), "--dp-target", "label"])
     assert no_eps.exit_code == 2 and "need --epsilon" in no_eps.output
 
 
