@@ -1,6 +1,7 @@
 """The fairness head's trade-off: demographic-parity gaps against utility, over λ, with and without DP.
 
-``python -m benchmarks.fairness --suite adult --weights 0 0.3 1 3 --epochs 300 [--epsilon 3]``
+``python -m benchmarks.fairness --suite adult --weights 0 0.3 1 3 --epochs 300 [--epsilon 3
+[--dp-target]]``
 
 For each λ, synthgan is fitted on the training split (λ = 0 is the unconstrained model, same seed)
 and its sample is scored by synthgan's evaluator against the real test split: the synthetic data's
@@ -32,11 +33,14 @@ KEYS = (
 )
 
 
-def fit_and_score(train, test, target, sensitive, positive, weight, epochs, epsilon, seed) -> dict:
+def fit_and_score(
+    train, test, target, sensitive, positive, weight, epochs, epsilon, seed, dp_target=False
+) -> dict:
     from synthgan import Fairness, Privacy, Synthesizer, evaluate
 
     fairness = Fairness(sensitive=sensitive, target=target, weight=weight) if weight > 0 else None
-    privacy = Privacy(epsilon=epsilon, delta=1e-6) if epsilon else None
+    declared = target if dp_target else None
+    privacy = Privacy(epsilon=epsilon, delta=1e-6, target=declared) if epsilon else None
     started = time.perf_counter()
     model = Synthesizer(epochs=epochs, seed=seed, verbose=False, fairness=fairness, privacy=privacy)
     model.fit(train)
@@ -48,6 +52,7 @@ def fit_and_score(train, test, target, sensitive, positive, weight, epochs, epsi
     return {
         "weight": weight,
         "epsilon": epsilon,
+        "dp_target": bool(epsilon and dp_target),
         "epsilon_spent": None if model.ledger_ is None else round(model.ledger_.epsilon_spent, 4),
         "epochs": model.fit_info_["settings"]["epochs"],
         "fit_seconds": round(seconds, 1),
@@ -62,6 +67,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None, help="default: synthgan's default")
     parser.add_argument("--epsilon", type=float, default=None, help="train with DP at this ε")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--dp-target", action="store_true", help="with --epsilon: declare the target to DP"
+    )
     args = parser.parse_args()
     data = DATASETS[args.suite]()
     train, test, target = data.train, data.test, data.target
@@ -82,6 +90,7 @@ def main() -> None:
                 args.epochs,
                 args.epsilon,
                 args.seed,
+                args.dp_target,
             )
             out.write(json.dumps(row) + "\n")
             out.flush()

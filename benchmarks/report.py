@@ -291,11 +291,17 @@ def _fairness_plot(suite: str, rows: list[dict]) -> str:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), dpi=90, sharey=True)
-    for epsilon in sorted({r["epsilon"] or 0 for r in rows}):
+    for epsilon, declared in sorted({(r["epsilon"] or 0, r.get("dp_target", False)) for r in rows}):
         group = sorted(
-            (r for r in rows if (r["epsilon"] or 0) == epsilon), key=lambda r: r["weight"]
+            (
+                r
+                for r in rows
+                if (r["epsilon"] or 0, r.get("dp_target", False)) == (epsilon, declared)
+            ),
+            key=lambda r: r["weight"],
         )
         label = f"DP ε={epsilon:g}" if epsilon else "no DP"
+        label += ", target declared" if declared else ""
         for ax, key in zip(axes, ("dp_gap_synthetic", "dp_gap_tstr"), strict=True):
             xs = [r["scores"].get(key) for r in group]
             ys = [r["scores"].get("tstr_auc") for r in group]
@@ -325,7 +331,7 @@ def _newest_per_setting(rows: list[dict]) -> list[dict]:
     """The latest fit of each (ε, λ): the plot shows the current code, the table its history."""
     newest: dict[tuple, dict] = {}
     for r in rows:
-        newest[(r["epsilon"] or 0, r["weight"])] = r
+        newest[(r["epsilon"] or 0, r.get("dp_target", False), r["weight"])] = r
     return list(newest.values())
 
 
@@ -359,6 +365,7 @@ def _fairness_section() -> list[str]:
         for r in group:
             sc = r["scores"]
             eps = f"{r['epsilon']:g} ({r['epsilon_spent']:.3f})" if r["epsilon"] else "–"
+            eps += ", target declared" if r.get("dp_target") else ""
             lines.append(
                 f"| {r['date'][:16]} | {r['weight']:g} | {eps} | {r['epochs']} | {_fmt(sc.get('quality'))} | "
                 f"{_fmt(sc.get('tstr_auc'))} | {_fmt(sc.get('dp_gap_synthetic'))} | {_fmt(sc.get('dp_gap_tstr'))} | "

@@ -83,11 +83,18 @@ def _privacy_plot(dataset: str, runs: list[dict]) -> str | None:
         ("TSTR ROC AUC on real test rows", "SDMetrics quality"),
         strict=True,
     ):
-        for tool in DP_TOOLS:
-            points = sorted((r["epsilon"], r["scores"].get(key)) for r in dp if r["tool"] == tool)
+        series = [(t, t, False) for t in DP_TOOLS] + [
+            ("synthgan", "synthgan, target declared", True)
+        ]
+        for tool, name, declared in series:
+            points = sorted(
+                (r["epsilon"], r["scores"].get(key))
+                for r in dp
+                if r["tool"] == tool and r["run"].endswith("-target") == declared
+            )
             points = [(x, y) for x, y in points if y is not None]
             if points:
-                ax.plot(*zip(*points, strict=True), "o-", label=tool)
+                ax.plot(*zip(*points, strict=True), "o-", label=name)
         for run, style in (("synthgan", "--"), ("ctgan", ":")):
             plain = next((r for r in runs if r["run"] == run), None)
             if plain and plain["scores"].get(key) is not None:
