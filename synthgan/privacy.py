@@ -58,7 +58,7 @@ class Privacy:
         The column a model trained on the synthetic rows will predict, if you know it. Its DP
         two-way table with every other column is then measured (inside the preprocessing share)
         and the sample is matched to those tables: on Adult at ε = 1 this lifted the ROC AUC of
-        a classifier trained on the sample from about 0.76 to about 0.87.
+        a classifier trained on the sample from about 0.77 to about 0.88 (means of 3 seeds).
     """
 
     epsilon: float
