@@ -67,9 +67,9 @@ class Raking:
         """``cells``: each generated row's cell in every cell column (rows x columns);
         ``targets``: (cell columns, target shares shaped by those columns' widths) per margin."""
         margins = tuple(tuple(int(c) for c in columns) for columns, _ in targets)
-        shares = [np.asarray(t, dtype=float) for _, t in targets]
-        shares = [(t / t.sum()).ravel() if t.sum() > 0 else t.ravel() for t in shares]
-        index = [_flat(cells, m, t.shape) for m, (_, t) in zip(margins, targets, strict=True)]
+        tables = [np.asarray(t, dtype=float) for _, t in targets]
+        shares = [(t / t.sum() if t.sum() > 0 else t).ravel() for t in tables]
+        index = [_flat(cells, m, t.shape) for m, t in zip(margins, tables, strict=True)]
         factors = [np.ones(len(s)) for s in shares]
         weights = np.ones(len(cells))
         for _ in range(PASSES):
@@ -84,7 +84,7 @@ class Raking:
         weights = _product(factors, index)  # exact, without rounding drift
         ceiling = float(np.quantile(weights, ceiling_quantile))
         acceptance = float(np.minimum(weights / ceiling, 1).mean())
-        shaped = tuple(f.reshape(np.shape(t)) for f, (_, t) in zip(factors, targets, strict=True))
+        shaped = tuple(f.reshape(t.shape) for f, t in zip(factors, tables, strict=True))
         return cls(margins, shaped, ceiling, acceptance)
 
     def keep(self, cells: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -112,7 +112,9 @@ class Raking:
         factors = tuple(np.asarray(f, dtype=float) for f in data["factors"])
         ceiling, acceptance = float(data["ceiling"]), float(data["acceptance"])
         if len(margins) != len(factors) or any(
-            not m or f.shape != tuple(widths[c] for c in m)
+            not m
+            or not all(0 <= c < len(widths) for c in m)
+            or f.shape != tuple(widths[c] for c in m)
             for m, f in zip(margins, factors, strict=False)
         ):
             raise ValueError("the raking factors do not match the columns they weigh")

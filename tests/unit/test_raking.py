@@ -42,6 +42,8 @@ def test_malformed_weights_in_a_file_are_rejected():
     assert Raking.from_dict(good, (2,)).ceiling == good["ceiling"]
     with pytest.raises(ValueError, match="do not match"):
         Raking.from_dict(good, (3,))
+    with pytest.raises(ValueError, match="do not match"):  # a column that is not there
+        Raking.from_dict(good | {"margins": [[-1]]}, (2,))
     with pytest.raises(ValueError, match="positive"):
         Raking.from_dict(good | {"acceptance": 0.0}, (2,))
 
