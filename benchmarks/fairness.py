@@ -77,7 +77,7 @@ def fit_and_score(
 
 def offset_frontier(real, rows, test, target, sensitive, positive, seed, steps=11) -> list:
     """[model gap, ROC AUC] on the test rows of a HistGradientBoosting model trained on ``rows``
-    (the evaluator's model and inputs) whose log-odds are shifted per sensitive group, t = 0 … 1
+    (the evaluator's model and inputs, seeded with the fit's seed) whose log-odds are shifted per sensitive group, t = 0 … 1
     of the way to the shift that gives every group the model's overall positive rate: the usual
     post-processing repair for demographic parity (a per-group threshold)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
