@@ -236,7 +236,8 @@ class Synthesizer:
         declared = self.privacy is not None and self.privacy.target is not None
         if declared and self.fairness is not None and self.fairness.weight != 0:
             raise ConfigError(
-                "Privacy(target=...) cannot be combined with a fairness head: the target's "
+                "Privacy(target=...) (--dp-target) cannot be combined with a fairness head "
+                "(Fairness / --fair-sensitive): the target's "
                 "two-way tables put back its dependence on the columns that stand in for the "
                 "sensitive one (Adult, DP at epsilon 3: a model trained on such a sample had a "
                 "parity gap of 0.16 on real rows, 0.009 without the target). Drop one of them."
