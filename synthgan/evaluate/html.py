@@ -113,7 +113,9 @@ def _verdicts(report: Report) -> str:
             v.value,
             v.reference,
             _Raw(f'<span class="badge {v.verdict}">{v.verdict}</span>'),
-            v.meaning,
+            _Raw(
+                escape(v.meaning) + (f"<br><small>{escape(v.caveat)}</small>" if v.caveat else "")
+            ),
         ]
         for v in report.verdicts
     ]
@@ -292,6 +294,35 @@ def _fairness(s: dict[str, float], d: dict[str, Any]) -> str:
             f"<p>Rates of the positive class ({escape(str(details['positive']))}) by sensitive group; "
             "trtr / tstr are boosting models trained on real / synthetic rows, predicting the holdout.</p>",
             _scores(s, keys),
-            _img(plots.fairness_plot(details["rates"], str(details["positive"])), "fairness"),
+            _group_table(details["rates"], details.get("groups", {})),
+            _img(
+                plots.fairness_plot(
+                    details["rates"], str(details["positive"]), details.get("groups", {})
+                ),
+                "fairness",
+            ),
         ]
+    )
+
+
+def _group_table(rates: dict[str, dict[str, float]], groups: dict[str, dict[str, Any]]) -> str:
+    """Each group's rate with its 95% interval and row count, per table and model."""
+    if not groups:
+        return ""
+    names = sorted({g for table in groups.values() for g in table})
+    rows = []
+    for g in names:
+        cells: list[Any] = [g]
+        for name, table in groups.items():
+            if g not in table:
+                cells.append("")
+                continue
+            low, high = table[g]["interval"]
+            rows_behind = f"[{low:.3f}, {high:.3f}], {table[g]['rows']:,} rows"
+            cells.append(_Raw(f"{rates[name][g]:.3f} <small>{rows_behind}</small>"))
+        rows.append(cells)
+    return (
+        "<p>Each group's rate, its 95% interval (Wilson) and the rows behind it: a small "
+        "group's rate is uncertain, and so is any gap it sets.</p>"
+        + _table(["group", *groups], rows)
     )

@@ -138,20 +138,35 @@ def mia_plot(details: dict[str, Any]) -> str:
     return _uri(fig)
 
 
-def fairness_plot(rates: dict[str, dict[str, float]], positive: str) -> str:
-    """Rate of the positive class in each group, per table and per model's predictions."""
+def fairness_plot(
+    rates: dict[str, dict[str, float]],
+    positive: str,
+    intervals: dict[str, dict[str, dict[str, Any]]] | None = None,
+) -> str:
+    """Rate of the positive class in each group, per table and per model's predictions, with
+    each rate's 95% interval as an error bar where ``intervals`` has it."""
     groups = sorted({g for r in rates.values() for g in r})
-    fig, ax = _figure(max(4.0, 1.0 + 0.9 * len(rates)), 2.6)
+    fig, ax = _figure(max(5.0, 2.2 + 0.9 * len(rates)), 2.6)
     width = 0.8 / max(len(groups), 1)
     at = np.arange(len(rates))
     for i, group in enumerate(groups):
+        heights = [r.get(group, 0.0) for r in rates.values()]
+        bounds = [(intervals or {}).get(table, {}).get(group) for table in rates]
+        errors = np.array(
+            [
+                [h - b["interval"][0], b["interval"][1] - h] if b else [0.0, 0.0]
+                for h, b in zip(heights, bounds, strict=True)
+            ]
+        ).T.clip(min=0)  # Wilson intervals hold their rate; clip rounding below zero
         ax.bar(
             at + i * width - 0.4 + width / 2,
-            [r.get(group, 0.0) for r in rates.values()],
+            heights,
             width,
+            yerr=errors,
+            error_kw={"elinewidth": 0.8, "capsize": 1.5},
             label=group[:15],
         )
     ax.set_xticks(at, list(rates), rotation=20, ha="right", fontsize=7)
     ax.set_ylabel(f"P({positive[:20]})", fontsize=8)
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _uri(fig)

@@ -30,6 +30,7 @@ class Verdict:
     reference: str
     verdict: str  # good / fair / poor, or info where there is no better direction
     meaning: str
+    caveat: str = ""  # why this figure may not mean what it seems to, where that is known
 
 
 @dataclass
@@ -62,6 +63,9 @@ class Report:
             for row in rows
         ]
         lines.insert(1, "  ".join("-" * w for w in widths))
+        caveats = [f"  {v.label}: {v.caveat}" for v in self.verdicts if v.caveat]
+        if caveats:
+            lines += ["", "Caveats:", *caveats]
         if self.not_applicable:
             lines += ["", "Not applicable:"]
             lines += [f"  {name}: {reason}" for name, reason in self.not_applicable.items()]
@@ -118,6 +122,28 @@ def _grade(value: float, good: float, fair: float, *, higher_is_better: bool) ->
     if not higher_is_better:
         value, good, fair = -value, -good, -fair
     return "good" if value >= good else "fair" if value >= fair else "poor"
+
+
+#: A group's rate whose 95% interval is wider than ± this is too noisy to carry a parity gap.
+NOISY_RATE = 0.05
+
+
+def _noisy_groups(details: dict[str, Any], table: str) -> str:
+    """A caveat when the highest or lowest group rate of ``table`` rests on too few rows."""
+    fairness = details.get("fairness", {})
+    rates, groups = fairness.get("rates", {}).get(table), fairness.get("groups", {}).get(table)
+    if not rates or not groups:
+        return ""
+    extremes = {max(rates, key=rates.get), min(rates, key=rates.get)}
+    noisy = [
+        f"{g} ({groups[g]['rows']:,} rows, 95% interval "
+        f"{groups[g]['interval'][0]:.2f}-{groups[g]['interval'][1]:.2f})"
+        for g in sorted(extremes)
+        if (groups[g]["interval"][1] - groups[g]["interval"][0]) / 2 > NOISY_RATE
+    ]
+    if not noisy:
+        return ""
+    return f"the highest or lowest rate is a small group's, itself uncertain: {'; '.join(noisy)}."
 
 
 def headline_verdicts(scores: dict[str, float], details: dict[str, Any]) -> list[Verdict]:
@@ -226,6 +252,7 @@ def headline_verdicts(scores: dict[str, float], details: dict[str, Any]) -> list
                 f"real {s['dp_gap_real']:.3f}",
                 "info",
                 "Largest difference in the positive rate between sensitive groups.",
+                _noisy_groups(details, "synthetic"),
             )
         )
     if "dp_gap_tstr" in s:
@@ -239,6 +266,7 @@ def headline_verdicts(scores: dict[str, float], details: dict[str, Any]) -> list
                 reference,
                 "info",
                 "The same gap in a synthetic-trained model's holdout predictions.",
+                _noisy_groups(details, "tstr_predictions"),
             )
         )
     return out

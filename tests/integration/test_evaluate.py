@@ -245,3 +245,21 @@ def test_cli_evaluate_bad_input_is_one_line_and_exit_1(tables, tmp_path):
     assert "DataError" in result.output and "missing ['age']" in result.output
     result = CliRunner().invoke(main, ["evaluate", str(real), str(real), "--target", "nope", "-q"])
     assert result.exit_code == 1 and "target 'nope'" in result.output
+
+
+def test_a_parity_gap_set_by_a_tiny_group_is_flagged_as_uncertain(tables, independent):
+    """A group of 8 rows sets the largest rate: the verdict says its rate is uncertain; the
+    two-group table gets no such warning."""
+    synthetic = tables["independent"].copy()
+    synthetic.loc[synthetic.index[:8], "sex"] = "X"
+    synthetic.loc[synthetic.index[:8], "outcome"] = "yes"
+    report = run(tables, synthetic, holdout=None)
+    caveat = next(v.caveat for v in report.verdicts if v.metric == "dp_gap")
+    assert "X (8 rows, 95% interval" in caveat
+    assert caveat in report.summary()
+    groups = report.details["fairness"]["groups"]
+    assert groups["synthetic"]["X"]["rows"] == 8
+    assert groups["synthetic"]["F"]["rows"] + groups["synthetic"]["M"]["rows"] == len(synthetic) - 8
+
+    assert not next(v.caveat for v in independent.verdicts if v.metric == "dp_gap")
+    assert "Caveats" not in independent.summary()

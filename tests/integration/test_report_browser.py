@@ -85,6 +85,9 @@ def test_report_dom_has_every_panel_and_its_figures(report_page, tmp_path):
     images = re.findall(r'<img src="([^"]+)"', dom)
     assert len(images) >= 10 and all(src.startswith("data:image/png;base64,") for src in images)
     assert 'class="badge good"' in dom
+    for group in ("F", "M"):  # each group's rate interval and rows, per table
+        cell = r"<td>[01]\.\d{3} <small>\[[01]\.\d{3}, [01]\.\d{3}\], [\d,]+ rows</small></td>"
+        assert re.search(rf"<td>{group}</td>({cell}){{5}}</tr>", dom)
 
 
 def test_report_fetches_nothing_from_the_network(report_page, tmp_path):

@@ -11,7 +11,12 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from synthgan import DataError
 from synthgan.evaluate.distance import distance_risks
 from synthgan.evaluate.evaluation import _encode
-from synthgan.evaluate.fairness import equalized_odds_difference, group_rates, parity
+from synthgan.evaluate.fairness import (
+    equalized_odds_difference,
+    group_rates,
+    parity,
+    rate_intervals,
+)
 from synthgan.evaluate.features import DistanceSpace, simplex
 from synthgan.evaluate.membership import _metrics
 from synthgan.evaluate.neighbours import nearest_distances
@@ -174,3 +179,21 @@ def test_dcr_share_counts_ties_half_and_states_the_expected_share():
     tied = prepare_tables(pd.concat([real, holdout.iloc[:10]]), holdout.iloc[:10], holdout)
     scores, _, _ = distance_risks(tied, _encode(tied)[3], rng)
     assert scores["dcr_share"] == 0.5
+
+
+def test_group_rate_intervals_cover_the_true_rate_about_95_percent_of_the_time():
+    rng = np.random.default_rng(3)
+    covered, widths = 0, {}
+    for n in (20, 2000):
+        for _ in range(1000):
+            y = (rng.random(n) < 0.3).astype(int)
+            groups = np.where(np.arange(n) % 2 == 0, "a", "b")
+            out = rate_intervals(y, groups)
+            assert out["a"]["rows"] == out["b"]["rows"] == n // 2
+            for g, rate in group_rates(y, groups).items():
+                low, high = out[g]["interval"]
+                assert low <= rate <= high
+                covered += low <= 0.3 <= high
+                widths.setdefault(n, []).append(high - low)
+    assert 0.93 <= covered / 4000 <= 0.97
+    assert np.mean(widths[20]) > 5 * np.mean(widths[2000])
