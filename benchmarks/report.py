@@ -418,8 +418,33 @@ def _fairness_section() -> list[str]:
                 f"{_fmt(sc.get('tstr_auc'))} | {_fmt(sc.get('dp_gap_synthetic'))} | {_fmt(sc.get('dp_gap_tstr'))} | "
                 f"{_fmt(sc.get('eo_gap_tstr'))} | {_fmt(sc.get('dp_gap_real'))} | {_fmt(sc.get('dp_gap_trtr'))} |"
             )
-        lines.append("")
+        lines += ["", *_draw_spread(group)]
     return lines
+
+
+def _draw_spread(rows: list[dict]) -> list[str]:
+    """Fits sampled several times (``--draws``): how far one draw's figures are from another's."""
+    rows = [r for r in rows if len(r.get("draws") or []) > 1]
+    if not rows:
+        return []
+    lines = [
+        "Several samples of the same fit (`--draws K`; each with its own evaluator model): "
+        "mean (standard deviation) of the TSTR AUC, mean (largest) data gap, mean (smallest – "
+        "largest) model gap.",
+        "",
+        "| date | λ | seed | ε | draws | TSTR AUC | gap synthetic | gap TSTR model |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        d = {k: np.array([x[k] for x in r["draws"]]) for k in r["draws"][0]}
+        auc, data, model = d["tstr_auc"], d["dp_gap_synthetic"], d["dp_gap_tstr"]
+        lines.append(
+            f"| {r['date'][:16]} | {r['weight']:g} | {r.get('seed', 0)} | {r['epsilon'] or '–'} | "
+            f"{len(r['draws'])} | {auc.mean():.3f} ({auc.std(ddof=1):.3f}) | "
+            f"{data.mean():.3f} ({data.max():.3f}) | "
+            f"{model.mean():.3f} ({model.min():.3f} – {model.max():.3f}) |"
+        )
+    return [*lines, ""]
 
 
 def write_results() -> Path:
