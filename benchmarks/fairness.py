@@ -49,20 +49,12 @@ KEYS = (
 DRAW_KEYS = ("tstr_auc", "dp_gap_synthetic", "dp_gap_tstr")
 
 
-def fit_and_score(
-    train,
-    test,
-    target,
-    sensitive,
-    positive,
-    weight,
-    epochs,
-    epsilon,
-    seed,
-    dp_target=False,
-    draws=1,
-) -> dict:
+def fit_and_score(data, weight, epochs, epsilon, seed, dp_target=False, draws=1) -> dict:
+    """Fit one model of ``data`` (a benchmarks.datasets.Dataset) and score ``draws`` samples."""
     from synthgan import Fairness, Privacy, Synthesizer, evaluate
+
+    train, test, target = data.train, data.test, data.target
+    sensitive, positive = data.sensitive, data.positive
 
     fairness = Fairness(sensitive=sensitive, target=target, weight=weight) if weight > 0 else None
     declared = target if dp_target else None
@@ -76,10 +68,7 @@ def fit_and_score(
         train, fake, test, target=target, sensitive=sensitive, positive=positive, verbose=False
     )
     first = {k: round(report.scores[k], 4) for k in DRAW_KEYS if k in report.scores}
-    more = [
-        redraw(model, train, test, target, sensitive, positive, seed + 1 + 10_000 * k, k)
-        for k in range(1, draws)
-    ]
+    more = [redraw(model, data, seed + 1 + 10_000 * k, k) for k in range(1, draws)]
     frontier = None
     if weight == 0:
         frontier = {
@@ -100,16 +89,21 @@ def fit_and_score(
     }
 
 
-def redraw(model, train, test, target, sensitive, positive, sample_seed, model_seed) -> dict:
+def redraw(model, data, sample_seed, model_seed) -> dict:
     """Utility and fairness scores of one more sample of ``model``, as the evaluator computes
     them, with the evaluator's models seeded by ``model_seed``."""
     from synthgan.evaluate.fairness import fairness_scores
     from synthgan.evaluate.tables import prepare_tables
     from synthgan.evaluate.utility import utility_scores
 
-    fake = model.sample(len(train), seed=sample_seed)
+    fake = model.sample(len(data.train), seed=sample_seed)
     tables = prepare_tables(
-        train, fake, test, target=target, sensitive=sensitive, positive=positive
+        data.train,
+        fake,
+        data.test,
+        target=data.target,
+        sensitive=data.sensitive,
+        positive=data.positive,
     )
     utility, _, _, predictions = utility_scores(tables, model_seed)
     fairness, _, _ = fairness_scores(tables, predictions)
@@ -164,8 +158,6 @@ def main() -> None:
     )
     args = parser.parse_args()
     data = DATASETS[args.suite]()
-    train, test, target = data.train, data.test, data.target
-    sensitive, positive = data.sensitive, data.positive
     context = describe() | {
         "suite": args.suite,
         "command": " ".join(["python -m benchmarks.fairness", *sys.argv[1:]]),
@@ -173,17 +165,7 @@ def main() -> None:
     with (RESULTS / "fairness.jsonl").open("a") as out:
         for seed, weight in ((s, w) for s in args.seed for w in args.weights):
             row = context | fit_and_score(
-                train,
-                test,
-                target,
-                sensitive,
-                positive,
-                weight,
-                args.epochs,
-                args.epsilon,
-                seed,
-                args.dp_target,
-                args.draws,
+                data, weight, args.epochs, args.epsilon, seed, args.dp_target, args.draws
             )
             out.write(json.dumps(row) + "\n")
             out.flush()
