@@ -54,3 +54,17 @@ def test_privacy_audit_example_flags_a_noisy_copy(tmp_path):
     assert s["dcr_share"] > s["dcr_share_expected"] + 0.05  # the audit sees the leak
     assert s["mia_auc"] > 0.6 and s["exact_copy_rate"] < 0.01  # hardly a copy, yet it leaks
     assert (tmp_path / "report.html").stat().st_size > 50_000
+
+
+def test_fair_data_example_removes_the_gap_the_real_rows_have(tmp_path):
+    _run_example("fair_data.py", tmp_path, "--epochs", "2")
+    results = json.loads((tmp_path / "results.json").read_text())
+    plain, fair = results["plain"], results["fair"]
+    assert plain["dp_gap_real"] > 0.15  # the derived high_wage target differs by ethnicity
+    assert fair["dp_gap_synthetic"] < 0.05  # the fair sample is at parity up to noise
+    for scores in (plain, fair):  # every figure the script prints (2 epochs: no quality bar)
+        assert all(0.0 <= scores[k] <= 1.0 for k in ("dp_gap_tstr", "tstr_auc", "quality"))
+    for name in ("plain", "fair"):
+        assert (tmp_path / f"report-{name}.html").stat().st_size > 50_000
+        sample = pd.read_csv(tmp_path / f"synthetic-{name}.csv")
+        assert "wage" not in sample and set(sample["high_wage"]) == {"yes", "no"}
