@@ -374,9 +374,7 @@ def _newest_per_setting(rows: list[dict]) -> list[dict]:
     newest: dict[tuple, dict] = {}
     for r in rows:
         if r["date"] >= REWEIGHED_SINCE and not r.get("dp_target"):
-            newest[
-                (r["epsilon"] or 0, r.get("dp_target", False), r["weight"], r.get("seed", 0))
-            ] = r
+            newest[(r["epsilon"] or 0, r["weight"], r.get("seed", 0))] = r
     return list(newest.values())
 
 
@@ -436,8 +434,10 @@ def _draw_spread(rows: list[dict]) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        d = {k: np.array([x[k] for x in r["draws"]]) for k in r["draws"][0]}
-        auc, data, model = d["tstr_auc"], d["dp_gap_synthetic"], d["dp_gap_tstr"]
+        auc, data, model = (
+            np.array([x[k] for x in r["draws"]])
+            for k in ("tstr_auc", "dp_gap_synthetic", "dp_gap_tstr")
+        )
         lines.append(
             f"| {r['date'][:16]} | {r['weight']:g} | {r.get('seed', 0)} | {r['epsilon'] or '–'} | "
             f"{len(r['draws'])} | {auc.mean():.3f} ({auc.std(ddof=1):.3f}) | "

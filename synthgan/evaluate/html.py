@@ -294,11 +294,9 @@ def _fairness(s: dict[str, float], d: dict[str, Any]) -> str:
             f"<p>Rates of the positive class ({escape(str(details['positive']))}) by sensitive group; "
             "trtr / tstr are boosting models trained on real / synthetic rows, predicting the holdout.</p>",
             _scores(s, keys),
-            _group_table(details["rates"], details.get("groups", {})),
+            _group_table(details["rates"], details["groups"]),
             _img(
-                plots.fairness_plot(
-                    details["rates"], str(details["positive"]), details.get("groups", {})
-                ),
+                plots.fairness_plot(details["rates"], str(details["positive"]), details["groups"]),
                 "fairness",
             ),
         ]
@@ -307,8 +305,6 @@ def _fairness(s: dict[str, float], d: dict[str, Any]) -> str:
 
 def _group_table(rates: dict[str, dict[str, float]], groups: dict[str, dict[str, Any]]) -> str:
     """Each group's rate with its 95% interval and row count, per table and model."""
-    if not groups:
-        return ""
     names = sorted({g for table in groups.values() for g in table})
     rows = []
     for g in names:

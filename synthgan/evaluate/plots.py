@@ -141,17 +141,17 @@ def mia_plot(details: dict[str, Any]) -> str:
 def fairness_plot(
     rates: dict[str, dict[str, float]],
     positive: str,
-    intervals: dict[str, dict[str, dict[str, Any]]] | None = None,
+    intervals: dict[str, dict[str, dict[str, Any]]],
 ) -> str:
     """Rate of the positive class in each group, per table and per model's predictions, with
-    each rate's 95% interval as an error bar where ``intervals`` has it."""
+    each rate's 95% interval (``fairness.rate_intervals``) as an error bar."""
     groups = sorted({g for r in rates.values() for g in r})
     fig, ax = _figure(max(5.0, 2.2 + 0.9 * len(rates)), 2.6)
     width = 0.8 / max(len(groups), 1)
     at = np.arange(len(rates))
     for i, group in enumerate(groups):
         heights = [r.get(group, 0.0) for r in rates.values()]
-        bounds = [(intervals or {}).get(table, {}).get(group) for table in rates]
+        bounds = [intervals[table].get(group) for table in rates]  # None: group absent
         errors = np.array(
             [
                 [h - b["interval"][0], b["interval"][1] - h] if b else [0.0, 0.0]

@@ -130,10 +130,7 @@ NOISY_RATE = 0.05
 
 def _noisy_groups(details: dict[str, Any], table: str) -> str:
     """A caveat when the highest or lowest group rate of ``table`` rests on too few rows."""
-    fairness = details.get("fairness", {})
-    rates, groups = fairness.get("rates", {}).get(table), fairness.get("groups", {}).get(table)
-    if not rates or not groups:
-        return ""
+    rates, groups = (details["fairness"][part][table] for part in ("rates", "groups"))
     extremes = {max(rates, key=rates.get), min(rates, key=rates.get)}
     noisy = [
         f"{g} ({groups[g]['rows']:,} rows, 95% interval "
