@@ -206,11 +206,12 @@ def fit(
 ) -> None:
     """Learn the table in DATA (CSV or Parquet) and save the model."""
     from synthgan.fairness import Fairness
-    from synthgan.io import read_table
+    from synthgan.io import check_writable, read_table
     from synthgan.privacy import Privacy
     from synthgan.synthesizer import Synthesizer
 
     _setup_logging(quiet)
+    check_writable(output, reading=data)  # before the work: a DP fit would spend the budget
     if epsilon is None and (delta, public_file, dp_target) != (None, None, None):
         raise click.UsageError(
             "--delta, --public and --dp-target need --epsilon (differential privacy)."
@@ -277,9 +278,12 @@ def sample(
     quiet: bool,
 ) -> None:
     """Generate rows from a saved MODEL."""
+    from synthgan.io import check_writable
     from synthgan.synthesizer import Synthesizer
 
     _setup_logging(quiet)
+    if output is not None:
+        check_writable(output)
     model = Synthesizer.load(model_path)
     model.verbose = not quiet
     conditions = _conditions(where) or None

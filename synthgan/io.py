@@ -13,7 +13,7 @@ import pandas as pd
 
 from synthgan.errors import InputFileError
 
-__all__ = ["ChunkWriter", "atomic_path", "read_table", "table_format"]
+__all__ = ["ChunkWriter", "atomic_path", "check_writable", "read_table", "table_format"]
 
 Format = Literal["csv", "parquet"]
 
@@ -30,8 +30,12 @@ def table_format(path: str | os.PathLike) -> Format:
     )
 
 
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a CSV or Parquet file; an empty CSV field is a missing value, nothing else is."""
+def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFrame:
+    """Read a CSV or Parquet file; an empty CSV field is a missing value, nothing else is.
+
+    ``as_text`` reads every CSV column as strings: pandas' own type inference looks at every
+    value, so under differential privacy the declared kinds convert the text instead.
+    """
     path = Path(path)
     fmt = table_format(path)
     if not path.is_file():
@@ -39,29 +43,62 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     try:
         if fmt == "parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, keep_default_na=False, na_values=[""], low_memory=False)
+        return pd.read_csv(
+            path,
+            keep_default_na=False,
+            na_values=[""],
+            low_memory=False,
+            dtype=str if as_text else None,
+        )
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
         raise InputFileError(f"Cannot read {str(path)!r} as {fmt}: {e}") from e
+
+
+def check_writable(path: str | os.PathLike, *, reading: str | os.PathLike | None = None) -> Path:
+    """Fail now, not after the work, if ``path`` cannot be written (or would replace the file
+    being read): under differential privacy a fit whose model cannot be saved spends the budget
+    for nothing."""
+    target = Path(path)
+    if reading is not None and target.resolve() == Path(reading).resolve():
+        raise InputFileError(
+            f"The output {str(target)!r} is the input file: writing it would destroy the data. "
+            "Choose another output path."
+        )
+    if target.is_dir():
+        raise InputFileError(f"Cannot write {str(target)!r}: it is a folder.")
+    with _temporary_beside(target):  # made and removed again: the folder takes new files
+        pass
+    return target
+
+
+@contextlib.contextmanager
+def _temporary_beside(target: Path) -> Iterator[Path]:
+    folder = target.parent
+    if not folder.is_dir():
+        raise InputFileError(
+            f"Cannot write {str(target)!r}: folder {str(folder)!r} does not exist."
+        )
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise InputFileError(f"Cannot write {str(target)!r}: {e.strerror or e}.") from e
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+    finally:
+        tmp_path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; it replaces ``path`` only if the block succeeds."""
     target = Path(path)
-    if target.parent and not target.parent.exists():
-        raise InputFileError(
-            f"Cannot write {str(target)!r}: folder {str(target.parent)!r} does not exist."
-        )
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
+    with _temporary_beside(target) as tmp_path:
         yield tmp_path
         with open(tmp_path, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp_path, target)
-    finally:
-        tmp_path.unlink(missing_ok=True)
 
 
 class ChunkWriter:

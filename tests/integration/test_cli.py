@@ -218,3 +218,37 @@ def test_quiet_fit_prints_nothing(tmp_path, csv_path):
         check=False,
     )
     assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "under-a-file", "the-input"])
+def test_fit_refuses_an_unwritable_output_before_training(tmp_path, csv_path, monkeypatch, where):
+    """Under DP a fit whose model cannot be saved would spend the budget for nothing: the output
+    is checked before the data is read, and the data file is never overwritten."""
+    from synthgan.synthesizer import Synthesizer
+
+    def never(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(Synthesizer, "fit", never)
+    (tmp_path / "file").write_text("x")
+    output = {
+        "missing-folder": tmp_path / "nope" / "m.sgm",
+        "under-a-file": tmp_path / "file" / "m.sgm",
+        "the-input": csv_path,
+    }[where]
+    before = csv_path.read_bytes()
+    result = CliRunner().invoke(
+        main, ["fit", str(csv_path), "-o", str(output), "--epsilon", "1", *FAST_ARGS]
+    )
+    assert result.exit_code == 1, result.output
+    assert "InputFileError: " in result.output and "training started" not in result.output
+    assert csv_path.read_bytes() == before
+    assert not [p for p in tmp_path.rglob(".*.tmp")]
+
+
+def test_sample_refuses_an_unwritable_output_before_loading(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        ["sample", str(tmp_path / "absent.sgm"), "-n", "5", "-o", str(tmp_path / "x" / "f.csv")],
+    )
+    assert result.exit_code == 1 and "folder" in result.output and "does not exist" in result.output
