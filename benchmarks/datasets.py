@@ -8,7 +8,7 @@ stay within minutes; fitting always uses the whole training split.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,14 @@ class Dataset:
     sensitive: str
     positive: Any
     score_rows: int | None = None
+    #: Each column's kind, from the dataset's documentation (../shared/data/README.md), never
+    #: from its values: what a DP fit must be told.
+    kinds: dict[str, str] = field(default_factory=dict)
+
+
+def _kinds(df: pd.DataFrame, integers: set[str]) -> dict[str, str]:
+    """The documented numeric columns (all whole numbers) as integers, the rest categories."""
+    return {c: "integer" if c in integers else "categorical" for c in df.columns}
 
 
 def _read(relative: str) -> pd.DataFrame:
@@ -41,7 +49,8 @@ def _split(df: pd.DataFrame, test_share: float) -> tuple[pd.DataFrame, pd.DataFr
 
 def adult() -> Dataset:
     train, test = _read("adult/train.csv"), _read("adult/test.csv")
-    return Dataset("adult", train, test, "income", "sex", ">50K")
+    numeric = {"age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"}
+    return Dataset("adult", train, test, "income", "sex", ">50K", kinds=_kinds(train, numeric))
 
 
 def compas() -> Dataset:
@@ -53,7 +62,19 @@ def compas() -> Dataset:
     df = df.drop(columns=["is_recid", "is_violent_recid"])
     df["two_year_recid"] = df["two_year_recid"].map({1: "yes", 0: "no"})
     train, test = _split(df, 0.3)
-    return Dataset("compas", train, test, "two_year_recid", "race", "yes")
+    numeric = {
+        "age",
+        "juv_fel_count",
+        "juv_misd_count",
+        "juv_other_count",
+        "priors_count",
+        "days_b_screening_arrest",
+        "c_days_from_compas",
+        "decile_score",
+        "v_decile_score",
+    }
+    kinds = _kinds(train, numeric)
+    return Dataset("compas", train, test, "two_year_recid", "race", "yes", kinds=kinds)
 
 
 def acs() -> Dataset:
@@ -62,7 +83,10 @@ def acs() -> Dataset:
     df = _read("acs-income-2018/acs_income_2018.csv.gz")
     df["income_over_50k"] = (df.pop("Income") > 50_000).map({True: "yes", False: "no"})
     train, test = _split(df, 0.2)
-    return Dataset("acs", train, test, "income_over_50k", "Gender", "yes", score_rows=20_000)
+    kinds = _kinds(train, {"Age", "Vehicle occupancy", "Travel time to work"})
+    return Dataset(
+        "acs", train, test, "income_over_50k", "Gender", "yes", score_rows=20_000, kinds=kinds
+    )
 
 
 DATASETS = {"adult": adult, "compas": compas, "acs": acs}

@@ -60,7 +60,15 @@ def fit_and_score(data, weight, epochs, epsilon, seed, dp_target=False, draws=1)
     declared = target if dp_target else None
     privacy = Privacy(epsilon=epsilon, delta=1e-6, target=declared) if epsilon else None
     started = time.perf_counter()
-    model = Synthesizer(epochs=epochs, seed=seed, verbose=False, fairness=fairness, privacy=privacy)
+    overrides = data.kinds if privacy else None  # DP needs every column's kind declared
+    model = Synthesizer(
+        epochs=epochs,
+        seed=seed,
+        verbose=False,
+        fairness=fairness,
+        privacy=privacy,
+        overrides=overrides,
+    )
     model.fit(train)
     seconds = time.perf_counter() - started
     fake = model.sample(len(train), seed=seed + 1)

@@ -97,7 +97,11 @@ def _tool(run: Run, data: Dataset, args: argparse.Namespace):
     fairness = Fairness(sensitive=data.sensitive, target=data.target) if run.fair else None
     # Under DP, epochs and batch size stay the DP defaults (tuned for DP-SGD, see RESULTS.md).
     epochs, batch = (None, None) if privacy else (args.epochs, args.batch_size)
-    return TOOLS["synthgan"](epochs, batch, args.seed, privacy=privacy, fairness=fairness)
+    # DP needs every column's kind declared; without DP they are inferred as before.
+    overrides = data.kinds if privacy else None
+    return TOOLS["synthgan"](
+        epochs, batch, args.seed, privacy=privacy, fairness=fairness, overrides=overrides
+    )
 
 
 def _sample_timed(tool: str, model: Path, n: int) -> dict:

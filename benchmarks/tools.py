@@ -9,13 +9,19 @@ import pandas as pd
 
 
 class SynthganTool:
-    """synthgan; ``privacy`` / ``fairness`` as for ``Synthesizer`` (DP runs keep the DP defaults
-    for epochs and batch size unless given)."""
+    """synthgan; ``privacy`` / ``fairness`` / ``overrides`` as for ``Synthesizer`` (DP runs keep
+    the DP defaults for epochs and batch size unless given)."""
 
     name = "synthgan"
 
     def __init__(
-        self, epochs: int | None, batch_size: int | None, seed: int, privacy=None, fairness=None
+        self,
+        epochs: int | None,
+        batch_size: int | None,
+        seed: int,
+        privacy=None,
+        fairness=None,
+        overrides=None,
     ):
         from synthgan import Synthesizer
 
@@ -26,19 +32,21 @@ class SynthganTool:
             verbose=False,
             privacy=privacy,
             fairness=fairness,
+            overrides=overrides,
         )
 
     def fit(self, df: pd.DataFrame) -> dict:
         started = time.perf_counter()
         self.model.fit(df)
         total = time.perf_counter() - started
-        epochs = [h["seconds"] for h in self.model.history_]
+        # A DP model records no timings (they depend on the rows and the hidden batches).
+        epochs = [h["seconds"] for h in self.model.history_ if "seconds" in h]
         ledger = self.model.ledger_
         return {
             "fit_seconds": total,
-            "preprocess_seconds": self.model.fit_info_["preprocess_seconds"],
-            "epoch_seconds": sum(epochs) / len(epochs),
-            "epochs": len(epochs),
+            "preprocess_seconds": self.model.fit_info_.get("preprocess_seconds"),
+            "epoch_seconds": sum(epochs) / len(epochs) if epochs else None,
+            "epochs": len(self.model.history_),
             "epsilon_spent": None if ledger is None else ledger.epsilon_spent,
         }
 

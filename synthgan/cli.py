@@ -93,9 +93,11 @@ override_options = [
     ),
     click.option(
         "--overrides",
+        "--schema",
         "overrides_file",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="JSON file of per-column overrides (kind, role, bounds, categories).",
+        help="JSON file of per-column declarations (kind, role, bounds, categories), e.g. from "
+        "`synthgan schema DATA --declare`; with --epsilon every column's kind must be declared.",
     ),
 ]
 
@@ -154,7 +156,7 @@ def _with(options: list[Callable[..., Any]]) -> Callable[..., Any]:
     "--delta",
     type=float,
     default=None,
-    help="DP delta [default: 1e-6, smaller for over 100,000 rows].",
+    help="DP delta [default: 1e-6, for tables of up to a million rows].",
 )
 @click.option(
     "--public",
@@ -227,7 +229,9 @@ def fit(
         raise click.UsageError("--fair-sensitive and --fair-target go together.")
     if fair_sensitive is not None:
         fairness = Fairness(fair_sensitive, fair_target, fair_criterion, fair_weight)
-    df = read_table(data)
+    # Under DP the CSV is read as text: pandas' type inference looks at every value, so the
+    # declared kinds convert it instead.
+    df = read_table(data, as_text=privacy is not None)
     model = Synthesizer(
         epochs=epochs,
         batch_size=batch_size,
@@ -240,14 +244,21 @@ def fit(
         fairness=fairness,
     ).fit(df)
     model.save(output)
-    if not quiet:
+    if quiet:
+        return
+    if privacy is None:
         click.echo(
             f"Fitted {len(df):,} rows x {df.shape[1]} columns in "
             f"{model.fit_info_['fit_seconds']:.1f}s; model written to {output}",
             err=True,
         )
-        if privacy is not None:
-            click.echo(model.privacy_report(), err=True)
+    else:  # the exact row count and the time taken are not DP releases
+        click.echo(
+            f"Fitted about {model.fit_info_['rows']:,} rows (DP count) x {df.shape[1]} columns; "
+            f"model written to {output}",
+            err=True,
+        )
+        click.echo(model.privacy_report(), err=True)
 
 
 @main.command()
@@ -316,9 +327,20 @@ def info(model_path: Path, as_json: bool) -> None:
 @click.argument("data", type=click.Path(path_type=Path))
 @_with(override_options)
 @click.option("--json", "as_json", is_flag=True, help="Print the schema as JSON.")
+@click.option(
+    "--declare",
+    is_flag=True,
+    help="Print each column's kind and role as a JSON declaration for `fit --schema`, which "
+    "differential privacy needs. It is read from every value of DATA, without privacy: review "
+    "it, or write it from the table's documentation.",
+)
 @_handle_errors
 def schema(
-    data: Path, override: tuple[str, ...], overrides_file: Path | None, as_json: bool
+    data: Path,
+    override: tuple[str, ...],
+    overrides_file: Path | None,
+    as_json: bool,
+    declare: bool,
 ) -> None:
     """Show how the table in DATA would be modelled (kinds, roles, domains)."""
     from synthgan.io import read_table
@@ -327,9 +349,12 @@ def schema(
 
     _setup_logging(False)
     inferred = infer_schema(read_table(data), _overrides(override, overrides_file))
-    click.echo(
-        json.dumps(inferred.to_dict(), indent=2) if as_json else schema_table(inferred.to_dict())
-    )
+    if declare:
+        click.echo(json.dumps(inferred.declaration(), indent=2))
+    elif as_json:
+        click.echo(json.dumps(inferred.to_dict(), indent=2))
+    else:
+        click.echo(schema_table(inferred.to_dict()))
 
 
 @main.command()

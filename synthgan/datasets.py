@@ -6,7 +6,7 @@ import pandas as pd
 
 from synthgan.errors import InputFileError
 
-__all__ = ["DEMO_DATASET", "DEMO_SENSITIVE", "DEMO_TARGET", "load_demo"]
+__all__ = ["DEMO_DATASET", "DEMO_KINDS", "DEMO_SENSITIVE", "DEMO_TARGET", "load_demo"]
 
 #: Where the demo table comes from, for reports and the CLI.
 DEMO_DATASET = (
@@ -14,6 +14,18 @@ DEMO_DATASET = (
     "Current Population Survey: weekly wage, years of education and experience, ethnicity, "
     "metropolitan area, region, part-time work."
 )
+
+#: Each column's kind, from the table's documentation (AER's CPS1988 help page), not from its
+#: values: what a differentially private fit must be told.
+DEMO_KINDS = {
+    "wage": "numeric",
+    "education": "integer",
+    "experience": "integer",
+    "ethnicity": "categorical",
+    "smsa": "categorical",
+    "region": "categorical",
+    "parttime": "categorical",
+}
 
 #: What the demo's evaluation predicts (utility) and compares groups by (fairness).
 DEMO_TARGET = "parttime"

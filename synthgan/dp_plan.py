@@ -2,8 +2,20 @@
 DP-SGD with the accountant, and write the ledger.
 
 The order matters for honesty: the user's declarations and the δ split are fixed before any
-statistic is taken; preprocessing noise is fixed before DP-SGD's noise is calibrated to what is
-left; and the step budget is computed before the first step.
+statistic is taken; the row count comes first, and δ is checked against it before anything else
+is spent; preprocessing noise is fixed before DP-SGD's noise is calibrated to what is left; and
+the step budget is computed before the first step.
+
+**The schedule follows a DP count.** DP-SGD's sampling rate q = batch / n and its number of
+steps come from the DP row count n̂, so the mechanism is chosen adaptively. It is accounted at
+the largest rate and the most steps that any table size within ``w = 2 z σ + 1`` rows of n̂
+would get (σ: the count's noise, which has a share of the budget of its own to keep the window
+narrow; z: the normal quantile with 2 (1 - Φ(z)) = δ_tail). Why this
+covers the true n: with probability 1 - δ_tail the count lands within z σ of n, and then every
+schedule the count can pick is dominated (a smaller rate is a post-processing of a larger one,
+fewer steps of more) by the schedule this rule accounted when its own σ was calibrated; the
+failure case adds δ_tail to δ. So the guarantee holds for every n, though n itself is never
+used, and ``test_dp_plan`` checks it over a grid of table sizes.
 """
 
 from __future__ import annotations
@@ -17,31 +29,116 @@ import numpy as np
 import opacus
 import pandas as pd
 import torch
+from scipy.special import ndtri
 
 from synthgan._version import __version__
 from synthgan.accounting import Budget, combined_noise
 from synthgan.errors import PrivacyError
-from synthgan.privacy import THRESHOLD_DELTA_SHARE, Privacy, PrivacyLedger, rho_for
+from synthgan.privacy import (
+    COUNT_TAIL_DELTA_SHARE,
+    THRESHOLD_DELTA_SHARE,
+    Privacy,
+    PrivacyLedger,
+    rho_for,
+)
 from synthgan.schema import Schema, datetime_to_seconds
 from synthgan.transform.dp_stats import PrivateStatistics
 
-__all__ = ["PrivatePlan"]
+__all__ = ["PrivatePlan", "SGDPlan", "Schedule", "plan_sgd", "schedule_for"]
 
 logger = logging.getLogger(__name__)
 
+#: Share of ρ for the row count, on top of the preprocessing share of the histograms.
+ROW_COUNT_SHARE = 0.02
+#: Fewer expected rows per preprocessing count's noise than this, and fit warns that the table
+#: is small for the budget (judged on DP releases only).
+USEFUL_ROWS_PER_NOISE = 50.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """DP-SGD's sampling rate and steps for a table of (about) ``rows`` rows."""
+
+    sample_rate: float
+    steps: int
+
+
+def schedule_for(rows: float, batch_size: int, epochs: int) -> Schedule:
+    """Poisson rate ``batch / rows`` (at most 1) and ``epochs`` passes of ``int(1 / rate)``
+    steps, as Opacus's sampler makes them. The rate falls and the steps grow with ``rows``."""
+    rate = min(1.0, batch_size / max(rows, 1.0))
+    return Schedule(rate, epochs * max(1, int(1 / rate)))
+
+
+@dataclasses.dataclass(frozen=True)
+class SGDPlan:
+    """What DP-SGD runs (rate, planned steps, the step budget) and what it is accounted at."""
+
+    sample_rate: float
+    planned_steps: int
+    noise_multiplier: float
+    accounted_rate: float
+    accounted_steps: int  # the step budget at the accounted rate (at most the accounted steps)
+    max_steps: int
+
+
+def plan_sgd(
+    budget: Budget,
+    n_rows: float,
+    window: float,
+    batch_size: int,
+    epochs: int,
+    noise_multiplier: float | None = None,
+) -> SGDPlan:
+    """The schedule for ``n_rows`` (a DP count), accounted at the pessimistic one of the sizes
+    within ``window`` of it (the module docstring says why); σ calibrated to spend the budget
+    there, or, when given, the step budget it allows. Raises :class:`PrivacyError` when the
+    budget cannot pay for one step."""
+    run = schedule_for(n_rows, batch_size, epochs)
+    rate = schedule_for(n_rows - window, batch_size, epochs).sample_rate
+    steps = schedule_for(n_rows + window, batch_size, epochs).steps
+    sigma = noise_multiplier
+    if sigma is None:
+        try:
+            sigma = budget.calibrate(rate, steps)
+        except PrivacyError as e:
+            raise PrivacyError(
+                f"{e} (DP-SGD is accounted for any table within {window:,.0f} rows of the DP "
+                f"row count, about {n_rows:,.0f}: a smaller batch_size helps too.)"
+            ) from e
+    allowed = budget.allowed_steps(sigma, rate, steps)
+    if allowed == 0:
+        raise PrivacyError(
+            f"The budget epsilon={budget.epsilon:g} is too small for a single DP-SGD step at "
+            f"noise multiplier {sigma:.3g} (preprocessing spends epsilon {budget.spent():.3g}). "
+            "Raise epsilon or the noise multiplier."
+        )
+    return SGDPlan(run.sample_rate, run.steps, sigma, rate, allowed, min(run.steps, allowed))
+
 
 class PrivatePlan:
-    """One DP fit's budget: created before the data is read, consulted at every stage."""
+    """One DP fit's budget: created before the data is read, consulted at every stage.
 
-    def __init__(self, privacy: Privacy, n_rows: int, seed: np.random.SeedSequence):
-        privacy.validate(n_rows)
+    ``entropy`` seeds the preprocessing noise, the encoding's random choices and DP-SGD's noise
+    and batches (``secret``); it must be fresh and secret
+    (:func:`synthgan.privacy.fresh_entropy`), never derived from the user's seed.
+    """
+
+    def __init__(self, privacy: Privacy, entropy: np.random.SeedSequence):
+        privacy.validate()
         self.privacy = privacy
-        self.delta = privacy.resolved_delta(n_rows)
-        self.rng = np.random.default_rng(seed)
+        self.delta = privacy.resolved_delta()
+        noise, self._encoding, self.secret = entropy.spawn(3)
+        self.rng = np.random.default_rng(noise)
 
-    def statistics(self, df: pd.DataFrame, structure: Schema) -> tuple[Schema, dict[str, Any]]:
-        """Apply the public declarations, then take every statistic preprocessing needs."""
-        schema = declare_public(structure, self.privacy.public)
+    def secret_int(self) -> int:
+        """A secret seed for the random choices the encoding makes about each real row."""
+        return int(self._encoding.generate_state(1, np.uint64)[0])
+
+    def statistics(self, df: pd.DataFrame, schema: Schema) -> tuple[Schema, dict[str, Any]]:
+        """Count the rows, check δ against the count, then take every other statistic
+        preprocessing needs. ``schema`` holds the declarations (``declare_public``) and ``df``
+        the declared kinds' values (:func:`synthgan.transform.coerce.coerce_table`)."""
         target = self.privacy.target
         if target is not None and target not in {c.name for c in schema.learned}:
             raise PrivacyError(
@@ -50,61 +147,87 @@ class PrivatePlan:
             )
         private_domains = any(c.discrete and c.source == "dp" for c in schema.learned)
         threshold_delta = self.delta * THRESHOLD_DELTA_SHARE if private_domains else 0.0
-        rho = rho_for(self.privacy.epsilon, self.delta - threshold_delta)
+        self.tail_delta = self.delta * COUNT_TAIL_DELTA_SHARE
+        accountant_delta = self.delta - threshold_delta - self.tail_delta
+        rho = rho_for(self.privacy.epsilon, accountant_delta)
         stats = PrivateStatistics(
-            schema, rho * self.privacy.preprocessing_share, threshold_delta, self.rng, target
+            schema,
+            rho * self.privacy.preprocessing_share,
+            rho * ROW_COUNT_SHARE,
+            threshold_delta,
+            self.rng,
+            target,
         )
-        completed, summaries, self.n_rows = stats.run(df)
+        self.n_rows = stats.count(df)
+        self._check_delta(stats.count_sigma)
+        completed, summaries = stats.run(df, self.n_rows)
         self.items = stats.items
         self.target_pairs = stats.pairs
+        z = float(ndtri(1 - self.tail_delta / 2))
+        self.window = 2 * z * stats.count_sigma + 1
         self.budget = Budget(
             self.privacy.accountant,
             self.privacy.epsilon,
-            self.delta - threshold_delta,
+            accountant_delta,
             combined_noise([i.noise_multiplier for i in self.items]),
         )
+        if self.n_rows < USEFUL_ROWS_PER_NOISE * stats.sigma:
+            logger.warning(
+                "The table is small for this privacy budget: each DP statistic carries noise of "
+                "about %.0f rows against about %.0f rows in all (DP count), so expect ranges "
+                "that miss their tails, rare categories lost and a weak sample. What helps: "
+                "declare bounds and categories public (Privacy(public=...)), raise epsilon, or "
+                "use more rows.",
+                stats.sigma,
+                self.n_rows,
+            )
         return completed, summaries
+
+    def _check_delta(self, sigma: float) -> None:
+        """δ must be below 1/n: judged on the DP count, so the refusal is itself DP."""
+        if self.delta * self.n_rows < 1:
+            return
+        suggestion = 10.0 ** np.floor(np.log10(0.1 / self.n_rows))
+        raise PrivacyError(
+            f"delta {self.delta:g} is not below 1/n for a table of about {self.n_rows:,.0f} rows "
+            "(its DP row count): a delta of 1/n or more allows releasing whole rows. Pass a "
+            f"smaller delta, e.g. {suggestion:g}. Only the row count was measured (a Gaussian "
+            f"count with noise {sigma:.3g}); nothing else was spent."
+        )
 
     def schedule(self, batch_size: int, epochs: int) -> None:
         """Choose q, σ and the step budget; raise before training if the budget cannot pay."""
         self.batch_size = batch_size
-        self.sample_rate = min(1.0, batch_size / self.n_rows)
-        self.planned_steps = epochs * int(1 / self.sample_rate)
-        sigma = self.privacy.noise_multiplier
-        if sigma is None:
-            sigma = self.budget.calibrate(self.sample_rate, self.planned_steps)
-        self.noise_multiplier = sigma
-        self.max_steps = self.budget.allowed_steps(sigma, self.sample_rate, self.planned_steps)
-        if self.max_steps == 0:
-            raise PrivacyError(
-                f"The budget epsilon={self.privacy.epsilon:g} is too small for a single DP-SGD "
-                f"step at noise multiplier {sigma:.3g} (preprocessing spends epsilon "
-                f"{self.budget.spent():.3g}). Raise epsilon or the noise multiplier."
-            )
+        self.sgd = plan_sgd(
+            self.budget,
+            self.n_rows,
+            self.window,
+            batch_size,
+            epochs,
+            self.privacy.noise_multiplier,
+        )
         logger.info(
             "DP-SGD: noise multiplier %.3f, sampling rate %.4f, up to %d steps",
-            sigma,
-            self.sample_rate,
-            self.max_steps,
+            self.sgd.noise_multiplier,
+            self.sgd.sample_rate,
+            self.sgd.max_steps,
         )
 
     def trainer_args(self) -> dict[str, Any]:
         return {
-            "noise_multiplier": self.noise_multiplier,
+            "noise_multiplier": self.sgd.noise_multiplier,
             "max_grad_norm": self.privacy.max_grad_norm,
-            "sample_rate": self.sample_rate,
-            "max_steps": self.max_steps,
+            "sample_rate": self.sgd.sample_rate,
+            "max_steps": self.sgd.max_steps,
         }
 
-    def ledger(self, trainer: Any, schema: Schema) -> PrivacyLedger:
-        """The record of what was spent, with ε recomputed from the steps actually taken."""
-        steps = trainer.steps_taken
-        spent = self.budget.spent(self.noise_multiplier, self.sample_rate, steps)
+    def ledger(self, trainer: Any, schema: Schema, seed: int | None) -> PrivacyLedger:
+        """The record of what was spent: ε of the accounted (pessimistic) schedule."""
+        sgd = self.sgd
+        spent = self.budget.spent(sgd.noise_multiplier, sgd.accounted_rate, sgd.accounted_steps)
         if spent > self.privacy.epsilon:  # cannot happen: the step budget forbids it
             raise RuntimeError(f"epsilon {spent} exceeds the target {self.privacy.epsilon}")
-        public: dict[str, Any] = {
-            "(structure)": "column names, kinds and roles (from dtypes, formats and overrides)"
-        }
+        public: dict[str, Any] = {"(structure)": "column names, kinds and roles, as declared"}
         for column in schema.learned:
             if column.source == "public":
                 public[column.name] = list(column.categories or column.bounds or [])
@@ -115,13 +238,16 @@ class PrivatePlan:
             preprocessing=self.items,
             training={
                 "mechanism": "DP-SGD (Opacus DPOptimizer) on the discriminator",
-                "noise_multiplier": self.noise_multiplier,
+                "noise_multiplier": sgd.noise_multiplier,
                 "max_grad_norm": self.privacy.max_grad_norm,
-                "sample_rate": self.sample_rate,
+                "sample_rate": sgd.sample_rate,
                 "expected_batch_size": self.batch_size,
                 "dp_row_count": round(self.n_rows, 1),
-                "steps": steps,
-                "planned_steps": self.planned_steps,
+                "steps": trainer.steps_taken,
+                "planned_steps": sgd.planned_steps,
+                "accounted_sample_rate": sgd.accounted_rate,
+                "accounted_steps": sgd.accounted_steps,
+                "count_window": round(self.window, 1),
                 "stopped_by_budget": trainer.stopped_by_budget,
                 "preprocessing_share": self.privacy.preprocessing_share,
             },
@@ -133,7 +259,24 @@ class PrivatePlan:
                 "torch": torch.__version__,
                 "python": platform.python_version(),
             },
+            count_tail_delta=self.tail_delta,
+            randomness=randomness_note(seed),
         )
+
+
+def randomness_note(seed: int | None) -> str:
+    """What the seed of a DP fit fixes, and what it cannot."""
+    secret = (
+        "the noise, the Poisson batches and every random choice made about a real row come from "
+        "fresh operating-system entropy that is neither stored nor derived from the seed"
+    )
+    if seed is None:
+        return secret + "; no seed was given."
+    return (
+        secret + f"; the seed ({seed}) fixes only what is public: the initial weights, the "
+        "generated rows each step is compared with, the encoders fitted on the DP statistics, "
+        "the post-processing and sampling. Two DP fits with one seed differ."
+    )
 
 
 def declare_public(schema: Schema, public: Any) -> Schema:

@@ -1,9 +1,10 @@
 """Differential privacy settings, how the budget is split, and the ledger of what was spent.
 
-The privacy unit is one row of the training table. The budget (ε, δ) pays for two things: the
-statistics preprocessing needs (a row count, numeric ranges, category domains and frequencies,
-histograms the continuous normaliser is fitted on) and DP-SGD on the discriminator. Both are
-Gaussian mechanisms, so they compose exactly in one Opacus accountant; the share of the budget
+The privacy unit is one row of the training table: two tables are neighbours when one is the
+other with one row added or removed. The budget (ε, δ) pays for two things: the statistics
+preprocessing needs (a row count, numeric ranges, category domains and frequencies, histograms
+the continuous normaliser is fitted on) and DP-SGD on the discriminator. Both are Gaussian
+mechanisms, so they compose exactly in one Opacus accountant; the share of the budget
 preprocessing gets is a share of ρ (zero-concentrated DP), where shares add up.
 """
 
@@ -14,12 +15,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from synthgan.errors import PrivacyError
 
-__all__ = ["Privacy", "PrivacyLedger", "rho_for"]
+__all__ = ["DEFAULT_DELTA", "Privacy", "PrivacyLedger", "fresh_entropy", "rho_for"]
 
+#: δ when none is given: fixed, because a default computed from the row count would reveal it.
+#: It is below 1/n for tables of up to a million rows; a fit on a larger table is refused right
+#: after its DP row count, before anything else is spent.
+DEFAULT_DELTA = 1e-6
 #: Share of δ reserved for the release thresholds of category domains learned under DP.
 THRESHOLD_DELTA_SHARE = 0.1
+#: Share of δ for the chance that the DP row count misses the true one by more than the window
+#: the DP-SGD schedule is accounted over (see ``dp_plan.py``).
+COUNT_TAIL_DELTA_SHARE = 0.01
+
+#: The neighbouring relation the guarantee is for.
+NEIGHBOURING = "neighbouring tables differ by one row added or removed"
+#: What the guarantee does not cover, in every ledger.
+NOT_COVERED = (
+    "attacks on floating-point noise: the noise is drawn as floats from numpy's and torch's "
+    "generators, which are not cryptographically secure (there is no secure mode yet)",
+    "the evaluation report, which reads the real rows",
+    "the column names, kinds and roles, which are declared, and anything declared public",
+    "how long the fitting process runs, to anyone who watches it",
+)
+
+
+def fresh_entropy() -> np.random.SeedSequence:
+    """128 bits from the operating system for everything a DP fit must keep secret: the noise,
+    the Poisson batches and every random choice made about a real row. Never stored or
+    derived from the seed: with the seed in the model file, an attacker could regenerate the
+    noise and subtract it."""
+    return np.random.SeedSequence()
 
 
 def rho_for(epsilon: float, delta: float) -> float:
@@ -37,16 +66,17 @@ class Privacy:
     epsilon
         Total privacy budget ε > 0, for preprocessing and training together.
     delta
-        δ; must be below 1/n for n rows. ``None`` uses 1e-6, or for more than 100,000 rows the
-        largest power of ten at most 1/(10 n) (a power of ten, so that δ does not reveal n).
+        δ, in (0, 1). ``None`` uses 1e-6 whatever the table (``DEFAULT_DELTA``). δ must be below
+        1/n; since n is private, this is checked against the DP row count, the first statistic
+        taken, and a larger δ is refused before anything else is spent.
     public
         What you declare public, so it costs no budget and is used as given: per column either
         ``(low, high)`` bounds for a numeric, integer or datetime column (values outside are
         clipped, with a warning) or a list of categories for a discrete one (a value outside the
         list is an error). Only declare what is known without looking at this data.
     preprocessing_share
-        Share of the budget (in ρ) spent on the DP statistics preprocessing needs; the rest goes
-        to DP-SGD.
+        Share of the budget (in ρ) spent on the DP histograms preprocessing needs (the row count
+        takes another 2 %); the rest goes to DP-SGD.
     accountant
         ``"prv"`` (Opacus's PRV accountant, tight) or ``"rdp"`` (Rényi DP, a looser bound).
     max_grad_norm
@@ -77,16 +107,17 @@ class Privacy:
             }
             object.__setattr__(self, "public", public)
 
-    def validate(self, n_rows: int) -> None:
-        """Raise :class:`PrivacyError` for a setting that cannot give the guarantee."""
+    def validate(self) -> None:
+        """Raise :class:`PrivacyError` for a setting that cannot give the guarantee.
+
+        Nothing here looks at the table: whether δ is below 1/n is checked against the DP row
+        count (see ``PrivatePlan``), because a refusal that depends on the exact n reveals it.
+        """
         if not _positive(self.epsilon):
             raise PrivacyError(f"epsilon must be a finite number > 0; got {self.epsilon!r}.")
-        delta = self.resolved_delta(n_rows)
-        if not (0 < delta < 1 / n_rows):
-            raise PrivacyError(
-                f"delta must be in (0, 1/n) = (0, {1 / n_rows:.3g}) for {n_rows} rows; got "
-                f"{delta!r}. A delta of 1/n or more allows releasing a whole row."
-            )
+        delta = self.resolved_delta()
+        if not (0 < delta < 1):
+            raise PrivacyError(f"delta must be in (0, 1), and below 1/n for n rows; got {delta!r}.")
         if not (isinstance(self.preprocessing_share, float) and 0 < self.preprocessing_share < 1):
             raise PrivacyError(
                 f"preprocessing_share must be a float in (0, 1); got {self.preprocessing_share!r}."
@@ -107,10 +138,9 @@ class Privacy:
                 f"{type(self.public).__name__}."
             )
 
-    def resolved_delta(self, n_rows: int) -> float:
+    def resolved_delta(self) -> float:
         if self.delta is None:
-            # A power of ten: the ledger shows δ, and 1/(10 n) itself would reveal n.
-            return min(1e-6, 10.0 ** math.floor(math.log10(0.1 / n_rows)))
+            return DEFAULT_DELTA
         if isinstance(self.delta, bool) or not isinstance(self.delta, (int, float)):
             raise PrivacyError(f"delta must be a number; got {self.delta!r}.")
         return float(self.delta)
@@ -167,6 +197,9 @@ class PrivacyLedger:
     public: dict[str, Any] = field(default_factory=dict)
     epsilon_spent: float | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    count_tail_delta: float = 0.0  # chance the DP row count misses the accounted window
+    randomness: str = ""  # what the seed fixes, and what it does not
+    not_covered: tuple[str, ...] = NOT_COVERED
 
     @property
     def threshold_delta(self) -> float:
@@ -174,17 +207,20 @@ class PrivacyLedger:
 
     @property
     def accountant_delta(self) -> float:
-        """The δ at which the accountant reports ε (the target less the thresholds' share)."""
-        return self.delta_target - self.threshold_delta
+        """The δ at which the accountant reports ε: the target less the thresholds' share and
+        the row count's tail."""
+        return self.delta_target - self.threshold_delta - self.count_tail_delta
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "neighbouring": NEIGHBOURING,
             "epsilon_target": self.epsilon_target,
             "delta_target": self.delta_target,
             "epsilon_spent": self.epsilon_spent,
             "delta_spent": self.delta_target,
             "accountant": self.accountant,
             "accountant_delta": self.accountant_delta,
+            "count_tail_delta": self.count_tail_delta,
             "preprocessing": [
                 {
                     "what": i.what,
@@ -197,6 +233,8 @@ class PrivacyLedger:
             ],
             "training": self.training,
             "public": self.public,
+            "randomness": self.randomness,
+            "not_covered": list(self.not_covered),
             "versions": self.versions,
         }
 
@@ -215,16 +253,26 @@ class PrivacyLedger:
             public=dict(data["public"]),
             epsilon_spent=data["epsilon_spent"],
             versions=dict(data["versions"]),
+            count_tail_delta=float(data.get("count_tail_delta", 0.0)),
+            randomness=str(data.get("randomness", "")),
+            not_covered=tuple(str(x) for x in data.get("not_covered", ())),
         )
 
     def report(self) -> str:
-        """A readable account: totals, DP-SGD settings, each preprocessing item, public facts."""
+        """A readable account: totals, DP-SGD settings, each preprocessing item, public facts,
+        where the randomness came from and what the guarantee does not cover."""
         t = self.training
         lines = [
-            f"Differential privacy (unit: one row): epsilon {self.epsilon_spent:.4g} spent of "
-            f"{self.epsilon_target:g}, delta {self.delta_target:.3g}",
+            f"Differential privacy (unit: one row, {NEIGHBOURING}): epsilon "
+            f"{self.epsilon_spent:.4g} spent of {self.epsilon_target:g}, delta "
+            f"{self.delta_target:.3g}",
             f"  accountant: {self.accountant} (epsilon at delta {self.accountant_delta:.3g}; "
-            f"release thresholds take delta {self.threshold_delta:.3g})",
+            f"release thresholds take delta {self.threshold_delta:.3g}"
+            + (
+                f", the row count's window {self.count_tail_delta:.3g})"
+                if self.count_tail_delta
+                else ")"
+            ),
         ]
         if t:
             lines.append(
@@ -233,6 +281,13 @@ class PrivacyLedger:
                 f"(expected batch {t['expected_batch_size']}), {t['steps']} of "
                 f"{t['planned_steps']} planned steps"
                 + (" (stopped: budget reached)" if t.get("stopped_by_budget") else "")
+            )
+        if "accounted_sample_rate" in t:
+            lines.append(
+                f"    accounted at rate {t['accounted_sample_rate']:.4g} and "
+                f"{t['accounted_steps']} steps: the most any table within "
+                f"{t['count_window']:,.0f} rows of the DP row count would get, since the "
+                "schedule follows that count"
             )
         rho = sum(i.rho for i in self.preprocessing)
         lines.append(
@@ -248,4 +303,9 @@ class PrivacyLedger:
             lines.append("  declared public (no budget spent):")
             for name, value in self.public.items():
                 lines.append(f"    - {name}: {value}")
+        if self.randomness:
+            lines.append(f"  randomness: {self.randomness}")
+        if self.not_covered:
+            lines.append("  not covered by the guarantee:")
+            lines += [f"    - {item}" for item in self.not_covered]
         return "\n".join(lines)

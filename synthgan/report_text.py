@@ -52,8 +52,11 @@ def describe_model(manifest: dict[str, Any]) -> str:
         + (f"format {manifest['format_version']}, " if "format_version" in manifest else "")
         + f"written by synthgan {manifest.get('synthgan_version')})",
         f"  trained on {'about ' if fit.get('rows_are_dp_estimate') else ''}"
-        f"{fit.get('rows', '?'):,} rows, {fit.get('encoded_dim', '?')} encoded features, "
-        f"on {fit.get('device', '?')} in {fit.get('fit_seconds', 0):.1f}s ({fit.get('fitted_at', '?')})",
+        f"{fit.get('rows', '?'):,} rows"
+        + (" (DP count)" if fit.get("rows_are_dp_estimate") else "")
+        + f", {fit.get('encoded_dim', '?')} encoded features, on {fit.get('device', '?')}"
+        + (f" in {fit['fit_seconds']:.1f}s" if "fit_seconds" in fit else "")
+        + f" (started {fit.get('fitted_at', '?')})",
         f"  epochs {settings.get('epochs')}, batch {settings.get('batch_size')}, "
         f"pac {settings.get('pac')}, generator {config.get('generator_dim')}, "
         f"critic {settings.get('discriminator_dim')}, "

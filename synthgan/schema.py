@@ -17,7 +17,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from synthgan.errors import DataError, SchemaError
+from synthgan.errors import DataError, PrivacyError, SchemaError
 
 __all__ = ["Column", "Schema", "infer_schema"]
 
@@ -37,6 +37,15 @@ MIN_ROWS_FOR_INTEGER_ID = 1000
 MIN_ROWS_FOR_STRING_ID = 20
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 _DATETIME_UNITS = (("D", 86_400.0), ("h", 3_600.0), ("min", 60.0), ("s", 1.0))
+#: Under differential privacy a sample's dtypes follow the declared kind, never the input's
+#: dtype (which pandas chose by looking at every value).
+KIND_DTYPES = {
+    "numeric": "float64",
+    "integer": "int64",
+    "categorical": "object",
+    "boolean": "bool",
+    "datetime": "datetime64[ns]",
+}
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,15 @@ class Schema:
     def to_dict(self) -> dict[str, Any]:
         return {"columns": [c.to_dict() for c in self.columns]}
 
+    def declaration(self) -> dict[str, dict[str, str]]:
+        """Each column's kind (and role, where it is not a plain feature) as ``overrides``:
+        what differential privacy needs declared. Review it before use: made by
+        :func:`infer_schema` on a table, it was read from every value of that table."""
+        return {
+            c.name: {"kind": c.kind} | ({"role": c.role} if c.role != "feature" else {})
+            for c in self.columns
+        }
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Schema:
         try:
@@ -138,7 +156,8 @@ def _check_column(column: Column) -> None:
             raise SchemaError(
                 f"Column {column.name!r}: bounds must be finite with low <= high; got {column.bounds}."
             )
-    if column.discrete and column.learned and not column.categories:
+    # Under DP a domain with no value released is allowed: the column is generated as missing.
+    if column.discrete and column.learned and not column.categories and column.source != "dp":
         raise SchemaError(f"Column {column.name!r} is {column.kind} but has no categories.")
 
 
@@ -158,25 +177,30 @@ def infer_schema(
         ``{"kind": "integer", "bounds": [0, 120]}``. Declared bounds and categories are marked
         ``source="public"``.
     private
-        Infer the structure only (names, kinds from dtypes and formats, roles), as differential
-        privacy needs: no bounds, categories, decimals or missing-value flags are read from the
-        values (they come from DP statistics later), integers are not turned into categories
-        by their number of distinct values, and no column is guessed to be an ID. Booleans get
-        the domain ``(False, True)`` by type.
+        The structure differential privacy needs, read from no value at all: every column's
+        kind must be declared in ``overrides`` (inferring it reads every value, and one row can
+        change it); roles come from ``overrides`` only; dtypes follow the kinds; no bounds,
+        categories, decimals or missing-value flags are read (they come from DP statistics
+        later, or from public declarations). Booleans get the domain ``(False, True)`` by type.
+        Nothing is checked that depends on the rows (their number, missing or odd values).
 
     Raises
     ------
     DataError
         Empty frame, a single row, an all-missing column, infinite values, a column that mixes
-        types, an unsupported dtype.
+        types, an unsupported dtype (not under ``private``).
     SchemaError
         An override names an unknown column or an invalid kind, role or field.
+    PrivacyError
+        Under ``private``, columns whose kind is not declared.
     """
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"Expected a pandas DataFrame; got {type(df).__name__}.")
-    if df.shape[1] == 0 or len(df) == 0:
-        raise DataError(f"The table is empty ({df.shape[0]} rows x {df.shape[1]} columns).")
-    if len(df) < 2:
+    if df.shape[1] == 0:
+        raise DataError("The table is empty: it has no columns.")
+    if not private and len(df) == 0:
+        raise DataError(f"The table is empty (0 rows x {df.shape[1]} columns).")
+    if not private and len(df) < 2:
         raise DataError("The table has a single row; at least 2 rows are needed to learn from it.")
     if df.columns.duplicated().any():
         dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
@@ -192,12 +216,26 @@ def infer_schema(
         raise SchemaError(
             f"Overrides name column(s) {unknown} that are not in the table; columns are {list(df.columns)}."
         )
-    columns = []
-    for name in df.columns:
-        override = _normalise_override(name, overrides.get(name))
-        infer = _infer_structure if private else _infer_column
-        columns.append(infer(df[name], override))
-    return Schema(tuple(columns))
+    normalised = {name: _normalise_override(name, overrides.get(name)) for name in df.columns}
+    if private:
+        _require_kinds(normalised)
+        return Schema(tuple(_declared_column(name, o) for name, o in normalised.items()))
+    return Schema(tuple(_infer_column(df[name], o) for name, o in normalised.items()))
+
+
+def _require_kinds(overrides: Mapping[str, dict[str, Any]]) -> None:
+    undeclared = [n for n, o in overrides.items() if "kind" not in o and o.get("role") != "ignored"]
+    if undeclared:
+        raise PrivacyError(
+            f"Under differential privacy every column's kind must be declared; {len(undeclared)} "
+            f"column(s) are not: {undeclared[:20]}. Inferring a kind reads every value, and one "
+            "row can change it (a blank cell turns integers into floats, a word turns numbers "
+            "into categories). Declare them, e.g. overrides={"
+            + f"{undeclared[0]!r}: 'categorical'"
+            + "} in Python or --schema kinds.json on the command line. `synthgan schema DATA "
+            "--declare` writes such a file from the data itself (without privacy: review it, "
+            "or write it from the table's documentation)."
+        )
 
 
 def _normalise_override(name: str, value: Any) -> dict[str, Any]:
@@ -290,21 +328,12 @@ def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
     return column
 
 
-def _infer_structure(series: pd.Series, override: dict[str, Any]) -> Column:
-    """Kind and role from the dtype and format; domains only where declared (see ``private``)."""
-    name = str(series.name)
+def _declared_column(name: str, override: dict[str, Any]) -> Column:
+    """A column from its declaration alone (``infer_schema(..., private=True)``)."""
     role = override.get("role", "feature")
-    dtype = str(series.dtype)
-    if role == "ignored":
-        return Column(name, override.get("kind", "categorical"), role=role, dtype=dtype)
-    nonnull = series.dropna()
-    if nonnull.empty:
-        raise DataError(
-            f"Column {name!r} has no values; drop it or declare it ignored with "
-            f"overrides={{{name!r}: 'ignored'}}."
-        )
-    kind = override.get("kind") or _infer_kind(series, nonnull)
-    if role == "id":  # regenerated, never learned
+    kind = override.get("kind", "categorical")
+    dtype = KIND_DTYPES[kind]
+    if role in ("ignored", "id"):  # dropped, or regenerated: never learned
         return Column(name, kind, role=role, dtype=dtype)
     if kind in ("categorical", "boolean"):
         categories = override.get("categories")

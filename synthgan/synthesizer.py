@@ -7,6 +7,7 @@ import logging
 import os
 import platform
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from functools import partial
@@ -19,7 +20,7 @@ import torch
 
 from synthgan._version import __version__
 from synthgan.conditional import ConditionSpace
-from synthgan.dp_plan import PrivatePlan
+from synthgan.dp_plan import PrivatePlan, declare_public
 from synthgan.errors import (
     ConfigError,
     DataError,
@@ -33,7 +34,7 @@ from synthgan.io import ChunkWriter, atomic_path, table_format
 from synthgan.nn import OutputActivation
 from synthgan.params import Auto, Interval, IntTuple, OptionalInt, Options, validate
 from synthgan.persist import read_model, write_model
-from synthgan.privacy import Privacy, PrivacyLedger
+from synthgan.privacy import Privacy, PrivacyLedger, fresh_entropy
 from synthgan.progress import progress_bar
 from synthgan.raking import Raking, marginal_targets
 from synthgan.sampling import parse_conditions, sample_matching
@@ -42,6 +43,7 @@ from synthgan.train.dp import DPGANTrainer
 from synthgan.train.gan import GANConfig, GANTrainer, build_generator
 from synthgan.transform import TableTransformer
 from synthgan.transform.cells import Cells
+from synthgan.transform.coerce import coerce_table
 from synthgan.transform.dp_stats import TargetPairs
 
 __all__ = ["Synthesizer", "load"]
@@ -277,6 +279,10 @@ class Synthesizer:
     def fit(self, df: pd.DataFrame) -> Synthesizer:
         """Learn ``df`` (not modified). Returns ``self``.
 
+        Under differential privacy every column's kind must be declared in ``overrides``, and
+        nothing that leaves ``fit`` (the model, messages, logs, errors) depends on the rows
+        except through DP releases; see the README's "Honest differential privacy".
+
         Raises
         ------
         DataError, SchemaError, ConfigError, PrivacyError
@@ -284,37 +290,42 @@ class Synthesizer:
         """
         self._validate()
         started = time.perf_counter()
+        fitted_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         seeds = np.random.SeedSequence(self.seed)
         transform_seed, train_seed, torch_seed = (int(s) for s in seeds.generate_state(3))
-        transformer = TableTransformer(max_modes=self.max_modes, max_categories=self.max_categories)
-        if self.privacy is None:
+        private = self.privacy is not None
+        prepared = self._prepare_private(df, transform_seed) if private else None
+        if prepared is None:
             schema = infer_schema(df, self.overrides)
-            transformer.fit(df, schema, seed=transform_seed)
+            transformer = self._transformer().fit(df, schema, seed=transform_seed)
             data = transformer.transform(df, seed=transform_seed)
+            _check_finite(data, transformer)
             codes = transformer.condition_codes(data)
             space = _condition_space(transformer, codes=codes)
-            plan = None
+            plan = summaries = None
         else:
-            plan = PrivatePlan(self.privacy, len(df), seeds.spawn(1)[0])
-            schema, summaries = plan.statistics(df, infer_schema(df, self.overrides, private=True))
-            transformer.fit_private(schema, summaries, seed=transform_seed)
-            data = transformer.transform(df, seed=transform_seed)
-            codes = transformer.condition_codes(data)
-            counts = transformer.private_condition_counts(summaries, plan.n_rows)
-            space = _condition_space(transformer, counts=counts, n_rows=plan.n_rows)
-            plan.schedule(self._setting("batch_size"), self._setting("epochs"))
-        _check_finite(data, transformer, private=self.privacy is not None)
+            schema, transformer, data, codes, space, plan, summaries = prepared
         if self.fairness is not None:
             self.fairness.check(schema)
         preprocess_seconds = time.perf_counter() - started
-        logger.info(
-            "Encoded %d rows into %d features in %.2fs", len(df), data.shape[1], preprocess_seconds
-        )
+        if private:  # the exact count and the time it took both depend on the rows
+            logger.info(
+                "Encoded about %.0f rows (DP count) into %d features", plan.n_rows, data.shape[1]
+            )
+        else:
+            logger.info(
+                "Encoded %d rows into %d features in %.2fs",
+                len(df),
+                data.shape[1],
+                preprocess_seconds,
+            )
 
         device = self._torch_device()
         epochs = self._setting("epochs")
         history: list[dict[str, float]] = []
-        with progress_bar(total=epochs, desc="Training", unit="epoch", enabled=self.verbose) as bar:
+        with progress_bar(
+            total=epochs, desc="Training", unit="epoch", enabled=self.verbose, timing=not private
+        ) as bar:
 
             def on_epoch_end(metrics: dict[str, float]) -> None:
                 history.append(metrics)
@@ -347,7 +358,9 @@ class Synthesizer:
                 if plan is None:
                     trainer = GANTrainer(config, spans, space, **common)
                 else:
-                    trainer = DPGANTrainer(config, spans, space, **common, **plan.trainer_args())
+                    trainer = DPGANTrainer(
+                        config, spans, space, **common, **plan.trainer_args(), secret=plan.secret
+                    )
                 generator = trainer.fit(torch.from_numpy(data), codes, epochs, on_epoch_end)
 
         self.schema_ = schema
@@ -356,27 +369,56 @@ class Synthesizer:
         self.generator_ = generator.cpu().eval()
         self.activation_ = OutputActivation(transformer.spans_)
         self.history_ = history
-        self.ledger_ = None if plan is None else plan.ledger(trainer, schema)
+        self.ledger_ = None if plan is None else plan.ledger(trainer, schema, self.seed)
         self.raking_ = self.cells_ = None
-        if plan is not None or self._parity_pair() is not None:
+        if private or self._parity_pair() is not None:
             self._post_process(
-                summaries if plan is not None else None,
-                seeds.spawn(1)[0],
-                None if plan is None else plan.target_pairs,
+                summaries, seeds.spawn(1)[0], None if plan is None else plan.target_pairs
             )
         self.fit_info_ = {
             # Under DP the true row count is private: the DP count stands in for it.
             "rows": len(df) if plan is None else round(plan.n_rows),
-            "rows_are_dp_estimate": plan is not None,
+            "rows_are_dp_estimate": private,
             "encoded_dim": int(data.shape[1]),
-            "preprocess_seconds": round(preprocess_seconds, 3),
-            "fit_seconds": round(time.perf_counter() - started, 3),
             "device": str(device),
-            "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            # When the fit started: its end would tell how long it took (DP or not, the same).
+            "fitted_at": fitted_at,
             "settings": {name: self._setting(name) for name in DEFAULTS},
         }
+        if not private:  # how long a DP fit takes depends on the rows and the hidden batches
+            self.fit_info_["preprocess_seconds"] = round(preprocess_seconds, 3)
+            self.fit_info_["fit_seconds"] = round(time.perf_counter() - started, 3)
         self._sample_calls = 0
         return self
+
+    def _transformer(self) -> TableTransformer:
+        return TableTransformer(max_modes=self.max_modes, max_categories=self.max_categories)
+
+    def _prepare_private(self, df: pd.DataFrame, transform_seed: int) -> tuple:
+        """Schema, encoders, encoded rows and condition space from DP statistics alone.
+
+        The noise, and every random choice made about a real row (each value's mixture mode in
+        the encoding), come from fresh entropy: with the seed stored in the model file, seeded
+        noise could be regenerated and subtracted. Values are converted to the declared kinds
+        by fixed rules and nothing here warns about a value, so a message cannot give a row
+        away (see ``synthgan.transform.coerce``)."""
+        if not isinstance(df, pd.DataFrame):
+            raise DataError(f"Expected a pandas DataFrame; got {type(df).__name__}.")
+        plan = PrivatePlan(self.privacy, fresh_entropy())
+        structure = declare_public(
+            infer_schema(df, self.overrides, private=True), self.privacy.public
+        )
+        clean = coerce_table(df, structure)
+        schema, summaries = plan.statistics(clean, structure)
+        transformer = self._transformer().fit_private(schema, summaries, seed=transform_seed)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            data = transformer.transform(clean, seed=plan.secret_int())
+        codes = transformer.condition_codes(data)
+        counts = transformer.private_condition_counts(summaries, plan.n_rows)
+        space = _condition_space(transformer, counts=counts, n_rows=plan.n_rows)
+        plan.schedule(self._setting("batch_size"), self._setting("epochs"))
+        return schema, transformer, data, codes, space, plan, summaries
 
     def privacy_report(self) -> str:
         """What differential privacy this model has: ε and δ spent, DP-SGD, every statistic."""
@@ -723,18 +765,15 @@ def load(path: str | os.PathLike) -> Synthesizer:
     return Synthesizer.load(path)
 
 
-def _check_finite(data: np.ndarray, transformer: TableTransformer, *, private: bool) -> None:
-    """Refuse to train on an encoding with inf or NaN: the GAN would diverge without a word."""
+def _check_finite(data: np.ndarray, transformer: TableTransformer) -> None:
+    """Refuse to train on an encoding with inf or NaN: the GAN would diverge without a word.
+
+    Not under DP, where such an error would name what one row did; there values are clipped to
+    the DP or public range and scalars to [-1, 1], so the encoding is finite by construction."""
     bad_features = ~np.isfinite(data).all(axis=0)
     if not bad_features.any():
         return
     bad = [
         name for name, (lo, hi) in transformer.column_spans_.items() if bad_features[lo:hi].any()
     ]
-    if private:
-        raise PrivacyError(
-            f"Columns {bad} cannot be encoded with the ranges estimated under DP (too few rows "
-            "for this budget make the DP range histogram unreliable). Declare their bounds "
-            "public, e.g. Privacy(public={" + f"{bad[0]!r}: (low, high)" + "}), or raise epsilon."
-        )
     raise DataError(f"Columns {bad} encode to non-finite values: check them for extreme values.")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthgan import Synthesizer
+from synthgan import Synthesizer, infer_schema
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -21,6 +21,17 @@ FAST = dict(
     discriminator_dim=(32, 32),
     verbose=False,
 )
+
+
+def declared(df: pd.DataFrame, extra: dict | None = None) -> dict:
+    """Each column's kind as ``infer_schema`` reads it, merged with ``extra`` per column: the
+    declaration a DP fit needs (tests know their own tables, as users know theirs)."""
+    declaration = infer_schema(df).declaration()
+    for name, value in (extra or {}).items():
+        value = {"kind": value} if value in ("numeric", "integer", "categorical") else value
+        value = {"role": value} if isinstance(value, str) else value
+        declaration[name] = {**declaration.get(name, {}), **value}
+    return declaration
 
 
 def make_mixed_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
@@ -73,6 +84,17 @@ def make_population(n: int, seed: int = 0) -> pd.DataFrame:
 def people():
     """A way to draw rows of the population above (the evaluator tests' data)."""
     return make_population
+
+
+@pytest.fixture
+def pinned_entropy(monkeypatch) -> None:
+    """Fix the secret entropy of DP fits, so that two fits can be compared exactly (the
+    library never does this: its DP noise always comes from the operating system)."""
+    import synthgan.synthesizer
+
+    monkeypatch.setattr(
+        synthgan.synthesizer, "fresh_entropy", lambda: np.random.SeedSequence(20261204)
+    )
 
 
 @pytest.fixture

@@ -17,11 +17,16 @@ What makes the guarantee hold (each point has a test):
 * The step budget comes from the accountant before training; the loop checks it before every
   step, so training stops before ε would pass the target, never after.
 * The generator only ever sees the critic's output on generated rows: post-processing.
+* Randomness is split in two. Everything that touches a real row (the Poisson batches, DP-SGD's
+  noise, each real row's condition column, its interpolation weight, its generated partner and
+  its dropout masks) comes from ``secret``, fresh entropy never stored. Each such choice is drawn
+  independently per row, so adding a row adds one draw without changing how the others are
+  distributed. The generated side (conditions, latent noise, Gumbel draws, dropout on generated
+  rows) uses the public, seeded generators and consumes them the same way whatever the data,
+  so the seed fixes it and nothing about the rows can be read from it.
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import torch
@@ -142,6 +147,7 @@ class DPGANTrainer(GANTrainer):
         max_grad_norm: float,
         sample_rate: float,
         max_steps: int,
+        secret: np.random.SeedSequence,
         fairness: Fairness | None = None,
     ):
         super().__init__(
@@ -159,6 +165,7 @@ class DPGANTrainer(GANTrainer):
         self.max_steps = max_steps
         self.steps_taken = 0
         self.stopped_by_budget = False
+        self.secret = secret
         target = torch.zeros(self.cond_valid.shape)  # DP frequencies, padded like cond_index
         for j, freq in enumerate(space.frequencies):
             target[j, : len(freq)] = torch.as_tensor(freq)
@@ -180,7 +187,7 @@ class DPGANTrainer(GANTrainer):
         self.critic.to(self.device)
         self.opt_g = self._adam(self.generator, cfg.generator_lr)
         self.fair = self._fairness_head()  # sees generated rows only: no privacy cost
-        sampler_seed, noise_seed = (int(s) for s in self.rng.integers(2**63 - 1, size=2))
+        sampler_seed, noise_seed, rows_seed = (int(s) for s in self.secret.generate_state(3))
         self.opt_d = DPOptimizerFastGradientClipping(
             self._adam(self.critic, cfg.discriminator_lr),
             noise_multiplier=self.noise_multiplier,
@@ -193,9 +200,12 @@ class DPGANTrainer(GANTrainer):
             sample_rate=self.sample_rate,
             generator=torch.Generator().manual_seed(sampler_seed),
         )
-        # The critic's loss on real rows is not private: only generator-side losses are reported.
+        # The real rows' own random choices: secret, like the noise.
+        self.row_rng = np.random.default_rng(rows_seed)
+        self.row_tg = torch.Generator(device=self.device).manual_seed(rows_seed)
+        # The critic's loss on real rows is not private: only generator-side losses are reported,
+        # and no timings (an epoch's time depends on its hidden batch sizes).
         for epoch in range(1, epochs + 1):
-            start = time.perf_counter()
             totals = torch.zeros(2, device=self.device)
             steps = 0
             for rows in sampler:
@@ -213,7 +223,6 @@ class DPGANTrainer(GANTrainer):
                         "loss_g": loss_g,
                         "loss_cond": loss_cond,
                         **self._fairness_metrics(),
-                        "seconds": time.perf_counter() - start,
                     }
                 )
             if self.stopped_by_budget:
@@ -268,32 +277,43 @@ class DPGANTrainer(GANTrainer):
         real = self.data[torch.as_tensor(rows, device=self.device)]
         if not self.space.n_columns:
             return real
-        col = self.rng.integers(self.space.n_columns, size=len(rows))
+        col = self.row_rng.integers(self.space.n_columns, size=len(rows))
         slot = self.codes[rows, col]
         return torch.cat([real, self.space.one_hot(col, slot, self.device)], dim=1)
 
-    def private_critic_step(self, rows: np.ndarray, fake: torch.Tensor) -> None:
+    def noisy_real_gradient(self, rows: np.ndarray, fake: torch.Tensor) -> list[torch.Tensor]:
+        """The DP release of one step: the real rows' clipped gradient sum plus N(0, σ²C²),
+        divided by the expected batch size. Each real row is interpolated with a generated row
+        of its own, drawn independently (not the i-th, which would tie rows to positions)."""
         b, m = fake.shape[0], len(rows)
-        critic, tg, clip = self.critic, self.tg, self.max_grad_norm
+        critic, tg = self.critic, self.row_tg
         real = self._real_inputs(rows)
-        pair = fake[torch.arange(m, device=self.device) % b]
+        pair = fake[torch.as_tensor(self.row_rng.integers(b, size=m), device=self.device)]
         alpha = torch.rand(m, 1, generator=tg, device=self.device)
         masks = critic.masks(2 * m, tg, self.device)
         real_masks = None if masks[0] is None else [k[:m] for k in masks]
         mix_masks = None if masks[0] is None else [k[m:] for k in masks]
         penalty = (self.config.gradient_penalty, pair, alpha, mix_masks)
-        clipped, _ = clipped_row_gradients(critic, real, -1.0, real_masks, clip, penalty)
-        params = list(critic.parameters())
-        for p, g in zip(params, clipped, strict=True):
+        clipped, _ = clipped_row_gradients(
+            critic, real, -1.0, real_masks, self.max_grad_norm, penalty
+        )
+        for p, g in zip(critic.parameters(), clipped, strict=True):
             p.grad = g.reshape(p.shape)
         self.opt_d.pre_step()  # Opacus: add N(0, σ²C²) to the clipped sum, divide by b
+        return [p.grad.detach().clone() for p in critic.parameters()]
+
+    def private_critic_step(self, rows: np.ndarray, fake: torch.Tensor) -> None:
+        noisy = self.noisy_real_gradient(rows, fake)
         # Generated rows depend on no real row: their gradient is added after the noise. It is
         # clipped per row to the same C all the same, so the two sides of the loss stay in
         # balance (unclipped, it drowns the clipped real side: see RESULTS.md's DP sweep).
-        fake_masks = critic.masks(b, tg, self.device)
+        b = fake.shape[0]
+        fake_masks = self.critic.masks(b, self.tg, self.device)
         fake_masks = None if fake_masks[0] is None else fake_masks
-        fake_grads, _ = clipped_row_gradients(critic, fake, 1.0, fake_masks, clip)
-        for p, g in zip(params, fake_grads, strict=True):
-            p.grad += g.reshape(p.shape) / b
+        fake_grads, _ = clipped_row_gradients(
+            self.critic, fake, 1.0, fake_masks, self.max_grad_norm
+        )
+        for p, g, f in zip(self.critic.parameters(), noisy, fake_grads, strict=True):
+            p.grad = g + f.reshape(p.shape) / b
         self.opt_d.original_optimizer.step()
         self.opt_d.zero_grad(set_to_none=True)

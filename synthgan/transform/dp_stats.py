@@ -4,7 +4,9 @@ Under differential privacy the transformer never sees the table: it is built fro
 made here, each a Gaussian-noised histogram (L2 sensitivity 1: one row moves one count by one)
 and each recorded in the ledger.
 
-* Row count: one noisy count. It sets the sampling rate, so q is itself a DP release.
+* Row count: one noisy count, with a budget of its own (``count_rho``): it sets DP-SGD's
+  sampling rate and steps, and its noise sets how wide a range of table sizes DP-SGD is
+  accounted over (``dp_plan.py``), so it is measured more precisely than a histogram bin.
 * Numeric range: a noisy histogram over fixed power-of-two bins (0 and each sign get their own),
   bounds from the outermost bins clearly above the noise. "Clearly" is judged over all 121 bins
   at once: one empty bin whose noise passes the bar would stretch the range to 2**50 and ruin the
@@ -13,11 +15,15 @@ and each recorded in the ledger.
 * Numeric shape: a noisy histogram of 100 bins within the range (one bin per integer for narrow
   integer columns, and a bin of its own for exact zeros); the continuous normaliser's modes are
   fitted on points drawn from it, so point masses such as "0 capital gain" survive.
-* Category domain and frequencies: a noisy histogram over the declared categories, or, when the
-  domain is not declared, over the observed values with only those above a threshold released
-  (the Gaussian sparse-histogram mechanism: a value held by one row is released with
-  probability at most δ_τ, which is added to δ). Unreleased values and missing ones share the
-  missing slot.
+* Category domain and frequencies: a noisy histogram over the declared categories (a value
+  outside them counts as missing: an error naming it would leak it), or, when the domain is not
+  declared, over the observed values with only those above a threshold released (the Gaussian
+  sparse-histogram mechanism: a value held by one row is released with probability at most δ_τ,
+  which is added to δ). Unreleased values and missing ones share the missing slot; a column
+  none of whose values is released is generated as missing throughout.
+
+Nothing here raises, warns or logs because of a value: only because of a DP release. Values
+outside declared bounds are clipped to them without a word (a count of them would be exact).
 * With a declared target column: its two-way table with every other column, over coarse cells
   chosen from the summaries above (cells.py), one noisy histogram per pair.
 """
@@ -34,7 +40,6 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from synthgan.errors import PrivacyError
 from synthgan.privacy import LedgerItem
 from synthgan.schema import Column, Schema, _py, datetime_to_seconds
 from synthgan.transform.cells import Cells
@@ -118,7 +123,9 @@ class PrivateStatistics:
     schema
         Structure-only schema (see ``infer_schema(..., private=True)``).
     rho
-        zCDP budget of preprocessing.
+        zCDP budget of the histograms, shared equally.
+    count_rho
+        zCDP budget of the row count.
     threshold_delta
         δ the release thresholds of undeclared category domains may spend in all.
     rng
@@ -131,6 +138,7 @@ class PrivateStatistics:
         self,
         schema: Schema,
         rho: float,
+        count_rho: float,
         threshold_delta: float,
         rng: np.random.Generator,
         target: str | None = None,
@@ -140,11 +148,12 @@ class PrivateStatistics:
         self.target = target
         columns = schema.learned
         private_domains = [c for c in columns if c.discrete and c.source == "dp"]
-        n_mechanisms = 1 + sum(1 if c.discrete else (2 if c.source == "dp" else 1) for c in columns)
+        n_mechanisms = sum(1 if c.discrete else (2 if c.source == "dp" else 1) for c in columns)
         if target is not None:
             n_mechanisms += len(columns) - 1
         # Noise std in rows; with L2 sensitivity 1 everywhere it is also the noise multiplier.
-        self.sigma = math.sqrt(n_mechanisms / (2 * rho))
+        self.sigma = math.sqrt(max(n_mechanisms, 1) / (2 * rho))
+        self.count_sigma = math.sqrt(1 / (2 * count_rho))
         self.column_delta = threshold_delta / len(private_domains) if private_domains else 0.0
         # A value held by one row passes the threshold with probability column_delta.
         self.threshold = (
@@ -153,13 +162,36 @@ class PrivateStatistics:
         self.items: list[LedgerItem] = []
         self.pairs: TargetPairs | None = None
 
-    def _noisy(self, exact: np.ndarray, what: str, mechanism: str = "Gaussian histogram"):
-        self.items.append(LedgerItem(what, mechanism, self.sigma))
-        return exact + self.rng.normal(0.0, self.sigma, size=np.shape(exact))
+    def _noisy(
+        self,
+        exact: np.ndarray,
+        what: str,
+        mechanism: str = "Gaussian histogram",
+        sigma: float | None = None,
+    ) -> np.ndarray:
+        sigma = self.sigma if sigma is None else sigma
+        self.items.append(LedgerItem(what, mechanism, sigma))
+        return self._gaussian(np.asarray(exact, dtype=float), sigma)
 
-    def run(self, df: pd.DataFrame) -> tuple[Schema, dict[str, Any], float]:
-        """The completed schema, a summary per learned column, and the DP row count."""
-        n_rows = float(self._noisy(np.asarray(float(len(df))), "row count", "Gaussian count"))
+    def _gaussian(self, exact: np.ndarray, sigma: float) -> np.ndarray:
+        """The Gaussian mechanism: every histogram and count is released here."""
+        return exact + self.rng.normal(0.0, sigma, size=np.shape(exact))
+
+    def _sparse_release(self, counts: pd.Series) -> list[tuple[Any, float]]:
+        """The Gaussian sparse histogram: noisy counts of the observed values, only those above
+        the threshold released, in a fixed order."""
+        noisy = counts.to_numpy(float) + self.rng.normal(0, self.sigma, len(counts))
+        keep = noisy >= self.threshold
+        pairs = zip(counts.index[keep], noisy[keep], strict=True)
+        return sorted(((_py(v), float(c)) for v, c in pairs), key=_order)
+
+    def count(self, df: pd.DataFrame) -> float:
+        """The DP row count (at least 1): the first statistic, so δ can be checked on it."""
+        noisy = self._noisy(len(df), "row count", "Gaussian count", self.count_sigma)
+        return max(float(noisy), 1.0)
+
+    def run(self, df: pd.DataFrame, n_rows: float) -> tuple[Schema, dict[str, Any]]:
+        """The completed schema and a summary per learned column (after :meth:`count`)."""
         summaries: dict[str, Any] = {}
         columns = []
         for column in self.schema.columns:
@@ -184,7 +216,7 @@ class PrivateStatistics:
         schema = Schema(tuple(columns))
         if self.target is not None:
             self.pairs = self._target_pairs(df, schema, summaries)
-        return schema, summaries, max(n_rows, 1.0)
+        return schema, summaries
 
     def _target_pairs(self, df: pd.DataFrame, schema: Schema, summaries: dict[str, Any]):
         """The target's two-way table with every other learned column, over their cells."""
@@ -211,17 +243,10 @@ class PrivateStatistics:
 
     def _categories(self, column: Column, series: pd.Series, n_rows: float) -> CategorySummary:
         values = series.dropna()
-        missing = len(series) - len(values)
         if column.source == "public":
             declared = list(column.categories or [])
-            unknown = pd.Index(values.unique()).difference(pd.Index(declared))
-            if len(unknown):
-                raise PrivacyError(
-                    f"Column {column.name!r} has value(s) {list(unknown[:5])} outside its declared "
-                    f"public categories {declared[:10]}. Add them to the declaration, or leave "
-                    "the column's domain undeclared so that it is learned under DP."
-                )
             exact = values.value_counts().reindex(declared, fill_value=0).to_numpy(float)
+            missing = len(series) - exact.sum()  # missing values and values outside the list
             noisy = self._noisy(np.append(exact, missing), f"column {column.name!r}: frequencies")
             counts, missing_noisy = np.maximum(noisy[:-1], 0), float(noisy[-1])
             return CategorySummary(
@@ -230,7 +255,6 @@ class PrivateStatistics:
                 max(missing_noisy, 0.0),
                 missing_noisy > SIGNAL * self.sigma,
             )
-        exact_counts = values.value_counts()
         self.items.append(
             LedgerItem(
                 f"column {column.name!r}: domain and frequencies",
@@ -239,9 +263,7 @@ class PrivateStatistics:
                 self.column_delta,
             )
         )
-        noisy = exact_counts.to_numpy(float) + self.rng.normal(0, self.sigma, len(exact_counts))
-        keep = noisy >= self.threshold
-        released = sorted(zip(exact_counts.index[keep], noisy[keep], strict=True), key=_order)
+        released = self._sparse_release(values.value_counts())
         if not released:
             logger.warning(
                 "Column %r: no value is frequent enough to be released under this privacy "
@@ -250,8 +272,8 @@ class PrivateStatistics:
                 column.name,
                 self.threshold,
             )
-        categories = tuple(_py(v) for v, _ in released)
-        counts = tuple(float(c) for _, c in released)
+        categories = tuple(v for v, _ in released)
+        counts = tuple(c for _, c in released)
         # The missing slot holds missing values and every value below the threshold.
         return CategorySummary(categories, counts, max(n_rows - sum(counts), 0.0), True)
 
@@ -263,16 +285,6 @@ class PrivateStatistics:
         x = x[~missing]
         if column.source == "public":
             lo, hi = column.bounds
-            outside = int(((x < lo) | (x > hi)).sum())
-            if outside:
-                logger.warning(
-                    "Column %r: %d value(s) lie outside the declared public bounds [%g, %g] "
-                    "and are clipped to them.",
-                    column.name,
-                    outside,
-                    lo,
-                    hi,
-                )
             missing_noisy = None
         else:
             (lo, hi), missing_noisy = self._range(column, x, int(missing.sum()))
@@ -358,9 +370,11 @@ def _bin_counts(x: np.ndarray, edges: np.ndarray, point: np.ndarray, points: np.
 
 
 def _as_float(series: pd.Series, column: Column) -> np.ndarray:
+    """The values as float64 (datetimes as seconds); the series already holds the declared kind
+    (``coerce_table``)."""
     if column.kind == "datetime":
         return datetime_to_seconds(series)
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    return series.to_numpy(dtype=float)
 
 
 def _order(item: tuple[Any, float]) -> tuple[str, Any]:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import declared
 
 from synthgan import DataError, Privacy, Synthesizer, evaluate
 from synthgan.cli import main
@@ -181,6 +182,7 @@ def test_a_dp_model_puts_its_ledger_in_the_report(tables, tmp_path):
     privacy = Privacy(epsilon=2.0, delta=1e-5)
     model = Synthesizer(
         privacy=privacy,
+        overrides=declared(tables["real"]),
         epochs=1,
         batch_size=200,
         embedding_dim=16,

@@ -68,3 +68,24 @@ def test_fair_data_example_removes_the_gap_the_real_rows_have(tmp_path):
         assert (tmp_path / f"report-{name}.html").stat().st_size > 50_000
         sample = pd.read_csv(tmp_path / f"synthetic-{name}.csv")
         assert "wage" not in sample and set(sample["high_wage"]) == {"yes", "no"}
+
+
+def test_safe_test_data_example_takes_a_table_and_its_declared_kinds(tmp_path, people):
+    data, kinds = tmp_path / "people.csv", tmp_path / "kinds.json"
+    people(1500).to_csv(data, index=False)
+    kinds.write_text(
+        json.dumps(
+            {
+                "age": "integer",
+                "income": "numeric",
+                "city": "categorical",
+                "sex": "categorical",
+                "hours": "numeric",
+                "outcome": "categorical",
+            }
+        )
+    )
+    options = ["--data", str(data), "--schema", str(kinds), "--target", "outcome"]
+    result = _run_example("safe_test_data.py", tmp_path, *options, "--epochs", "1", "--rows", "500")
+    assert "spent of 1" in result.stdout
+    assert list(pd.read_csv(tmp_path / "synthetic.csv").columns) == list(people(5).columns)

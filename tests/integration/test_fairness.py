@@ -13,6 +13,12 @@ from click.testing import CliRunner
 from synthgan import ConfigError, DataError, Fairness, Privacy, Synthesizer, load
 from synthgan.cli import main
 
+KINDS = {
+    "group": "categorical",
+    "skill": "numeric",
+    "city": "categorical",
+    "outcome": "categorical",
+}
 SMALL = dict(
     epochs=60,
     batch_size=200,
@@ -91,9 +97,9 @@ def test_weight_zero_reproduces_the_unconstrained_model_exactly(biased, unfair):
     pd.testing.assert_frame_equal(off.fit(biased).sample(300, seed=2), unfair.sample(300, seed=2))
 
 
-def test_fairness_with_dp_leaves_the_ledger_unchanged(biased):
+def test_fairness_with_dp_leaves_the_ledger_unchanged(biased, pinned_entropy):
     privacy = Privacy(epsilon=3.0, delta=1e-5)
-    dp = dict(SMALL, epochs=2)
+    dp = dict(SMALL, epochs=2, overrides=KINDS)
     plain = Synthesizer(seed=0, privacy=privacy, **dp).fit(biased)
     fair = Synthesizer(
         seed=0, privacy=privacy, fairness=Fairness("group", "outcome", weight=1.0), **dp
@@ -112,7 +118,7 @@ def test_a_dp_target_and_a_fairness_head_are_refused_together(biased):
         Synthesizer(privacy=privacy, fairness=Fairness("group", "outcome"), **SMALL).fit(biased)
     # A weight of 0 is the unconstrained model, which may declare its target.
     off = Fairness("group", "outcome", weight=0.0)
-    Synthesizer(privacy=privacy, fairness=off, **dict(SMALL, epochs=1)).fit(biased)
+    Synthesizer(privacy=privacy, fairness=off, **dict(SMALL, epochs=1, overrides=KINDS)).fit(biased)
 
 
 def test_fairness_is_saved_with_the_model_and_shown_by_info(fair, tmp_path):

@@ -4,9 +4,11 @@ generated rows, and checked when read from a model file."""
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import declared
 
 from synthgan.schema import infer_schema
 from synthgan.transform.cells import Cells
+from synthgan.transform.coerce import coerce_table
 from synthgan.transform.dp_stats import PrivateStatistics
 
 
@@ -25,9 +27,10 @@ def _table(n=4000, seed=0):
 
 
 def _private(df, rho=50.0, target=None):
-    structure = infer_schema(df, private=True)
-    stats = PrivateStatistics(structure, rho, 1e-7, np.random.default_rng(0), target)
-    schema, summaries, _ = stats.run(df)
+    structure = infer_schema(df, declared(df), private=True)
+    stats = PrivateStatistics(structure, rho, rho, 1e-7, np.random.default_rng(0), target)
+    clean = coerce_table(df, structure)
+    schema, summaries = stats.run(clean, stats.count(clean))
     return stats, schema, summaries
 
 
@@ -83,8 +86,11 @@ def test_the_target_tables_are_charged_one_mechanism_each():
     assert [i.what for i in stats.items[len(plain.items) :]] == [
         f"columns 'y' x {name!r}: two-way histogram" for name in ("x", "c", "when")
     ]
-    # Same rho in all: each mechanism's noise grows so that the added tables are paid for.
-    assert stats.sigma == pytest.approx(plain.sigma * np.sqrt(len(stats.items) / len(plain.items)))
+    # Same rho in all: each histogram's noise grows so that the added tables are paid for (the
+    # row count, first in the ledger, has a budget of its own).
+    ratio = (len(stats.items) - 1) / (len(plain.items) - 1)
+    assert stats.sigma == pytest.approx(plain.sigma * np.sqrt(ratio))
+    assert stats.count_sigma == plain.count_sigma
     assert sorted(pairs.tables) == [0, 1, 2] and pairs.target == 3
     exact = pd.crosstab(df["y"], df["c"]).to_numpy()
     c = pairs.cells.names.index("c")

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthgan import DataError, Schema, SchemaError, infer_schema
+from synthgan import DataError, PrivacyError, Schema, SchemaError, infer_schema
 
 
 def test_kinds_are_inferred_for_every_supported_dtype(mixed_frame):
@@ -108,7 +108,7 @@ def test_bad_overrides_raise_schema_error(overrides, match):
         infer_schema(pd.DataFrame({"a": [1.5, 2.5, 3.5]}), overrides)
 
 
-def test_private_inference_reads_structure_only():
+def test_private_inference_reads_declarations_only():
     df = pd.DataFrame(
         {
             "code": [1, 2, 3, 2] * 50,  # few distinct integers: still an integer under DP
@@ -117,9 +117,38 @@ def test_private_inference_reads_structure_only():
             "uid": range(200),
         }
     )
-    schema = infer_schema(df, {"uid": "id"}, private=True)
+    kinds = {"code": "integer", "flag": "boolean", "city": "categorical"}
+    schema = infer_schema(df, {**kinds, "uid": {"kind": "integer", "role": "id"}}, private=True)
     assert schema["code"].kind == "integer" and schema["code"].bounds is None
     assert schema["flag"].categories == (False, True) and schema["flag"].source == "public"
     assert schema["city"].categories is None and schema["city"].source == "dp"
     assert schema["uid"].role == "id" and schema["uid"].kind == "integer"
     assert not any(c.nullable for c in schema.columns)  # missing values come from DP counts
+    # Values and dtypes play no part: one odd row changes neither kinds nor dtypes.
+    odd = pd.concat([df, pd.DataFrame({"code": [None], "flag": ["x"], "city": [3.5]})])
+    declared = {**kinds, "uid": {"kind": "integer", "role": "id"}}
+    assert infer_schema(odd, declared, private=True) == schema
+    assert schema["code"].dtype == "int64" and str(odd["code"].dtype) != "int64"
+
+
+def test_private_inference_refuses_undeclared_kinds_naming_only_the_columns():
+    df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"], "c": [0.5, 1.5]})
+    with pytest.raises(PrivacyError, match=r"2 column\(s\) are not: \['a', 'c'\]") as caught:
+        infer_schema(df, {"b": "categorical"}, private=True)
+    assert "--declare" in str(caught.value) and "'x'" not in str(caught.value)
+    # No value is needed at all, not even a row: the refusal does not depend on the rows.
+    empty = infer_schema(
+        df.iloc[:0], {"a": "integer", "b": "categorical", "c": "numeric"}, private=True
+    )
+    assert [c.kind for c in empty.columns] == ["integer", "categorical", "numeric"]
+
+
+def test_a_declaration_is_the_kinds_and_roles_of_a_schema():
+    df = pd.DataFrame({"n": range(2000), "c": ["a", "b"] * 1000, "x": [0.5, 1.5] * 1000})
+    declaration = infer_schema(df, {"c": "target"}).declaration()
+    assert declaration == {
+        "n": {"kind": "integer", "role": "id"},
+        "c": {"kind": "categorical", "role": "target"},
+        "x": {"kind": "numeric"},
+    }
+    assert infer_schema(df, declaration, private=True)["c"].role == "target"
