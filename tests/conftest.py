@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -86,15 +87,22 @@ def people():
     return make_population
 
 
-@pytest.fixture
-def pinned_entropy(monkeypatch) -> None:
-    """Fix the secret entropy of DP fits, so that two fits can be compared exactly (the
-    library never does this: its DP noise always comes from the operating system)."""
+@contextlib.contextmanager
+def pin_entropy(seed: int = 20261204):
+    """Fix the secret entropy of DP fits inside the block, so that tests of a fit's quality are
+    repeatable and two fits can be compared exactly (the library never does this: its DP noise
+    always comes from the operating system)."""
     import synthgan.synthesizer
 
-    monkeypatch.setattr(
-        synthgan.synthesizer, "fresh_entropy", lambda: np.random.SeedSequence(20261204)
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(synthgan.synthesizer, "fresh_entropy", lambda: np.random.SeedSequence(seed))
+        yield
+
+
+@pytest.fixture
+def pinned_entropy():
+    with pin_entropy():
+        yield
 
 
 @pytest.fixture

@@ -195,8 +195,10 @@ class DPGANTrainer(GANTrainer):
             expected_batch_size=cfg.batch_size,
             generator=torch.Generator(device=self.device).manual_seed(noise_seed),
         )
+        # Opacus refuses an empty table; a table of 0 rows must train all the same (on noise
+        # alone), or the refusal would tell that it is empty: sample from one row, keep none.
         sampler = UniformWithReplacementSampler(
-            num_samples=n,
+            num_samples=max(n, 1),
             sample_rate=self.sample_rate,
             generator=torch.Generator().manual_seed(sampler_seed),
         )
@@ -212,7 +214,8 @@ class DPGANTrainer(GANTrainer):
                 if self.steps_taken >= self.max_steps:  # the accountant's budget, checked first
                     self.stopped_by_budget = True
                     break
-                totals += self.private_step(np.asarray(rows, dtype=np.int64))
+                rows = np.asarray(rows, dtype=np.int64)
+                totals += self.private_step(rows[rows < n])
                 self.steps_taken += 1
                 steps += 1
             if steps and on_epoch_end is not None:

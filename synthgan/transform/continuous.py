@@ -21,7 +21,7 @@ from sklearn.mixture import BayesianGaussianMixture
 from synthgan.errors import DataError
 from synthgan.schema import Column, datetime_to_seconds
 from synthgan.transform.calibration import MarginalMap, histogram_quantiles
-from synthgan.transform.dp_stats import NumericSummary
+from synthgan.transform.dp_stats import DATETIME_SECONDS, NumericSummary
 from synthgan.transform.dtypes import restore_dtype
 from synthgan.transform.spans import Span
 
@@ -286,5 +286,6 @@ def to_float(series: pd.Series, column: Column, keep_missing: bool = False) -> n
 
 
 def seconds_to_datetime(seconds: np.ndarray, unit: str | None, name: str) -> pd.Series:
+    seconds = np.clip(seconds, *DATETIME_SECONDS)  # NaN stays missing
     stamps = pd.to_datetime(pd.Series(seconds, name=name), unit="s")
     return stamps.dt.round(unit) if unit and unit != "us" else stamps

@@ -50,6 +50,11 @@ logger = logging.getLogger(__name__)
 
 #: Power-of-two magnitudes covered by the range histogram: 2**-9 .. 2**51.
 _MIN_EXP, _MAX_EXP = -9, 50
+#: The seconds since the epoch a datetime64[ns] can hold (1677-09-22 to 2262-04-11).
+DATETIME_SECONDS = (
+    pd.Timestamp.min.ceil("s").value / 1e9,
+    pd.Timestamp.max.floor("s").value / 1e9,
+)
 #: Bins of the shape histogram, and the widest integer range that gets one bin per integer.
 SHAPE_BINS = 100
 MAX_INTEGER_BINS = 256
@@ -334,6 +339,8 @@ class PrivateStatistics:
         lo, hi = float(low[strong].min()), float(high[strong].max())
         if column.kind == "integer":
             lo, hi = math.floor(lo), math.ceil(hi)
+        if column.kind == "datetime":  # within what a datetime64[ns] can hold
+            lo, hi = (float(b) for b in np.clip([lo, hi], *DATETIME_SECONDS))
         return (lo, hi), missing_noisy
 
 
