@@ -48,6 +48,7 @@ def fit_and_score(data, epsilon, delta, settings, seed):
         "noise_multiplier": round(ledger.training["noise_multiplier"], 4),
         "steps": ledger.training["steps"],
         "fit_seconds": round(seconds, 1),
+        "pipeline": "dp-second-pass",  # fresh entropy, declared kinds, window accounting
         "scores": scores,
         "scores_unmatched": unmatched,
     }

@@ -27,6 +27,23 @@ def _version(package: str) -> str | None:
         return None
 
 
+def _commit() -> str | None:
+    """The repository's commit, with ``+`` when the work tree has changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+" if dirty else "")
+
+
 def describe() -> dict:
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
     packages = ["synthgan", "torch", "opacus", "numpy", "pandas", "scikit-learn", "sdmetrics"]
@@ -41,4 +58,5 @@ def describe() -> dict:
             "platform": platform.platform(),
         },
         "versions": {p: v for p in packages if (v := _version(p))},
+        "commit": _commit(),
     }

@@ -156,9 +156,11 @@ def _sweep_section(records: list[dict]) -> list[str]:
         "`python -m benchmarks.dp_sweep --epsilon E --grid '[...]' --seed S...`; each row changes "
         "the DP defaults of its time as listed. From 2026-11-25T21 on, each fit is also scored "
         "without its DP marginal matching (raking + numeric maps, post-processing of the same "
-        "generator): the unmatched columns.",
+        "generator): the unmatched columns. Rows marked *2nd* ran the DP second pass (issue 17: "
+        "fresh entropy for the noise, declared kinds, the row count's own budget and the "
+        "pessimistic schedule accounting).",
         "",
-        "| date | ε | settings | seed | σ | steps | epoch s | quality | pair trends | TSTR AUC "
+        "| date | ε | settings | seed | σ | steps | fit s | quality | pair trends | TSTR AUC "
         "| quality unmatched | TSTR unmatched |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -169,7 +171,7 @@ def _sweep_section(records: list[dict]) -> list[str]:
         raw = r.get("scores_unmatched")
         lines.append(
             f"| {r['date'][:16]} | {r['epsilon']:g} | {shown} | {r['seed']} | "
-            f"{r['noise_multiplier']:.2f} | {r['steps']} | {r['epoch_seconds']:.2f} | "
+            f"{r['noise_multiplier']:.2f} | {r['steps']} | {r['fit_seconds']:.0f} | "
             f"{r['scores']['quality']:.3f} | {r['scores']['column_pair_trends']:.3f} | "
             f"{r['scores']['tstr_auc']:.3f} | "
             + (f"{raw['quality']:.3f} | {raw['tstr_auc']:.3f} |" if raw else "— | — |")
@@ -181,7 +183,8 @@ def _sweep_section(records: list[dict]) -> list[str]:
     if groups:
         lines += [
             "",
-            "Means over seeds (the newest fit of each seed, scored both ways):",
+            "Means over seeds (the newest fit of each seed, scored both ways; *2nd*: the DP second "
+            "pass, kept apart from the fits before it):",
             "",
             "| ε | settings | seeds | quality | pair trends | TSTR AUC (min–max) "
             "| quality unmatched | pair trends unmatched | TSTR unmatched |",
@@ -205,7 +208,10 @@ def _sweep_section(records: list[dict]) -> list[str]:
 
 
 def _sweep_settings(record: dict) -> str:
+    """The settings a sweep row changed, and *2nd* for fits of the DP second pass."""
     settings = dict(record["settings"])
+    if record.get("pipeline") == "dp-second-pass":
+        settings["*2nd*"] = "yes"
     privacy = settings.pop("privacy")
     if privacy.get("max_grad_norm") != 1.0:
         settings["max_grad_norm"] = privacy["max_grad_norm"]
