@@ -208,10 +208,8 @@ def _sweep_section(records: list[dict]) -> list[str]:
 
 
 def _sweep_settings(record: dict) -> str:
-    """The settings a sweep row changed, and *2nd* for fits of the DP second pass."""
+    """The settings a sweep row changed, after *2nd* for fits of the DP second pass."""
     settings = dict(record["settings"])
-    if record.get("pipeline") == "dp-second-pass":
-        settings["*2nd*"] = "yes"
     privacy = settings.pop("privacy")
     if privacy.get("max_grad_norm") != 1.0:
         settings["max_grad_norm"] = privacy["max_grad_norm"]
@@ -219,7 +217,8 @@ def _sweep_settings(record: dict) -> str:
         settings["preprocessing_share"] = privacy["preprocessing_share"]
     if privacy.get("target"):
         settings["target"] = privacy["target"]
-    return ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
+    shown = ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
+    return f"*2nd* {shown}" if record.get("pipeline") == "dp-second-pass" else shown
 
 
 def _latest(part: str) -> dict | None:

@@ -11,7 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from synthgan.evaluate import plots
-from synthgan.evaluate.report import PRIVACY_STATEMENT
+from synthgan.evaluate.report import NOT_DP_STATEMENT, PRIVACY_STATEMENT
 
 if TYPE_CHECKING:
     from synthgan.evaluate.report import Report
@@ -27,6 +27,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2r
 h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem;
        margin-top: 2rem; }
 .sub { color: #666; margin-top: 0; }
+.notice { background: #fff4e5; border-left: 4px solid #e69500; padding: 0.5em 0.8em; }
 table { border-collapse: collapse; margin: 0.6rem 0; font-size: 0.92rem; }
 th, td { border-bottom: 1px solid #eee; padding: 0.3rem 0.7rem; text-align: left; }
 th { background: #f6f6f6; }
@@ -49,6 +50,8 @@ def render(report: Report) -> str:
     rows = ", ".join(f"{v:,} {k}" for k, v in settings.get("rows", {}).items())
     body = [
         "<h1>Synthetic data evaluation</h1>",
+        f'<p class="notice"><strong>Not differentially private.</strong> '
+        f"{escape(NOT_DP_STATEMENT)}</p>",
         f'<p class="sub">{escape(rows)} rows · evaluated {escape(str(settings.get("evaluated_at", "")))}'
         f" · synthgan {escape(str(settings.get('synthgan_version', '')))}</p>",
         "<h2>Headline</h2>",

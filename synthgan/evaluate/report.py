@@ -10,7 +10,14 @@ from typing import Any
 
 from synthgan.io import atomic_path
 
-__all__ = ["PRIVACY_STATEMENT", "Report", "Verdict"]
+__all__ = ["NOT_DP_STATEMENT", "PRIVACY_STATEMENT", "Report", "Verdict"]
+
+#: At the top of every report: its figures come from the real rows.
+NOT_DP_STATEMENT = (
+    "This report reads the real rows: it is not covered by any differential-privacy guarantee, "
+    "whatever the model's. Keep it with the data owner; share the synthetic rows and the privacy "
+    "ledger instead."
+)
 
 PRIVACY_STATEMENT = (
     "Distance and membership-inference figures are empirical risk estimates for the attacks run "
@@ -63,6 +70,7 @@ class Report:
             for row in rows
         ]
         lines.insert(1, "  ".join("-" * w for w in widths))
+        lines[:0] = [NOT_DP_STATEMENT, ""]
         caveats = [f"  {v.label}: {v.caveat}" for v in self.verdicts if v.caveat]
         if caveats:
             lines += ["", "Caveats:", *caveats]
@@ -96,6 +104,7 @@ class Report:
             "settings": self.settings,
             "timings": self.timings,
             "privacy_statement": PRIVACY_STATEMENT,
+            "not_dp_statement": NOT_DP_STATEMENT,
             "ledger": self.ledger,
             "model_summary": self.model_summary,
         }

@@ -200,6 +200,11 @@ def test_a_dp_model_puts_its_ledger_in_the_report(tables, tmp_path):
     assert from_file.ledger == report.ledger
     report.to_html(tmp_path / "r.html")
     assert "Differential-privacy guarantee" in (tmp_path / "r.html").read_text()
+    # The report reads the real rows, so it says at its top that no DP guarantee covers it.
+    assert report.summary().startswith("This report reads the real rows: it is not covered by")
+    html = (tmp_path / "r.html").read_text()
+    assert html.index("Not differentially private") < html.index("Headline")
+    assert json.loads(report.to_json())["not_dp_statement"].startswith("This report reads")
 
 
 def test_cli_evaluate_writes_json_and_html(tables, tmp_path):
