@@ -8,6 +8,7 @@ one ``(σ, q=1, 1 step)`` entry ahead of DP-SGD's ``(σ, q, steps)`` in the acco
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
@@ -25,6 +26,18 @@ MAX_NOISE_MULTIPLIER = 100.0
 def combined_noise(noise_multipliers: list[float]) -> float:
     """σ of the single Gaussian mechanism equal to composing Gaussians with these σ."""
     return 1 / math.sqrt(sum(1 / s**2 for s in noise_multipliers))
+
+
+@functools.lru_cache(maxsize=4096)
+def _epsilon(accountant: str, history: tuple[tuple[float, float, int], ...], delta: float) -> float:
+    """ε of a history of (σ, q, steps) at ``delta``. Cached: calibration asks the same questions
+    again (its bisection, and every fit of a table with the same DP row count)."""
+    opacus_accountant = PRVAccountant() if accountant == "prv" else RDPAccountant()
+    opacus_accountant.history = list(history)
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore")  # Opacus's notes on alpha ranges and q = 1 logs
+        # PRV answers with an upper bound, within 0.01 of the exact value.
+        return float(opacus_accountant.get_epsilon(delta=delta))
 
 
 class Budget:
@@ -54,15 +67,10 @@ class Budget:
         """ε after preprocessing and ``steps`` DP-SGD steps (an upper bound for PRV)."""
         history = list(self.prefix)
         if steps > 0:
-            history.append((noise_multiplier, sample_rate, steps))
+            history.append((float(noise_multiplier), float(sample_rate), int(steps)))
         if not history:
             return 0.0
-        accountant = PRVAccountant() if self.accountant == "prv" else RDPAccountant()
-        accountant.history = history
-        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-            warnings.simplefilter("ignore")  # Opacus's notes on alpha ranges and q = 1 logs
-            # PRV answers with an upper bound, within 0.01 of the exact value.
-            return float(accountant.get_epsilon(delta=self.delta))
+        return _epsilon(self.accountant, tuple(history), self.delta)
 
     def calibrate(self, sample_rate: float, steps: int) -> float:
         """The smallest σ (to 1%) with which ``steps`` steps stay within the target."""

@@ -6,16 +6,26 @@ statistic is taken; the row count comes first, and δ is checked against it befo
 is spent; preprocessing noise is fixed before DP-SGD's noise is calibrated to what is left; and
 the step budget is computed before the first step.
 
-**The schedule follows a DP count.** DP-SGD's sampling rate q = batch / n and its number of
-steps come from the DP row count n̂, so the mechanism is chosen adaptively. It is accounted at
-the largest rate and the most steps that any table size within ``w = 2 z σ + 1`` rows of n̂
-would get (σ: the count's noise, which has a share of the budget of its own to keep the window
-narrow; z: the normal quantile with 2 (1 - Φ(z)) = δ_tail). Why this
-covers the true n: with probability 1 - δ_tail the count lands within z σ of n, and then every
-schedule the count can pick is dominated (a smaller rate is a post-processing of a larger one,
-fewer steps of more) by the schedule this rule accounted when its own σ was calibrated; the
-failure case adds δ_tail to δ. So the guarantee holds for every n, though n itself is never
-used, and ``test_dp_plan`` checks it over a grid of table sizes.
+**The schedule follows a DP count.** DP-SGD's sampling rate q = batch / n̂, its number of
+steps and the σ calibrated for them all come from the DP row count n̂, so the data chooses the
+mechanism, and composing ε as if it had been fixed would prove nothing. The rule: σ is
+calibrated (or, for a fixed σ, the step budget set) at the largest rate and the most steps that
+any table within ``w = 2 z σ_c + 1`` rows of n̂ would get (σ_c: the count's noise, which has a
+share of the budget of its own to keep the window narrow; z: the normal quantile with
+2 (1 - Φ(z)) = δ_tail, about 5.7). Why this covers every neighbouring pair (n, n + 1 rows):
+
+* except with probability δ_tail (added to δ), the count of either table lands in
+  W = [n - z σ_c, n + 1 + z σ_c], which is w wide;
+* every count c in W was calibrated at the rate of c - w ≤ n - z σ_c and the steps of
+  c + w ≥ n + 1 + z σ_c, so the smallest σ over W, together with the largest rate and the most
+  steps over W, is a schedule that was accounted within the target;
+* that schedule dominates every one the count can pick in W: Poisson subsampling at a smaller
+  rate is a mixture of the larger rate's mechanism with "nothing of the row" (its privacy
+  profile only grows with q), fewer steps are a prefix of more, and less noise only adds risk.
+
+The run itself uses the schedule of n̂. ``tests/unit/test_dp_plan.py`` checks the worst case
+over W against the target on a grid of counts, and that calibrating at the count alone does not
+pass it.
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from scipy.special import ndtri
 
 from synthgan._version import __version__
 from synthgan.accounting import Budget, combined_noise
-from synthgan.errors import PrivacyError
+from synthgan.errors import PrivacyError, SchemaError
 from synthgan.privacy import (
     COUNT_TAIL_DELTA_SHARE,
     THRESHOLD_DELTA_SHARE,
@@ -41,7 +51,7 @@ from synthgan.privacy import (
     PrivacyLedger,
     rho_for,
 )
-from synthgan.schema import Schema, datetime_to_seconds
+from synthgan.schema import Schema, distinct_categories, parse_bounds
 from synthgan.transform.dp_stats import PrivateStatistics
 
 __all__ = ["PrivatePlan", "SGDPlan", "Schedule", "plan_sgd", "schedule_for"]
@@ -293,33 +303,19 @@ def declare_public(schema: Schema, public: Any) -> Schema:
             columns.append(column)
             continue
         value = public[column.name]
-        if column.discrete:
-            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or not value:
-                raise PrivacyError(
-                    f"Public domain of {column.name!r} must be a non-empty list of categories; "
-                    f"got {value!r}."
-                )
-            column = dataclasses.replace(column, categories=tuple(value), source="public")
-        else:
-            column = dataclasses.replace(
-                column, bounds=_bounds(column.name, column.kind, value), source="public"
-            )
+        try:
+            if column.discrete:
+                if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or not value:
+                    raise SchemaError(
+                        f"Public domain of {column.name!r} must be a non-empty list of "
+                        f"categories; got {value!r}."
+                    )
+                categories = distinct_categories(column.name, value)
+                column = dataclasses.replace(column, categories=categories, source="public")
+            else:
+                bounds = parse_bounds(column.name, column.kind, value)
+                column = dataclasses.replace(column, bounds=bounds, source="public")
+        except SchemaError as e:
+            raise PrivacyError(f"Privacy(public=...): {e}") from e
         columns.append(column)
     return Schema(tuple(columns))
-
-
-def _bounds(name: str, kind: str, value: Any) -> tuple[float, float]:
-    try:
-        low, high = value
-        if kind == "datetime":
-            low, high = datetime_to_seconds(pd.Series([low, high], dtype=object))
-        low, high = float(low), float(high)
-    except (TypeError, ValueError) as e:
-        raise PrivacyError(
-            f"Public bounds of {name!r} ({kind}) must be (low, high); got {value!r}."
-        ) from e
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise PrivacyError(
-            f"Public bounds of {name!r} must be finite with low < high; got {value!r}."
-        )
-    return low, high

@@ -33,13 +33,17 @@ def table_format(path: str | os.PathLike) -> Format:
 def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFrame:
     """Read a CSV or Parquet file; an empty CSV field is a missing value, nothing else is.
 
-    ``as_text`` reads every CSV column as strings: pandas' own type inference looks at every
-    value, so under differential privacy the declared kinds convert the text instead.
+    ``as_text`` is for differential privacy: every CSV column is read as strings (pandas' own
+    type inference looks at every value; the declared kinds convert the text instead), a
+    malformed record is skipped rather than reported by its line number, undecodable bytes are
+    replaced, and a parser error that still occurs is reported without pandas' message, which
+    can quote a row.
     """
     path = Path(path)
     fmt = table_format(path)
     if not path.is_file():
         raise InputFileError(f"No such file: {str(path)!r}.")
+    options = {"dtype": str, "on_bad_lines": "skip", "encoding_errors": "replace"}
     try:
         if fmt == "parquet":
             return pd.read_parquet(path)
@@ -48,10 +52,13 @@ def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFram
             keep_default_na=False,
             na_values=[""],
             low_memory=False,
-            dtype=str if as_text else None,
+            **(options if as_text else {}),
         )
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
-        raise InputFileError(f"Cannot read {str(path)!r} as {fmt}: {e}") from e
+        reason = f"{type(e).__name__} (details withheld under DP)" if as_text else str(e)
+        raise InputFileError(f"Cannot read {str(path)!r} as {fmt}: {reason}") from (
+            None if as_text else e
+        )
 
 
 def check_writable(path: str | os.PathLike, *, reading: str | os.PathLike | None = None) -> Path:

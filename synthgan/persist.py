@@ -52,9 +52,18 @@ def write_model(
     text = json.dumps(manifest, indent=1, allow_nan=False).encode()
     target = Path(path)
     with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(MANIFEST, text)
-        zf.writestr(WEIGHTS, weights)
+        zf.writestr(_entry(MANIFEST), text)
+        zf.writestr(_entry(WEIGHTS), weights)
     return target
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry with a fixed date: the clock at save time, beside when the fit started, would
+    tell how long a DP fit took (and the same model now gives the same bytes)."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
 
 
 def read_model(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:

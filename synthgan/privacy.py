@@ -72,8 +72,9 @@ class Privacy:
     public
         What you declare public, so it costs no budget and is used as given: per column either
         ``(low, high)`` bounds for a numeric, integer or datetime column (values outside are
-        clipped, with a warning) or a list of categories for a discrete one (a value outside the
-        list is an error). Only declare what is known without looking at this data.
+        clipped) or a list of distinct categories for a discrete one (a value outside the list
+        counts as missing). Neither says a word about the values it changes: that would tell
+        that such a row exists. Only declare what is known without looking at this data.
     preprocessing_share
         Share of the budget (in ρ) spent on the DP histograms preprocessing needs (the row count
         takes another 2 %); the rest goes to DP-SGD.
@@ -287,7 +288,7 @@ class PrivacyLedger:
                 f"    accounted at rate {t['accounted_sample_rate']:.4g} and "
                 f"{t['accounted_steps']} steps: the most any table within "
                 f"{t['count_window']:,.0f} rows of the DP row count would get, since the "
-                "schedule follows that count"
+                "schedule follows that count (the guarantee stated is the target epsilon)"
             )
         rho = sum(i.rho for i in self.preprocessing)
         lines.append(

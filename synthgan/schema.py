@@ -159,6 +159,43 @@ def _check_column(column: Column) -> None:
     # Under DP a domain with no value released is allowed: the column is generated as missing.
     if column.discrete and column.learned and not column.categories and column.source != "dp":
         raise SchemaError(f"Column {column.name!r} is {column.kind} but has no categories.")
+    if column.categories is not None:
+        distinct_categories(column.name, column.categories)
+
+
+def distinct_categories(name: str, categories: Any) -> tuple[Any, ...]:
+    """``categories`` as a tuple, refused if two are the same value: 1, 1.0 and True count as
+    one, so a row holding it would be counted once per copy (under DP, more than one row's
+    worth of change)."""
+    values = tuple(categories)
+    try:
+        distinct = len(set(values)) == len(values)
+    except TypeError as e:
+        raise SchemaError(
+            f"Categories of {name!r} must be strings, numbers or booleans: {e}"
+        ) from e
+    if not distinct:
+        raise SchemaError(
+            f"Categories of {name!r} must be distinct; {list(values)[:20]} repeats a value "
+            "(1, 1.0 and True count as the same value)."
+        )
+    return values
+
+
+def parse_bounds(name: str, kind: str, value: Any) -> tuple[float, float]:
+    """Declared ``(low, high)`` as numbers (datetimes as seconds since the epoch)."""
+    try:
+        low, high = value
+        if kind == "datetime":
+            low, high = datetime_to_seconds(pd.Series([low, high], dtype=object))
+        low, high = float(low), float(high)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise SchemaError(f"Bounds of {name!r} ({kind}) must be (low, high); got {value!r}.") from e
+    if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+        raise SchemaError(f"Bounds of {name!r} must be finite with low <= high; got {value!r}.")
+    if kind == "integer" and math.ceil(low) > math.floor(high):
+        raise SchemaError(f"Bounds of {name!r} (integer) hold no integer; got {value!r}.")
+    return low, high
 
 
 def infer_schema(
@@ -313,6 +350,8 @@ def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
         source = "public" if bounds is not None else "data"
         if bounds is None:
             bounds = (float(values.min()), float(values.max()))
+        else:
+            bounds = parse_bounds(name, kind, bounds)
         column = Column(
             name,
             kind,
@@ -341,7 +380,7 @@ def _declared_column(name: str, override: dict[str, Any]) -> Column:
             categories = [False, True]
         if categories is None:
             return Column(name, kind, role, dtype=dtype, source="dp")
-        return Column(
+        column = Column(
             name,
             kind,
             role,
@@ -349,16 +388,20 @@ def _declared_column(name: str, override: dict[str, Any]) -> Column:
             categories=tuple(_py(v) for v in categories),
             source="public",
         )
+        _check_column(column)
+        return column
     bounds = override.get("bounds")
-    return Column(
+    column = Column(
         name,
         kind,
         role,
         dtype=dtype,
-        bounds=None if bounds is None else (float(bounds[0]), float(bounds[1])),
+        bounds=None if bounds is None else parse_bounds(name, kind, bounds),
         decimals=override.get("decimals"),
         source="dp" if bounds is None else "public",
     )
+    _check_column(column)
+    return column
 
 
 def _infer_kind(series: pd.Series, nonnull: pd.Series) -> Kind:

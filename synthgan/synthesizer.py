@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import os
@@ -27,6 +28,7 @@ from synthgan.errors import (
     ModelFileError,
     NotFittedError,
     PrivacyError,
+    SynthganError,
     TrainingError,
 )
 from synthgan.fairness import Fairness
@@ -290,11 +292,15 @@ class Synthesizer:
         """
         self._validate()
         started = time.perf_counter()
-        fitted_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        # When the fit started; under DP the day only, since the file's own time (when it was
+        # written) would otherwise tell how long the fit took.
+        now = datetime.now(timezone.utc)
+        fitted_at = now.date().isoformat() if self.privacy else now.isoformat(timespec="seconds")
         seeds = np.random.SeedSequence(self.seed)
         transform_seed, train_seed, torch_seed = (int(s) for s in seeds.generate_state(3))
         private = self.privacy is not None
-        prepared = self._prepare_private(df, transform_seed) if private else None
+        with _withheld(private, "reading the table"):
+            prepared = self._prepare_private(df, transform_seed) if private else None
         if prepared is None:
             schema = infer_schema(df, self.overrides)
             transformer = self._transformer().fit(df, schema, seed=transform_seed)
@@ -361,7 +367,8 @@ class Synthesizer:
                     trainer = DPGANTrainer(
                         config, spans, space, **common, **plan.trainer_args(), secret=plan.secret
                     )
-                generator = trainer.fit(torch.from_numpy(data), codes, epochs, on_epoch_end)
+                with _withheld(private, "training"):
+                    generator = trainer.fit(torch.from_numpy(data), codes, epochs, on_epoch_end)
 
         self.schema_ = schema
         self.transformer_ = transformer
@@ -381,7 +388,6 @@ class Synthesizer:
             "rows_are_dp_estimate": private,
             "encoded_dim": int(data.shape[1]),
             "device": str(device),
-            # When the fit started: its end would tell how long it took (DP or not, the same).
             "fitted_at": fitted_at,
             "settings": {name: self._setting(name) for name in DEFAULTS},
         }
@@ -763,6 +769,26 @@ def _config_args(config: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
 def load(path: str | os.PathLike) -> Synthesizer:
     """Load a synthesizer saved with :meth:`Synthesizer.save`."""
     return Synthesizer.load(path)
+
+
+@contextlib.contextmanager
+def _withheld(private: bool, stage: str) -> Iterator[None]:
+    """Under DP, an unexpected error (not a SynthganError, whose messages name DP releases only)
+    becomes a PrivacyError without its message or traceback: pandas' and numpy's messages can
+    quote a value or a row's position. Such an error is a bug in synthgan's value rules."""
+    if not private:
+        yield
+        return
+    try:
+        yield
+    except SynthganError:
+        raise
+    except Exception as e:
+        raise PrivacyError(
+            f"The differentially private fit failed while {stage} ({type(e).__name__}). Its "
+            "message is withheld because it could describe a row of the table; this is a bug "
+            "in synthgan: please report it with a table that reproduces it."
+        ) from None
 
 
 def _check_finite(data: np.ndarray, transformer: TableTransformer) -> None:

@@ -187,7 +187,8 @@ class DPGANTrainer(GANTrainer):
         self.critic.to(self.device)
         self.opt_g = self._adam(self.generator, cfg.generator_lr)
         self.fair = self._fairness_head()  # sees generated rows only: no privacy cost
-        sampler_seed, noise_seed, rows_seed = (int(s) for s in self.secret.generate_state(3))
+        seeds = (int(s) for s in self.secret.generate_state(4, np.uint64))
+        sampler_seed, noise_seed, rows_seed, rows_torch_seed = seeds
         self.opt_d = DPOptimizerFastGradientClipping(
             self._adam(self.critic, cfg.discriminator_lr),
             noise_multiplier=self.noise_multiplier,
@@ -204,7 +205,7 @@ class DPGANTrainer(GANTrainer):
         )
         # The real rows' own random choices: secret, like the noise.
         self.row_rng = np.random.default_rng(rows_seed)
-        self.row_tg = torch.Generator(device=self.device).manual_seed(rows_seed)
+        self.row_tg = torch.Generator(device=self.device).manual_seed(rows_torch_seed)
         # The critic's loss on real rows is not private: only generator-side losses are reported,
         # and no timings (an epoch's time depends on its hidden batch sizes).
         for epoch in range(1, epochs + 1):

@@ -106,7 +106,7 @@ class CategoricalEncoder:
     def codes(self, series: pd.Series) -> np.ndarray:
         """The slot index of every value, as int64."""
         codes = pd.Categorical(series, categories=self.kept).codes.astype(np.int64)
-        missing = series.isna().to_numpy()
+        missing = series.isna().to_numpy().copy()  # written to below (read-only in pandas 3)
         unknown = (codes < 0) & ~missing
         if self.fallback_slot is not None:
             in_other = series.isin(self.other_values).to_numpy()

@@ -4,11 +4,13 @@ Under DP nothing may depend on a single value except through a DP release, so ea
 converted on its own by a fixed rule, whatever the other rows hold and whatever dtype pandas gave
 the column (a blank cell turns a column of ints into floats, a word turns it into strings):
 
-* numeric and integer: a number, or a string that parses as one; anything else (words, ±inf,
-  NaN) is missing. Integers are not checked for a fractional part: the DP statistics bin them by
+* numeric and integer: a number, or a string Python's ``float`` reads; anything else (words,
+  complex numbers, ±inf, NaN) is missing. A column pandas already holds as numbers converts as a
+  whole. Integers are not checked for a fractional part: the DP statistics bin them by
   rounding, and samples are rounded.
-* datetime: a datetime, or an ISO-8601 string; time-zone-aware values are converted to UTC; any
-  other value, an impossible date included, is missing.
+* datetime: a datetime, or an ISO-8601 string as Python's ``datetime.fromisoformat`` reads it;
+  time-zone-aware values are converted to UTC; any other value, an impossible date or one
+  outside 1677-2262 (what pandas holds) included, is missing.
 * boolean: ``True``/``False``, the numbers 1/0 and the strings true/false, yes/no, 1/0 (any
   case); anything else is missing.
 * categorical: the value itself (numpy scalars as Python ones, whole floats as ints, anything
@@ -23,27 +25,33 @@ from __future__ import annotations
 
 import math
 import warnings
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthgan.schema import Column, Schema
+from synthgan.transform.dp_stats import DATETIME_SECONDS
 
 __all__ = ["coerce_table"]
 
-#: A time of day followed by a UTC offset or Z.
-_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+_EPOCH = datetime(1970, 1, 1)
+_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
+_INF = (math.inf, -math.inf)
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
 
 
 def coerce_table(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """The learned columns of ``df`` converted to their declared kinds (``df`` is unchanged)."""
+    """The learned columns of ``df`` converted to their declared kinds (``df`` is unchanged).
+
+    Rows keep their order and get a fresh 0..n-1 index: one row's index label (a duplicate, an
+    odd type) must not change how the others are handled."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # pandas' parsing notes can name values
         return pd.DataFrame(
-            {c.name: _coerce(df[c.name], c) for c in schema.learned}, index=df.index
+            {c.name: _coerce(df[c.name].reset_index(drop=True), c) for c in schema.learned}
         )
 
 
@@ -59,64 +67,73 @@ def _coerce(series: pd.Series, column: Column) -> pd.Series:
     return _each_value(series, lambda v: _category(v, declared, by_text))
 
 
-def _each_value(series: pd.Series, rule: Any) -> pd.Series:
-    """``rule`` applied to every non-missing value on its own, as objects. (Not once per
+def _each_value(series: pd.Series, rule: Any, dtype: Any = object) -> pd.Series:
+    """``rule`` applied to every non-missing value on its own (missing stays NaN). Not once per
     distinct value: pandas counts 3 and 3.0, or 1 and True, as one, and which of them stood for
-    both would depend on the other rows.)"""
-    return series.astype(object).map(rule, na_action="ignore").astype(object)
+    both would depend on the other rows."""
+    missing = series.isna().to_numpy()
+    values = series.to_numpy(dtype=object)
+    out = np.empty(len(values), dtype=object)
+    out[:] = [math.nan if m else rule(v) for v, m in zip(values, missing, strict=True)]
+    return pd.Series(out, dtype=dtype)
 
 
 def _numbers(series: pd.Series) -> pd.Series:
-    try:
-        values = pd.to_numeric(series, errors="coerce").astype(float)
-    except (TypeError, ValueError):  # objects pandas cannot even try (lists, dicts)
-        values = series.map(_number).astype(float)
+    """float64; NaN where a value is not a finite number."""
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.astype(float)  # one dtype for the column: nothing per value to decide
+    else:
+        values = _each_value(series, _number, float)
     return values.where(np.isfinite(values))
 
 
 def _number(value: Any) -> float:
-    try:
+    if isinstance(value, (bool, int, float, np.integer, np.floating, np.bool_)):
         return float(value)
-    except (TypeError, ValueError, OverflowError):
-        return math.nan
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return math.nan
+    return math.nan  # complex numbers, lists and other objects are not numbers here
 
 
 def _datetimes(series: pd.Series) -> pd.Series:
-    """datetime64[ns] (naive, UTC), NaT where a value is not a date. Each value is parsed on
-    its own: parsing a column at once lets one value's time-zone offset shift the others."""
+    """datetime64[ns] (naive, UTC), NaT where a value is not a date pandas can hold.
+
+    A datetime64 column (any unit, any time zone) converts as a whole; anything else value by
+    value: parsing strings as a column lets one value's time-zone offset shift the others."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         stamps = series
         if getattr(stamps.dt, "tz", None) is not None:
             stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-        return stamps.astype("datetime64[ns]")
-    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]", name=series.name)
-    is_text = series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-    text = series[is_text].astype(str).str.strip()
-    aware = text.str.contains(_OFFSET).to_numpy(dtype=bool)
-    # Naive and offset-carrying strings apart: parsed together, one offset shifts the rest.
-    naive = pd.to_datetime(text[~aware], format="ISO8601", errors="coerce")
-    utc = pd.to_datetime(text[aware], format="ISO8601", errors="coerce", utc=True)
-    out[text.index[~aware]] = naive.astype("datetime64[ns]")
-    out[text.index[aware]] = utc.dt.tz_localize(None).astype("datetime64[ns]")
-    others = series[~is_text & series.notna().to_numpy()]
-    out[others.index] = pd.to_datetime(others.map(_datetime).to_numpy())
-    return out
+        unit, _ = np.datetime_data(stamps.dtype)
+        raw = stamps.to_numpy().astype("int64").astype(float)
+        seconds = np.where(stamps.isna().to_numpy(), np.nan, raw / _PER_SECOND[unit])
+    else:
+        seconds = _each_value(series, _seconds, float).to_numpy()
+    inside = (seconds >= DATETIME_SECONDS[0]) & (seconds <= DATETIME_SECONDS[1])
+    return pd.Series(pd.to_datetime(np.where(inside, seconds, np.nan), unit="s"))
 
 
-def _datetime(value: Any) -> Any:
-    """A datetime object (not text) as a naive UTC nanosecond timestamp, or NaT."""
+def _seconds(value: Any) -> float:
+    """Seconds since the epoch (UTC) of one ISO-8601 string or datetime; NaN otherwise."""
     try:
-        if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "isoformat"):
-            stamp = pd.Timestamp(value)
+        if isinstance(value, str):
+            stamp = datetime.fromisoformat(value.strip())
+        elif isinstance(value, np.datetime64):
+            stamp = pd.Timestamp(value).to_pydatetime()
+        elif isinstance(value, datetime):
+            stamp = value
+        elif isinstance(value, date):
+            stamp = datetime(value.year, value.month, value.day)
         else:
-            return pd.NaT
-        if stamp is pd.NaT:
-            return pd.NaT
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert("UTC").tz_localize(None)
-        return stamp.as_unit("ns")
+            return math.nan
     except (TypeError, ValueError, OverflowError):
-        return pd.NaT
+        return math.nan
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
+    return (stamp - _EPOCH) / timedelta(seconds=1)
 
 
 def _boolean(value: Any) -> Any:
@@ -136,8 +153,8 @@ def _category(value: Any, declared: frozenset, by_text: dict[str, Any]) -> Any:
             return math.nan
         if value.is_integer():  # 3.0 is 3: they would count as one value anyway
             value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        value = str(value)  # True as text: as a number it would count as 1
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or value in _INF:
+        value = str(value)  # True as text: as a number it would count as 1; inf is no JSON
     if by_text and value not in declared:
         return by_text.get(str(value), value)
     return value

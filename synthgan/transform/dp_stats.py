@@ -21,11 +21,11 @@ and each recorded in the ledger.
   sparse-histogram mechanism: a value held by one row is released with probability at most δ_τ,
   which is added to δ). Unreleased values and missing ones share the missing slot; a column
   none of whose values is released is generated as missing throughout.
+* With a declared target column: its two-way table with every other column, over coarse cells
+  chosen from the summaries above (cells.py), one noisy histogram per pair.
 
 Nothing here raises, warns or logs because of a value: only because of a DP release. Values
 outside declared bounds are clipped to them without a word (a count of them would be exact).
-* With a declared target column: its two-way table with every other column, over coarse cells
-  chosen from the summaries above (cells.py), one noisy histogram per pair.
 """
 
 from __future__ import annotations

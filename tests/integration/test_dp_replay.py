@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ KINDS = {
     "member": "boolean",
     "joined": "datetime",
     "notes": "categorical",
+    "stamp": "datetime",
     "uid": {"kind": "integer", "role": "id"},
 }
 PUBLIC = {"age": [18, 90], "sex": ["F", "M"]}
@@ -65,6 +67,9 @@ def _table(n: int = 400) -> pd.DataFrame:
             .strftime("%Y-%m-%d")
             .to_numpy(),
             "notes": [None] * n,  # all missing
+            # as Parquet's timestamp[us] reads: a unit of its own, not pandas' nanoseconds
+            "stamp": np.datetime64("2024-01-01T00:00", "us")
+            + rng.integers(0, 10**6, n).astype("timedelta64[s]"),
             "uid": np.arange(1000, 1000 + n),
         }
     )
@@ -82,13 +87,14 @@ def _row(**values: Any) -> dict[str, Any]:
         "member": True,
         "joined": "2021-03-04",
         "notes": None,
+        "stamp": np.datetime64("2024-02-01T12:00", "us"),
         "uid": 99999,
     }
     return base | values
 
 
 #: Single-row changes: each is added to D as one more row.
-CHANGES: dict[str, dict[str, Any] | None] = {
+CHANGES: dict[str, dict[str, Any] | str | None] = {
     "a new category": _row(city="Atlantis"),
     "an extreme number": _row(income=1e15),
     "a non-integer in an integer column": _row(age=33.5),
@@ -105,11 +111,18 @@ CHANGES: dict[str, dict[str, Any] | None] = {
     "a number in a text column": _row(city=42),
     "a negative amount": _row(income=-5000.0),
     "a date out of range": _row(joined="9999-12-31"),
+    "a date in ISO's basic format": _row(joined="20200102T100000Z"),
+    "a time zone with the hour only": _row(joined="2020-01-02T10+05"),
+    "a timestamp pandas cannot hold": _row(stamp=np.datetime64("9999-12-31", "us")),
+    "a complex number": _row(income=1 + 0j),
+    "a duplicate index label": "same label",
 }
 
 
 def _neighbour(df: pd.DataFrame, change: str) -> pd.DataFrame:
     row = CHANGES[change]
+    if row == "same label":  # a typical row whose index label is already taken
+        return pd.concat([df, pd.DataFrame([_row()], index=[0])])
     extra = df.iloc[[0]] if row is None else pd.DataFrame([row])
     return pd.concat([df, extra], ignore_index=True)
 
@@ -188,12 +201,20 @@ def _observe(run: Callable[[], Any], capsys, caplog) -> dict[str, Any]:
 
 
 def _model_file(path: Path) -> dict[str, Any]:
-    """A model file's contents, but for the time the fit started (public) and the checksums
-    (which cover that time)."""
+    """A model file's contents and its zip entries' metadata (their dates, say), but for the
+    day the fit started (public) and the checksums (which cover that day)."""
     manifest, tensors = read_model(path)
     manifest.pop("checksums")
     manifest["fit"].pop("fitted_at")
-    return {"manifest": manifest, "weights": {k: v.numpy().tobytes() for k, v in tensors.items()}}
+    with zipfile.ZipFile(path) as zf:
+        entries = [
+            (i.filename, i.date_time, i.compress_type, i.external_attr) for i in zf.infolist()
+        ]
+    return {
+        "manifest": manifest,
+        "weights": {k: v.numpy().tobytes() for k, v in tensors.items()},
+        "entries": entries,
+    }
 
 
 def _fit(df: pd.DataFrame, folder: Path) -> dict[str, Any]:

@@ -185,9 +185,13 @@ def test_ledger_survives_save_and_load(tmp_path, dp_model):
         (Privacy(epsilon=1.0), {"pac": 10, "batch_size": 200}, "pac=10 cannot be used"),
         (Privacy(epsilon=1.0, public={"nope": (0, 1)}), {}, "not in the table"),
         (Privacy(epsilon=1.0, public={"age": (0,)}), {}, "must be \\(low, high\\)"),
-        (Privacy(epsilon=1.0, public={"age": (9, 1)}), {}, "low < high"),
+        (Privacy(epsilon=1.0, public={"age": (9, 1)}), {}, "low <= high"),
         (Privacy(epsilon=1.0), {"overrides": {"age": "integer"}}, "kind must be declared"),
         (Privacy(epsilon=1.0, public={"city": "Oslo"}), {}, "non-empty list"),
+        # a row holding a repeated category would count once per copy: more than one row's worth
+        (Privacy(epsilon=1.0, public={"city": ["Oslo", "Lima", "Oslo"]}), {}, "must be distinct"),
+        (Privacy(epsilon=1.0, public={"city": [1, 1.0, True]}), {}, "must be distinct"),
+        (Privacy(epsilon=1.0, public={"age": (20.2, 20.8)}), {}, "hold no integer"),
         (Privacy(epsilon=1e-3), {}, "Preprocessing alone spends"),
         (Privacy(epsilon=0.5, noise_multiplier=0.3), {}, "too small for a single DP-SGD step"),
         (Privacy(epsilon=0.2), {"epochs": 50, "batch_size": 4000}, "too small to train"),
@@ -442,3 +446,13 @@ def test_a_small_table_for_its_budget_gets_a_warning_that_says_what_helps(caplog
             privacy=Privacy(epsilon=3.0), overrides=kinds, epochs=1, seed=0, verbose=False
         ).fit(big)
     assert "small for this privacy budget" not in caplog.text
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_a_dp_fit_on_cuda_keeps_its_secret_draws_on_the_device(table, tmp_path):
+    """The secret generators (noise, batches, each real row's choices) live on the device."""
+    model = Synthesizer(privacy=Privacy(epsilon=3.0), device="cuda", seed=0, **DP_FAST).fit(table)
+    assert model.ledger_.epsilon_spent <= 3.0
+    again = load(model.save(tmp_path / "gpu-dp.sgm"))
+    assert list(again.sample(200, seed=1).columns) == list(table.columns)

@@ -152,3 +152,24 @@ def test_a_declaration_is_the_kinds_and_roles_of_a_schema():
         "x": {"kind": "numeric"},
     }
     assert infer_schema(df, declaration, private=True)["c"].role == "target"
+
+
+def test_declared_domains_are_checked_the_same_way_with_and_without_dp():
+    df = pd.DataFrame({"c": ["a", "b"] * 50, "when": ["2020-01-01", "2021-06-30"] * 50})
+    for private in (False, True):
+        kinds = {"when": "datetime"} | ({"c": "categorical"} if private else {})
+        with pytest.raises(SchemaError, match="must be distinct"):
+            infer_schema(
+                df,
+                {**kinds, "c": {"kind": "categorical", "categories": ["a", "a"]}},
+                private=private,
+            )
+        bounds = {"kind": "datetime", "bounds": ["2019-01-01", "2022-01-01"]}
+        schema = infer_schema(df, {"c": "categorical", "when": bounds}, private=private)
+        assert schema["when"].bounds == (1546300800.0, 1640995200.0)
+        with pytest.raises(SchemaError, match=r"must be \(low, high\)"):
+            infer_schema(
+                df,
+                {"c": "categorical", "when": {"kind": "datetime", "bounds": ["x", 1]}},
+                private=private,
+            )
