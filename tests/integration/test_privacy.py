@@ -131,7 +131,7 @@ def test_no_raw_value_escapes_into_the_model_file(tmp_path, table):
     for secret in ("Secret-Hamlet", "987654"):
         assert secret not in text
     # The row count is private too: the file holds the DP count in its place.
-    assert manifest["fit"]["rows"] == round(manifest["privacy"]["training"]["dp_row_count"])
+    assert abs(manifest["fit"]["rows"] - manifest["privacy"]["training"]["dp_row_count"]) <= 0.5
     assert "Secret-Hamlet" not in set(model.sample(3000)["city"].dropna())
 
 
