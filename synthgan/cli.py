@@ -74,7 +74,11 @@ def _overrides(pairs: tuple[str, ...], overrides_file: Path | None) -> dict[str,
 
 
 def _setup_logging(quiet: bool) -> None:
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s")
+    """Log records on stderr as plain lines. ``force``: Opacus gives the root logger a
+    timestamped format when it is imported, and under DP the time of each line would tell how
+    long a stage took."""
+    level = logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", force=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -268,8 +268,9 @@ def _require_kinds(overrides: Mapping[str, dict[str, Any]]) -> None:
             f"column(s) are not: {undeclared[:20]}. Inferring a kind reads every value, and one "
             "row can change it (a blank cell turns integers into floats, a word turns numbers "
             "into categories). Declare them, e.g. overrides={"
-            + f"{undeclared[0]!r}: 'categorical'"
-            + "} in Python or --schema kinds.json on the command line. `synthgan schema DATA "
+            + f"{undeclared[0]!r}: 'numeric', ..."
+            + f"}} in Python (kinds: {', '.join(KINDS)}) or --schema kinds.json on the command "
+            "line. `synthgan schema DATA "
             "--declare` writes such a file from the data itself (without privacy: review it, "
             "or write it from the table's documentation)."
         )
