@@ -116,8 +116,11 @@ class Synthesizer:
         Widest one-hot of a discrete column; rarer values share one slot (see the README).
     overrides
         Schema corrections per column: a kind, a role, or a dict (see :func:`infer_schema`).
+        Under ``privacy`` every column's kind must be declared here.
     seed
-        Fixes the model and every sample on CPU. ``None`` draws fresh entropy.
+        Fixes the model and every sample on CPU. ``None`` draws fresh entropy. Under
+        ``privacy`` it fixes only what is public (initial weights, generated batches,
+        post-processing, sampling): the DP noise always comes from fresh entropy.
     device
         ``"cpu"``, ``"cuda"``, or ``"auto"`` (CUDA when available).
     verbose
