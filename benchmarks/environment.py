@@ -33,8 +33,8 @@ def _commit() -> str | None:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
         ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(  # results being written are not a change of the code
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!*/results/*"],
             capture_output=True,
             text=True,
             check=True,
