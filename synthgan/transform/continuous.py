@@ -34,8 +34,10 @@ SPIKE_SHARE = 0.05
 #: ...for at most this many values per column.
 MAX_SPIKES = 5
 _SCALE = 4.0
-#: A mixture mode narrower than this share of the column's largest magnitude is a point mass.
+#: A mixture mode narrower than this share of the column's largest magnitude, with at least
+#: ``POINT_SHARE`` of its weight on one value, is a point mass at that value.
 POINT_WIDTH = 1e-3
+POINT_SHARE = 0.99
 
 
 @dataclass(frozen=True)
@@ -147,9 +149,12 @@ def _mixture(
     # A mode whose points (almost) all share one value is a point mass at that value. Left with
     # a width like 1e-11, it would encode any value the posterior sends to it as a scalar of
     # 1e10 or more (seen on DP histograms of small integer columns, whose draws are integers).
-    point = stds <= POINT_WIDTH * scale
-    nearest = np.abs(x[:, None] - means[None, point]).argmin(axis=0)
-    means[point], stds[point] = x[nearest], 0.0
+    # Narrow alone is not enough: a mode over 0 and 1 in a column reaching 500 is narrow too,
+    # and made a point mass it decoded every 1 as 0.
+    nearest = np.abs(x[:, None] - means[None, :]).argmin(axis=0)
+    at_nearest = (post * (x[:, None] == x[nearest][None, :])).sum(axis=0) / mass
+    point = (stds <= POINT_WIDTH * scale) & (at_nearest >= POINT_SHARE)
+    means[point], stds[point] = x[nearest][point], 0.0
     return means, stds, mass / mass.sum()
 
 
