@@ -226,8 +226,14 @@ def _fit(df: pd.DataFrame, folder: Path) -> dict[str, Any]:
         "schema": model.schema_.to_dict(),
         "file": _model_file(path),
         "report": model.privacy_report(),
-        "sample": model.sample(300, seed=1).to_dict(orient="list"),
+        "sample": _as_text(model.sample(300, seed=1)),
     }
+
+
+def _as_text(frame: pd.DataFrame) -> tuple[str, list[str]]:
+    """A frame as CSV text and dtypes: comparable exactly, missing values included (NaN is not
+    equal to itself, and each run makes its own NaN objects)."""
+    return frame.to_csv(index=False), [str(t) for t in frame.dtypes]
 
 
 def _differences(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
