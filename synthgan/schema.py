@@ -37,6 +37,11 @@ MIN_ROWS_FOR_INTEGER_ID = 1000
 MIN_ROWS_FOR_STRING_ID = 20
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 _DATETIME_UNITS = (("D", 86_400.0), ("h", 3_600.0), ("min", 60.0), ("s", 1.0))
+#: The seconds since the epoch a datetime64[ns] can hold (1677-09-22 to 2262-04-11).
+DATETIME_SECONDS = (
+    pd.Timestamp.min.ceil("s").value / 1e9,
+    pd.Timestamp.max.floor("s").value / 1e9,
+)
 #: Under differential privacy a sample's dtypes follow the declared kind, never the input's
 #: dtype (which pandas chose by looking at every value).
 KIND_DTYPES = {
@@ -379,28 +384,25 @@ def _declared_column(name: str, override: dict[str, Any]) -> Column:
         categories = override.get("categories")
         if categories is None and kind == "boolean":
             categories = [False, True]
-        if categories is None:
-            return Column(name, kind, role, dtype=dtype, source="dp")
         column = Column(
             name,
             kind,
             role,
             dtype=dtype,
-            categories=tuple(_py(v) for v in categories),
-            source="public",
+            categories=None if categories is None else tuple(_py(v) for v in categories),
+            source="dp" if categories is None else "public",
         )
-        _check_column(column)
-        return column
-    bounds = override.get("bounds")
-    column = Column(
-        name,
-        kind,
-        role,
-        dtype=dtype,
-        bounds=None if bounds is None else parse_bounds(name, kind, bounds),
-        decimals=override.get("decimals"),
-        source="dp" if bounds is None else "public",
-    )
+    else:
+        bounds = override.get("bounds")
+        column = Column(
+            name,
+            kind,
+            role,
+            dtype=dtype,
+            bounds=None if bounds is None else parse_bounds(name, kind, bounds),
+            decimals=override.get("decimals"),
+            source="dp" if bounds is None else "public",
+        )
     _check_column(column)
     return column
 

@@ -297,11 +297,11 @@ class Synthesizer:
         started = time.perf_counter()
         # When the fit started; under DP the day only, since the file's own time (when it was
         # written) would otherwise tell how long the fit took.
+        private = self.privacy is not None
         now = datetime.now(timezone.utc)
-        fitted_at = now.date().isoformat() if self.privacy else now.isoformat(timespec="seconds")
+        fitted_at = now.date().isoformat() if private else now.isoformat(timespec="seconds")
         seeds = np.random.SeedSequence(self.seed)
         transform_seed, train_seed, torch_seed = (int(s) for s in seeds.generate_state(3))
-        private = self.privacy is not None
         with _withheld(private, "reading the table"):
             prepared = self._prepare_private(df, transform_seed) if private else None
         if prepared is None:
@@ -411,8 +411,6 @@ class Synthesizer:
         noise could be regenerated and subtracted. Values are converted to the declared kinds
         by fixed rules and nothing here warns about a value, so a message cannot give a row
         away (see ``synthgan.transform.coerce``)."""
-        if not isinstance(df, pd.DataFrame):
-            raise DataError(f"Expected a pandas DataFrame; got {type(df).__name__}.")
         plan = PrivatePlan(self.privacy, fresh_entropy())
         structure = declare_public(
             infer_schema(df, self.overrides, private=True), self.privacy.public

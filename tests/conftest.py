@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from synthgan import Synthesizer, infer_schema
+from synthgan.schema import KINDS
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -29,8 +30,8 @@ def declared(df: pd.DataFrame, extra: dict | None = None) -> dict:
     declaration a DP fit needs (tests know their own tables, as users know theirs)."""
     declaration = infer_schema(df).declaration()
     for name, value in (extra or {}).items():
-        value = {"kind": value} if value in ("numeric", "integer", "categorical") else value
-        value = {"role": value} if isinstance(value, str) else value
+        if isinstance(value, str):
+            value = {"kind": value} if value in KINDS else {"role": value}
         declaration[name] = {**declaration.get(name, {}), **value}
     return declaration
 

@@ -31,8 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthgan.schema import Column, Schema
-from synthgan.transform.dp_stats import DATETIME_SECONDS
+from synthgan.schema import DATETIME_SECONDS, Column, Schema
 
 __all__ = ["coerce_table"]
 

@@ -19,9 +19,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
 from synthgan.errors import DataError
-from synthgan.schema import Column, datetime_to_seconds
+from synthgan.schema import DATETIME_SECONDS, Column, datetime_to_seconds
 from synthgan.transform.calibration import MarginalMap, histogram_quantiles
-from synthgan.transform.dp_stats import DATETIME_SECONDS, NumericSummary
+from synthgan.transform.dp_stats import NumericSummary
 from synthgan.transform.dtypes import restore_dtype
 from synthgan.transform.spans import Span
 

@@ -41,7 +41,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from synthgan.privacy import LedgerItem
-from synthgan.schema import Column, Schema, _py, datetime_to_seconds
+from synthgan.schema import DATETIME_SECONDS, Column, Schema, _py, datetime_to_seconds
 from synthgan.transform.cells import Cells
 
 __all__ = ["CategorySummary", "NumericSummary", "PrivateStatistics", "TargetPairs"]
@@ -50,11 +50,6 @@ logger = logging.getLogger(__name__)
 
 #: Power-of-two magnitudes covered by the range histogram: 2**-9 .. 2**51.
 _MIN_EXP, _MAX_EXP = -9, 50
-#: The seconds since the epoch a datetime64[ns] can hold (1677-09-22 to 2262-04-11).
-DATETIME_SECONDS = (
-    pd.Timestamp.min.ceil("s").value / 1e9,
-    pd.Timestamp.max.floor("s").value / 1e9,
-)
 #: Bins of the shape histogram, and the widest integer range that gets one bin per integer.
 SHAPE_BINS = 100
 MAX_INTEGER_BINS = 256
@@ -179,7 +174,8 @@ class PrivateStatistics:
         return self._gaussian(np.asarray(exact, dtype=float), sigma)
 
     def _gaussian(self, exact: np.ndarray, sigma: float) -> np.ndarray:
-        """The Gaussian mechanism: every histogram and count is released here."""
+        """The Gaussian mechanism of every count and histogram but the sparse one, which draws
+        its own noise before thresholding (:meth:`_sparse_release`): the two are the releases."""
         return exact + self.rng.normal(0.0, sigma, size=np.shape(exact))
 
     def _sparse_release(self, counts: pd.Series) -> list[tuple[Any, float]]:
