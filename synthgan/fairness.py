@@ -6,7 +6,7 @@ depend on the sensitive attribute, P(target | sensitive) = P(target). An adversa
 predict each generated row's sensitive value from the generator's distribution over that row's
 target; the generator is penalised by the adversary's success (a minimax term with weight λ, see
 ``synthgan/train/fair.py``). After training, the sample is reweighed so that the (sensitive,
-target) table is the product of its marginals (``synthgan/raking.py``), which removes what the head
+target) table is the product of its marginals (``synthgan/postprocess/raking.py``), which removes what the head
 leaves. λ = 0 switches both off and reproduces the unconstrained model exactly.
 
 An equalized-odds criterion (the target may depend on the sensitive attribute only through the

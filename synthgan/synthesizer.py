@@ -21,7 +21,6 @@ import torch
 
 from synthgan._version import __version__
 from synthgan.conditional import ConditionSpace
-from synthgan.dp_plan import PrivatePlan, declare_public
 from synthgan.errors import (
     ConfigError,
     DataError,
@@ -36,17 +35,18 @@ from synthgan.io import ChunkWriter, atomic_path, table_format
 from synthgan.nn import OutputActivation
 from synthgan.params import Auto, Interval, IntTuple, OptionalInt, Options, validate
 from synthgan.persist import read_model, write_model
+from synthgan.postprocess.cells import Cells
+from synthgan.postprocess.raking import Raking, marginal_targets
 from synthgan.privacy import Privacy, PrivacyLedger, fresh_entropy
+from synthgan.privacy.plan import PrivatePlan, declare_public
+from synthgan.privacy.statistics import TargetPairs
 from synthgan.progress import progress_bar
-from synthgan.raking import Raking, marginal_targets
 from synthgan.sampling import parse_conditions, sample_matching
 from synthgan.schema import Schema, infer_schema
 from synthgan.train.dp import DPGANTrainer
 from synthgan.train.gan import GANConfig, GANTrainer, build_generator
 from synthgan.transform import TableTransformer
-from synthgan.transform.cells import Cells
 from synthgan.transform.coerce import coerce_table
-from synthgan.transform.dp_stats import TargetPairs
 
 __all__ = ["Synthesizer", "load"]
 

@@ -18,7 +18,7 @@ the column (a blank cell turns a column of ints into floats, a word turns it int
   category's text is that category, so ``"3"`` read from a CSV matches a declared ``3``.
 
 No rule raises, warns or logs. Values outside a declared domain are dealt with later, the same
-way for every value (``dp_stats.py``).
+way for every value (``privacy/statistics.py``).
 """
 
 from __future__ import annotations

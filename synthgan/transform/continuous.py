@@ -19,9 +19,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
 from synthgan.errors import DataError
+from synthgan.postprocess.marginals import MarginalMap, histogram_quantiles
+from synthgan.privacy.statistics import NumericSummary
 from synthgan.schema import DATETIME_SECONDS, Column, datetime_to_seconds
-from synthgan.transform.calibration import MarginalMap, histogram_quantiles
-from synthgan.transform.dp_stats import NumericSummary
 from synthgan.transform.dtypes import restore_dtype
 from synthgan.transform.spans import Span
 
@@ -230,7 +230,7 @@ class ContinuousEncoder:
         self, values: np.ndarray, draws: np.ndarray, summary: NumericSummary
     ) -> ContinuousEncoder:
         """This encoder with its generated marginal (``values``/``draws`` of generated rows)
-        mapped onto the DP histogram ``summary`` (see :mod:`synthgan.transform.calibration`)."""
+        mapped onto the DP histogram ``summary`` (see :mod:`synthgan.postprocess.marginals`)."""
         x = self.modes.decode(values[:, 0].astype(float), draws[:, 0])
         if self.column.nullable:
             x = x[draws[:, 1] == 0]

@@ -30,8 +30,8 @@ import synthgan.synthesizer
 from synthgan import Privacy, Synthesizer
 from synthgan.cli import main
 from synthgan.persist import read_model
+from synthgan.privacy.statistics import PrivateStatistics
 from synthgan.train.dp import DPGANTrainer
-from synthgan.transform.dp_stats import PrivateStatistics
 
 KINDS = {
     "age": "integer",

@@ -337,7 +337,7 @@ def test_cli_takes_a_dp_target(tmp_path):
 def test_default_delta_is_fixed_and_checked_against_the_dp_row_count(table, monkeypatch):
     """A default δ computed from n, or a refusal of δ ≥ 1/n judged on the exact n, would reveal
     it. The default is fixed; δ is judged on the DP row count, before anything else is spent."""
-    from synthgan.transform.dp_stats import PrivateStatistics
+    from synthgan.privacy.statistics import PrivateStatistics
 
     assert Privacy(epsilon=1.0).resolved_delta() == 1e-6
     model = Synthesizer(privacy=Privacy(epsilon=2.0), seed=0, **DP_FAST).fit(table)

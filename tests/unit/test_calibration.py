@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import ks_2samp
 
-from synthgan.transform.calibration import LEVELS, MarginalMap, histogram_quantiles
+from synthgan.postprocess.marginals import LEVELS, MarginalMap, histogram_quantiles
 
 
 def _quantiles(x):

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from conftest import declared
 
+from synthgan.postprocess.cells import Cells
+from synthgan.privacy.statistics import PrivateStatistics
 from synthgan.schema import infer_schema
-from synthgan.transform.cells import Cells
 from synthgan.transform.coerce import coerce_table
-from synthgan.transform.dp_stats import PrivateStatistics
 
 
 def _table(n=4000, seed=0):

@@ -9,15 +9,15 @@ import pytest
 import torch
 from conftest import declared
 
-from synthgan.accounting import Budget, combined_noise
 from synthgan.conditional import ConditionSpace
 from synthgan.nn import Discriminator
-from synthgan.privacy import rho_for
+from synthgan.privacy.accountant import Budget, combined_noise
+from synthgan.privacy.settings import rho_for
+from synthgan.privacy.statistics import PrivateStatistics
 from synthgan.schema import infer_schema
 from synthgan.train.dp import DPGANTrainer, clipped_row_gradients
 from synthgan.train.gan import GANConfig, GANTrainer
 from synthgan.transform.coerce import coerce_table
-from synthgan.transform.dp_stats import PrivateStatistics
 from synthgan.transform.spans import Span
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.special import ndtri
 
-from synthgan.accounting import Budget
-from synthgan.dp_plan import plan_sgd, schedule_for
+from synthgan.privacy.accountant import Budget
+from synthgan.privacy.plan import plan_sgd, schedule_for
 
 EPSILON, BATCH, EPOCHS = 1.0, 500, 10
 COUNT_NOISE = 40.0

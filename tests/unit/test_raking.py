@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from synthgan.raking import MAX_FACTOR, Raking, marginal_targets
+from synthgan.postprocess.raking import MAX_FACTOR, Raking, marginal_targets
 
 
 def _generated(n, rng):

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthgan.postprocess.marginals import LEVELS, histogram_quantiles
 from synthgan.schema import Schema, datetime_to_seconds
-from synthgan.transform.calibration import LEVELS, histogram_quantiles
 
 __all__ = ["Cells", "ColumnCells"]
 

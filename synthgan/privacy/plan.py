@@ -42,17 +42,17 @@ import torch
 from scipy.special import ndtri
 
 from synthgan._version import __version__
-from synthgan.accounting import Budget, combined_noise
 from synthgan.errors import PrivacyError, SchemaError
-from synthgan.privacy import (
+from synthgan.privacy.accountant import Budget, combined_noise
+from synthgan.privacy.ledger import PrivacyLedger
+from synthgan.privacy.settings import (
     COUNT_TAIL_DELTA_SHARE,
     THRESHOLD_DELTA_SHARE,
     Privacy,
-    PrivacyLedger,
     rho_for,
 )
+from synthgan.privacy.statistics import PrivateStatistics
 from synthgan.schema import Schema, distinct_categories, parse_bounds
-from synthgan.transform.dp_stats import PrivateStatistics
 
 __all__ = ["PrivatePlan", "SGDPlan", "Schedule", "plan_sgd", "schedule_for"]
 

@@ -18,7 +18,7 @@ dependence during training; this removes what the head leaves, without touching 
 
 When a DP model is given the target column it will be used to predict, the margins are instead
 the target's DP two-way tables with every other column (coarse cells for numbers, see
-transform/cells.py): what a classifier trained on the sample needs most, and what a few hundred
+postprocess/cells.py): what a classifier trained on the sample needs most, and what a few hundred
 noisy critic steps do not teach the generator.
 """
 

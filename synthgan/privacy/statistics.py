@@ -6,7 +6,7 @@ and each recorded in the ledger.
 
 * Row count: one noisy count, with a budget of its own (``count_rho``): it sets DP-SGD's
   sampling rate and steps, and its noise sets how wide a range of table sizes DP-SGD is
-  accounted over (``dp_plan.py``), so it is measured more precisely than a histogram bin.
+  accounted over (``privacy/plan.py``), so it is measured more precisely than a histogram bin.
 * Numeric range: a noisy histogram over fixed power-of-two bins (0 and each sign get their own),
   bounds from the outermost bins clearly above the noise. "Clearly" is judged over all 121 bins
   at once: one empty bin whose noise passes the bar would stretch the range to 2**50 and ruin the
@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from synthgan.privacy import LedgerItem
+from synthgan.postprocess.cells import Cells
+from synthgan.privacy.ledger import LedgerItem
 from synthgan.schema import DATETIME_SECONDS, Column, Schema, _py, datetime_to_seconds
-from synthgan.transform.cells import Cells
 
 __all__ = ["CategorySummary", "NumericSummary", "PrivateStatistics", "TargetPairs"]
 

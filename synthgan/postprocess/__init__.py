@@ -1,0 +1,2 @@
+"""Post-processing of generated rows: raking onto released frequencies, a DP target's cells,
+and numeric marginal maps. It reads generated rows and released statistics only."""
