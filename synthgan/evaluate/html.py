@@ -11,9 +11,10 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from synthgan.evaluate import plots
-from synthgan.evaluate.report import NOT_DP_STATEMENT, PRIVACY_STATEMENT
+from synthgan.evaluate.metrics import metric, table_metrics
+from synthgan.evaluate.statements import NOT_DP_STATEMENT, PRIVACY_STATEMENT
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for the annotation only: report.py imports this module, never the reverse
     from synthgan.evaluate.report import Report
 
 __all__ = ["render"]
@@ -103,8 +104,9 @@ def _img(uri: str, alt: str) -> str:
     return f'<img src="{uri}" alt="{escape(alt)}">'
 
 
-def _scores(s: dict[str, float], keys: list[tuple[str, str]]) -> str:
-    rows = [[label, s[key]] for key, label in keys if key in s]
+def _scores(s: dict[str, float], section: str) -> str:
+    """The section's score table: the registry's metrics for it that this report has."""
+    rows = [[m.label, s[m.key]] for m in table_metrics(section) if m.key in s]
     return _table(["metric", "value"], rows) if rows else ""
 
 
@@ -136,16 +138,7 @@ def _not_applicable(reasons: dict[str, str]) -> str:
 def _quality(s: dict[str, float], d: dict[str, Any]) -> str:
     out = [
         "<h2>Quality</h2>",
-        _scores(
-            s,
-            [
-                ("quality", "SDMetrics quality (mean of the two below)"),
-                ("column_shapes", "column shapes"),
-                ("column_pair_trends", "column pair trends"),
-                ("detection_auc", "detection ROC AUC (0.5 = indistinguishable)"),
-                ("detection", "detection score (1 = indistinguishable)"),
-            ],
-        ),
+        _scores(s, "quality"),
     ]
     columns = d.get("distributions", {}).get("columns", {})
     pairs = d.get("quality", {}).get("column_pairs", [])
@@ -209,9 +202,8 @@ def _utility(s: dict[str, float], d: dict[str, Any]) -> str:
         _table(["trained on", "model", "metric", "value on holdout"], rows),
     ]
     if "augmentation_gain" in s:
-        out.append(
-            f"<p>Augmentation gain (boosting, real + synthetic vs real): {s['augmentation_gain']:+.4f}</p>"
-        )
+        label = metric("augmentation_gain").label
+        out.append(f"<p>{escape(label[:1].upper() + label[1:])}: {s['augmentation_gain']:+.4f}</p>")
     out.append(_img(plots.utility_plot(details), "utility"))
     return "\n".join(out)
 
@@ -233,24 +225,7 @@ def _privacy(report: Report) -> str:
         )
     if report.model_summary:
         out += ["<h3>Model</h3>", f"<pre>{escape(report.model_summary)}</pre>"]
-    out.append(
-        _scores(
-            s,
-            [
-                ("exact_copy_rate", "synthetic rows identical to a training row"),
-                ("holdout_copy_rate", "holdout rows identical to a training row (baseline)"),
-                ("dcr_share", "share of synthetic rows closer to train than to holdout"),
-                (
-                    "dcr_share_expected",
-                    "expected share without memorisation, n_train / (n_train + n_holdout)",
-                ),
-                ("dcr_p5", "5th percentile distance, synthetic → train"),
-                ("holdout_dcr_p5", "5th percentile distance, holdout → train (baseline)"),
-                ("nndr_median", "median nearest / second-nearest ratio, synthetic → train"),
-                ("holdout_nndr_median", "the same for holdout rows (baseline)"),
-            ],
-        )
-    )
+    out.append(_scores(s, "privacy"))
     quantiles = d.get("privacy", {}).get("dcr_quantiles")
     if quantiles:
         out.append(_img(plots.dcr_plot(quantiles), "distance to closest record"))
@@ -283,20 +258,12 @@ def _fairness(s: dict[str, float], d: dict[str, Any]) -> str:
     details = d.get("fairness")
     if not details:
         return ""
-    keys = []
-    for name in ("real", "synthetic", "holdout", "trtr", "tstr"):
-        keys += [
-            (f"dp_gap_{name}", f"demographic-parity difference, {name}"),
-            (f"dp_ratio_{name}", f"demographic-parity ratio, {name}"),
-        ]
-        if name in ("trtr", "tstr"):
-            keys.append((f"eo_gap_{name}", f"equalized-odds difference, {name}"))
     return "\n".join(
         [
             "<h2>Fairness</h2>",
             f"<p>Rates of the positive class ({escape(str(details['positive']))}) by sensitive group; "
             "trtr / tstr are boosting models trained on real / synthetic rows, predicting the holdout.</p>",
-            _scores(s, keys),
+            _scores(s, "fairness"),
             _group_table(details["rates"], details["groups"]),
             _img(
                 plots.fairness_plot(details["rates"], str(details["positive"]), details["groups"]),

@@ -15,6 +15,7 @@ from conftest import declared
 
 from synthgan import DataError, Privacy, Synthesizer, evaluate
 from synthgan.cli import main
+from synthgan.evaluate.metrics import METRICS, metric
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +100,25 @@ def test_every_score_is_a_finite_number_and_the_json_holds_them(independent, tmp
     assert saved["scores"] == pytest.approx(independent.scores)
     assert "not guarantees" in saved["privacy_statement"]
     assert set(saved["timings"]) >= {"quality", "utility", "privacy", "membership", "fairness"}
+
+
+def test_every_score_has_one_registry_entry_and_lies_in_its_range(tables, copies, independent):
+    """Scores of every task (two-class with fairness, regression, multiclass, no holdout) are
+    declared in the registry, within their declared range, and described in the JSON."""
+    reports = [
+        copies,
+        independent,
+        run(tables, tables["independent"], target="income", sensitive=None),
+        run(tables, tables["independent"], target="city"),
+        run(tables, tables["independent"], holdout=None),
+    ]
+    keys = [m.key for m in METRICS]
+    assert len(keys) == len(set(keys))
+    for report in reports:
+        for key, value in report.scores.items():
+            low, high = metric(key).range
+            assert low <= value <= high, (key, value)
+        assert json.loads(report.to_json())["metrics"].keys() == report.scores.keys()
 
 
 def test_summary_is_a_table_of_verdicts(independent):

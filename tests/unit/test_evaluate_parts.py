@@ -3,12 +3,17 @@ ROC, fairlearn's fairness metrics, and hand-made tables with known answers."""
 
 from __future__ import annotations
 
+import ast
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from synthgan import DataError
+from synthgan.evaluate import report, verdicts
 from synthgan.evaluate.distance import distance_risks
 from synthgan.evaluate.evaluation import _encode
 from synthgan.evaluate.fairness import (
@@ -19,8 +24,10 @@ from synthgan.evaluate.fairness import (
 )
 from synthgan.evaluate.features import DistanceSpace, simplex
 from synthgan.evaluate.membership import _metrics
+from synthgan.evaluate.metrics import METRICS, Thresholds, metric
 from synthgan.evaluate.neighbours import nearest_distances
 from synthgan.evaluate.tables import as_labels, prepare_tables
+from synthgan.evaluate.verdicts import headline_verdicts
 
 
 def brute_force(queries: np.ndarray, refs: np.ndarray, k: int) -> np.ndarray:
@@ -197,3 +204,77 @@ def test_group_rate_intervals_cover_the_true_rate_about_95_percent_of_the_time()
                 widths.setdefault(n, []).append(high - low)
     assert 0.93 <= covered / 4000 <= 0.97
     assert np.mean(widths[20]) > 5 * np.mean(widths[2000])
+
+
+def headline(scores: dict[str, float], key: str):
+    return next((v for v in headline_verdicts(scores, {}) if v.metric == key), None)
+
+
+@pytest.mark.parametrize(
+    ("scores", "key", "expected"),
+    [
+        ({"quality": 0.85}, "quality", "good"),
+        ({"quality": 0.84}, "quality", "fair"),
+        ({"quality": 0.69}, "quality", "poor"),
+        ({"detection_auc": 0.5}, "detection_auc", "good"),
+        ({"detection_auc": 0.81}, "detection_auc", "poor"),
+        ({"tstr_auc": 0.85, "trtr_auc": 0.875}, "tstr_auc", "good"),
+        ({"tstr_auc": 0.80, "trtr_auc": 0.875}, "tstr_auc", "fair"),
+        ({"tstr_r2": 0.5, "trtr_r2": 0.7}, "tstr_r2", "poor"),
+        ({"exact_copy_rate": 0.0}, "exact_copy_rate", "good"),
+        ({"exact_copy_rate": 0.01, "holdout_copy_rate": 0.0}, "exact_copy_rate", "poor"),
+        ({"dcr_share": 0.53, "dcr_share_expected": 0.5}, "dcr_share", "fair"),
+        ({"augmentation_gain": 0.2}, "augmentation_gain", "info"),
+    ],
+)
+def test_headline_verdicts_grade_by_the_registry_thresholds(scores, key, expected):
+    assert headline(scores, key).verdict == expected
+
+
+def test_a_headline_needs_its_reference_score():
+    assert headline({"tstr_auc": 0.9}, "tstr_auc") is None
+    assert headline({"exact_copy_rate": 0.0}, "exact_copy_rate").reference == "no holdout"
+    line = headline({"tstr_auc": 0.85, "trtr_auc": 0.875}, "tstr_auc")
+    assert (line.label, line.reference) == ("train-synthetic ROC AUC", "train-real 0.875")
+
+
+def test_verdicts_read_their_thresholds_from_the_registry(monkeypatch):
+    quality = metric("quality")
+    stricter = replace(quality.headline, thresholds=Thresholds(0.95, 0.90, higher_is_better=True))
+    registry = tuple(replace(m, headline=stricter) if m is quality else m for m in METRICS)
+    assert headline({"quality": 0.9}, "quality").verdict == "good"
+    monkeypatch.setattr(verdicts, "METRICS", registry)
+    assert headline({"quality": 0.9}, "quality").verdict == "fair"
+
+
+def test_an_undeclared_score_is_a_key_error():
+    with pytest.raises(KeyError):
+        metric("no_such_score")
+
+
+def _runtime_imports(module) -> set[str]:
+    """The modules a file imports when it runs (imports under ``if TYPE_CHECKING`` left out)."""
+    tree = ast.parse(Path(module.__file__).read_text())
+    skipped = {
+        id(node)
+        for branch in ast.walk(tree)
+        if isinstance(branch, ast.If) and getattr(branch.test, "id", "") == "TYPE_CHECKING"
+        for node in ast.walk(branch)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return found
+
+
+def test_report_imports_html_and_never_the_reverse():
+    from synthgan.evaluate import html, metrics, statements
+
+    assert "synthgan.evaluate.html" in _runtime_imports(report)
+    for module in (html, metrics, statements, verdicts):
+        assert "synthgan.evaluate.report" not in _runtime_imports(module), module.__name__
