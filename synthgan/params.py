@@ -8,7 +8,16 @@ from typing import Any
 
 from synthgan.errors import ConfigError
 
-__all__ = ["Auto", "IntTuple", "Interval", "OptionalInt", "Options", "validate"]
+__all__ = [
+    "Auto",
+    "Instance",
+    "IntTuple",
+    "Interval",
+    "MappingOf",
+    "OptionalInt",
+    "Options",
+    "validate",
+]
 
 
 class Interval:
@@ -90,6 +99,34 @@ class OptionalInt:
 
     def __str__(self) -> str:
         return "None or an int in [0, inf)"
+
+
+class Instance:
+    """None or an instance of ``kind`` (a settings object such as ``Privacy``)."""
+
+    def __init__(self, kind: type):
+        self.kind = kind
+
+    def accepts(self, value: Any) -> bool:
+        return value is None or isinstance(value, self.kind)
+
+    def __str__(self) -> str:
+        return f"a {self.kind.__module__.split('.')[0]}.{self.kind.__name__} or None"
+
+
+class MappingOf:
+    """None or a dict with string keys (``what`` its values are, for the message)."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def accepts(self, value: Any) -> bool:
+        return value is None or (
+            isinstance(value, Mapping) and all(isinstance(k, str) for k in value)
+        )
+
+    def __str__(self) -> str:
+        return f"a dict of {self.what}, or None"
 
 
 def validate(owner: str, params: Mapping[str, Any], constraints: Mapping[str, Any]) -> None:

@@ -23,7 +23,8 @@ from synthgan.io import atomic_path
 
 __all__ = ["FORMAT_VERSION", "read_model", "write_model"]
 
-FORMAT_VERSION = 1
+#: 2: post-processing (raking, cells, marginal maps) has its own section, out of the encoders.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.safetensors"
 #: Refuse members larger than this when reading (a zip bomb guard).

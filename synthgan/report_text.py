@@ -81,9 +81,10 @@ def describe_model(manifest: dict[str, Any]) -> str:
         lines.append("  privacy: " + report.replace("\n", "\n  "))
     else:
         lines.append("  privacy: none (no differential privacy; the model can memorise rows)")
-    if manifest.get("raking"):
-        raking = manifest["raking"]
-        if manifest.get("cells"):
+    post = manifest.get("postprocess") or {}
+    if post.get("raking"):
+        raking = post["raking"]
+        if post.get("cells"):
             target = config["privacy"]["target"]
             aims = [f"DP two-way tables of {target!r} with every other column"]
         else:
@@ -95,7 +96,7 @@ def describe_model(manifest: dict[str, Any]) -> str:
             f"keeps {raking['acceptance']:.0%} of them)"
             + (
                 "; numeric columns mapped onto their DP histograms"
-                if manifest.get("privacy")
+                if post.get("marginals")
                 else ""
             )
         )

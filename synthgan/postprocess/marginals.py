@@ -13,12 +13,17 @@ value does not depend on the other rows of the sample it comes in.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["LEVELS", "MarginalMap"]
+from synthgan.transform import TableTransformer
+from synthgan.transform.continuous import ContinuousEncoder
+from synthgan.transform.summaries import NumericSummary
+
+__all__ = ["LEVELS", "MarginalMap", "fit_marginal_maps", "histogram_quantiles"]
 
 #: Quantile levels the map is stored at (1/LEVELS is its resolution in probability).
 LEVELS = 500
@@ -84,3 +89,29 @@ def histogram_quantiles(
     before = np.where(i > 0, cum[i - 1], 0.0)
     share = np.where(counts[i] > 0, (u - before) / np.maximum(cum[i] - before, 1e-300), 0.0)
     return left[i] + np.clip(share, 0.0, 1.0) * (right[i] - left[i])
+
+
+def fit_marginal_maps(
+    transformer: TableTransformer,
+    values: np.ndarray,
+    draws: np.ndarray,
+    summaries: Mapping[str, NumericSummary],
+) -> dict[str, MarginalMap]:
+    """A map per numeric column from its generated marginal (``values`` / ``draws`` of
+    generated rows, as for ``TableTransformer.inverse_draws``) onto its DP histogram."""
+    maps = {}
+    for encoder, v, d in transformer.blocks(values, draws):
+        if not isinstance(encoder, ContinuousEncoder):
+            continue
+        x = encoder.generated_values(v, d)
+        if len(x) == 0:
+            continue
+        summary = summaries[encoder.column.name]
+        target = histogram_quantiles(
+            np.asarray(summary.edges),
+            np.asarray(summary.counts),
+            np.asarray(summary.point),
+            np.asarray(summary.points),
+        )
+        maps[encoder.column.name] = MarginalMap.fit(x, target)
+    return maps

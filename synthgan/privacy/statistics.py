@@ -43,8 +43,9 @@ from scipy.special import ndtri
 from synthgan.postprocess.cells import Cells
 from synthgan.privacy.ledger import LedgerItem
 from synthgan.schema import DATETIME_SECONDS, Column, Schema, _py, datetime_to_seconds
+from synthgan.transform.summaries import CategorySummary, NumericSummary
 
-__all__ = ["CategorySummary", "NumericSummary", "PrivateStatistics", "TargetPairs"]
+__all__ = ["PrivateStatistics", "TargetPairs"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,48 +60,6 @@ SIGNAL = 3.0
 RANGE_FALSE_BIN = 1e-4
 #: Shape-histogram counts below this many standard deviations are set to zero.
 SHAPE_FLOOR = 2.0
-
-
-@dataclass(frozen=True)
-class NumericSummary:
-    """DP range and shape of a numeric, integer or datetime column."""
-
-    bounds: tuple[float, float]
-    points: tuple[float, ...]  # bin centres (integers, or 0) where ``point`` is set
-    edges: tuple[tuple[float, float], ...]
-    counts: tuple[float, ...]  # noisy, floored at zero
-    point: tuple[bool, ...]  # the bin holds a single value
-    missing: float  # noisy count of missing values
-    nullable: bool
-
-    def pseudo_sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Draw ``n`` values from the histogram: exact values in point bins, uniform elsewhere."""
-        counts = np.asarray(self.counts, dtype=float)
-        if counts.sum() <= 0:
-            return rng.uniform(*self.bounds, size=n)
-        bins = rng.choice(len(counts), size=n, p=counts / counts.sum())
-        edges = np.asarray(self.edges)
-        values = rng.uniform(edges[bins, 0], edges[bins, 1])
-        point = np.asarray(self.point)[bins]
-        values[point] = np.asarray(self.points)[bins][point]
-        return values
-
-    def median(self) -> float:
-        counts = np.asarray(self.counts)
-        if counts.sum() <= 0:
-            return float(np.mean(self.bounds))
-        i = int(np.searchsorted(np.cumsum(counts), counts.sum() / 2))
-        return float(np.mean(self.edges[i]))
-
-
-@dataclass(frozen=True)
-class CategorySummary:
-    """DP domain and frequencies of a discrete column."""
-
-    categories: tuple[Any, ...]
-    counts: tuple[float, ...]  # noisy, floored at zero, one per category
-    missing: float  # noisy count of the missing slot (missing and unreleased values)
-    nullable: bool
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ column however large the table is; the encoding itself is vectorised over all ro
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +19,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
 from synthgan.errors import DataError
-from synthgan.postprocess.marginals import MarginalMap, histogram_quantiles
-from synthgan.privacy.statistics import NumericSummary
 from synthgan.schema import DATETIME_SECONDS, Column, datetime_to_seconds
 from synthgan.transform.dtypes import restore_dtype
 from synthgan.transform.spans import Span
+from synthgan.transform.summaries import NumericSummary
+
+#: Moves decoded values (with a random source): a marginal map's ``apply``.
+Remap = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 __all__ = ["ContinuousEncoder", "ModeNormalizer", "fit_modes"]
 
@@ -165,14 +167,12 @@ class ContinuousEncoder:
     Encoding clips to the column's bounds; decoding clips too, rounds integers (and floats to
     the number of decimals the data was written with), and turns seconds back into datetimes.
     ``impute`` is what a missing value becomes when the column is not nullable, which happens
-    only under differential privacy (a DP count found too few missing values to model), and
-    ``calibration`` maps generated values onto the column's DP histogram (DP only too).
+    only under differential privacy (a DP count found too few missing values to model).
     """
 
     column: Column
     modes: ModeNormalizer
     impute: float | None = None
-    calibration: MarginalMap | None = None
 
     @classmethod
     def fit(cls, column: Column, series: pd.Series, *, max_modes: int, subsample: int, seed: int):
@@ -226,31 +226,24 @@ class ContinuousEncoder:
             out[rows, 1 + self.modes.n_modes + missing.astype(int)] = 1.0
         return out
 
-    def calibrated(
-        self, values: np.ndarray, draws: np.ndarray, summary: NumericSummary
-    ) -> ContinuousEncoder:
-        """This encoder with its generated marginal (``values``/``draws`` of generated rows)
-        mapped onto the DP histogram ``summary`` (see :mod:`synthgan.postprocess.marginals`)."""
+    def generated_values(self, values: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """The values generated rows decode to before clipping and rounding, missing ones left
+        out: what a marginal map (``synthgan.postprocess.marginals``) is fitted on."""
         x = self.modes.decode(values[:, 0].astype(float), draws[:, 0])
-        if self.column.nullable:
-            x = x[draws[:, 1] == 0]
-        if len(x) == 0:
-            return self
-        target = histogram_quantiles(
-            np.asarray(summary.edges),
-            np.asarray(summary.counts),
-            np.asarray(summary.point),
-            np.asarray(summary.points),
-        )
-        return dataclasses.replace(self, calibration=MarginalMap.fit(x, target))
+        return x[draws[:, 1] == 0] if self.column.nullable else x
 
     def decode_draws(
-        self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator
+        self,
+        values: np.ndarray,
+        draws: np.ndarray,
+        rng: np.random.Generator,
+        remap: Remap | None = None,
     ) -> pd.Series:
-        """Decode from the value scalar and the drawn mode (and missing flag) of each row."""
+        """Decode from the value scalar and the drawn mode (and missing flag) of each row;
+        ``remap`` moves the decoded values before they are clipped and rounded."""
         x = self.modes.decode(values[:, 0].astype(float), draws[:, 0])
-        if self.calibration is not None:
-            x = self.calibration.apply(x, rng)
+        if remap is not None:
+            x = remap(x, rng)
         column = self.column
         if column.bounds is not None:
             x = np.clip(x, *column.bounds)
@@ -267,18 +260,11 @@ class ContinuousEncoder:
         return restore_dtype(pd.Series(x, name=column.name), column, missing)
 
     def to_dict(self) -> dict[str, Any]:
-        calibration = None if self.calibration is None else self.calibration.to_dict()
-        return {"modes": self.modes.to_dict(), "impute": self.impute, "calibration": calibration}
+        return {"modes": self.modes.to_dict(), "impute": self.impute}
 
     @classmethod
     def from_dict(cls, column: Column, data: dict[str, Any]) -> ContinuousEncoder:
-        calibration = data.get("calibration")
-        return cls(
-            column,
-            ModeNormalizer.from_dict(data["modes"]),
-            data.get("impute"),
-            None if calibration is None else MarginalMap.from_dict(calibration),
-        )
+        return cls(column, ModeNormalizer.from_dict(data["modes"]), data.get("impute"))
 
 
 def to_float(series: pd.Series, column: Column, keep_missing: bool = False) -> np.ndarray:

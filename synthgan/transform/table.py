@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from synthgan.errors import NotFittedError, SchemaError
 from synthgan.schema import Column, Schema
 from synthgan.transform.categorical import CategoricalEncoder
-from synthgan.transform.continuous import ContinuousEncoder
+from synthgan.transform.continuous import ContinuousEncoder, Remap
 from synthgan.transform.spans import Span
 
 __all__ = ["TableTransformer"]
@@ -184,31 +184,30 @@ class TableTransformer:
         return self.inverse_draws(values, draws, seed=seed)
 
     def inverse_draws(
-        self, values: np.ndarray, draws: np.ndarray, *, seed: int = 0
+        self,
+        values: np.ndarray,
+        draws: np.ndarray,
+        *,
+        seed: int = 0,
+        remaps: Mapping[str, Remap] | None = None,
     ) -> pd.DataFrame:
         """Decode generated rows given as the value-span scalars and, for each one-hot span, the
-        drawn index (both in span order): what :meth:`OutputActivation.draw` returns."""
+        drawn index (both in span order): what :meth:`OutputActivation.draw` returns.
+        ``remaps`` moves a numeric column's decoded values (post-processing's marginal maps)."""
         self._check_fitted()
         rng = np.random.default_rng(seed)
+        remaps = remaps or {}
         data = {}
-        for encoder, v, d in self._blocks(values, draws):
-            data[encoder.column.name] = encoder.decode_draws(v, d, rng).reset_index(drop=True)
+        for encoder, v, d in self.blocks(values, draws):
+            name = encoder.column.name
+            if isinstance(encoder, ContinuousEncoder):
+                decoded = encoder.decode_draws(v, d, rng, remaps.get(name))
+            else:
+                decoded = encoder.decode_draws(v, d, rng)
+            data[name] = decoded.reset_index(drop=True)
         return pd.DataFrame(data)
 
-    def calibrate(
-        self, values: np.ndarray, draws: np.ndarray, summaries: Mapping[str, Any]
-    ) -> None:
-        """Map each numeric column's generated marginal (rows as for :meth:`inverse_draws`)
-        onto its DP histogram in ``summaries``: post-processing of a DP model."""
-        self._check_fitted()
-        self.encoders_ = [
-            encoder.calibrated(v, d, summaries[encoder.column.name])
-            if isinstance(encoder, ContinuousEncoder)
-            else encoder
-            for encoder, v, d in self._blocks(values, draws)
-        ]
-
-    def _blocks(self, values: np.ndarray, draws: np.ndarray):
+    def blocks(self, values: np.ndarray, draws: np.ndarray):
         """Each encoder with its own columns of ``values`` and ``draws``."""
         v = d = 0
         for encoder in self.encoders_:

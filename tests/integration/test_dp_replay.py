@@ -26,7 +26,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import synthgan.synthesizer
+import synthgan.postprocess.processor
+import synthgan.prepare
 from synthgan import Privacy, Synthesizer
 from synthgan.cli import main
 from synthgan.persist import read_model
@@ -176,8 +177,8 @@ def releases(monkeypatch) -> Releases:
         lambda self, rows, fake: hub("noisy gradient", gradient(self, rows, fake)),
     )
     # Post-processing pools, smaller for speed (the same in both runs).
-    monkeypatch.setattr(synthgan.synthesizer, "RAKING_POOL_ROWS", 5_000)
-    monkeypatch.setattr(synthgan.synthesizer, "CALIBRATION_ROWS", 2_000)
+    monkeypatch.setattr(synthgan.postprocess.processor, "RAKING_POOL_ROWS", 5_000)
+    monkeypatch.setattr(synthgan.postprocess.processor, "CALIBRATION_ROWS", 2_000)
     return hub
 
 
@@ -309,13 +310,13 @@ def _caught(releases, capsys, caplog, tmp_path, change: str) -> bool:
 def test_the_replay_catches_an_exact_count_in_the_log(
     releases, capsys, caplog, tmp_path, monkeypatch
 ):
-    statistics = synthgan.synthesizer.PrivatePlan.statistics
+    statistics = synthgan.prepare.PrivatePlan.statistics
 
     def leaky(self, df, schema):
         logging.getLogger("synthgan").info("Read %d rows", len(df))
         return statistics(self, df, schema)
 
-    monkeypatch.setattr(synthgan.synthesizer.PrivatePlan, "statistics", leaky)
+    monkeypatch.setattr(synthgan.prepare.PrivatePlan, "statistics", leaky)
     assert _caught(releases, capsys, caplog, tmp_path, "a duplicate row")
 
 
@@ -325,7 +326,7 @@ def test_the_replay_catches_kinds_inferred_from_the_values(
     """As before declarations were required: each kind read from the column's dtype."""
     from synthgan.schema import _infer_kind
 
-    infer = synthgan.synthesizer.infer_schema
+    infer = synthgan.prepare.infer_schema
 
     def from_dtypes(df, overrides=None, *, private=False):
         guessed = {}
@@ -337,7 +338,7 @@ def test_the_replay_catches_kinds_inferred_from_the_values(
             guessed[name] = (value if isinstance(value, dict) else {}) | {"kind": kind}
         return infer(df, guessed, private=private)
 
-    monkeypatch.setattr(synthgan.synthesizer, "infer_schema", from_dtypes)
+    monkeypatch.setattr(synthgan.prepare, "infer_schema", from_dtypes)
     assert _caught(releases, capsys, caplog, tmp_path, "a word in a number column")
 
 
@@ -345,7 +346,7 @@ def test_the_replay_catches_values_read_without_the_fixed_rules(
     releases, capsys, caplog, tmp_path, monkeypatch
 ):
     """Without the per-value conversion, a bad date reaches pandas' parser, which raises."""
-    monkeypatch.setattr(synthgan.synthesizer, "coerce_table", lambda df, schema: df)
+    monkeypatch.setattr(synthgan.prepare, "coerce_table", lambda df, schema: df)
     assert _caught(releases, capsys, caplog, tmp_path, "an impossible date")
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-import synthgan.synthesizer as synthesizer_module
+import synthgan.sampling.engine as engine_module
 from synthgan import (
     ConditionError,
     ConfigError,
@@ -18,6 +18,7 @@ from synthgan import (
     load,
 )
 from synthgan.io import read_table
+from synthgan.sampling import SamplingEngine
 
 
 def test_sample_has_the_real_columns_dtypes_and_domains(fitted_mixed, mixed_frame):
@@ -131,7 +132,7 @@ def test_bad_conditions_raise_condition_error(fitted_mixed, conditions, match):
 
 
 def test_combination_the_model_cannot_make_raises_after_a_bounded_search(fitted_mixed, monkeypatch):
-    monkeypatch.setattr("synthgan.sampling.MIN_REJECTION_BUDGET", 5_000)
+    monkeypatch.setattr("synthgan.sampling.engine.MIN_REJECTION_BUDGET", 5_000)
     # 'amount' lies in [-9, 18]; asking for a sliver between the two modes with a rare city
     # and a narrow age is (almost) never generated.
     with pytest.raises(ConditionError, match="too rarely"):
@@ -181,15 +182,15 @@ def test_high_cardinality_column_keeps_the_network_small(fast):
 
 
 def test_sample_to_streams_chunks_equal_to_sample(fitted_mixed, tmp_path, monkeypatch):
-    monkeypatch.setattr(synthesizer_module, "CHUNK_ROWS", 700)
+    monkeypatch.setattr(engine_module, "CHUNK_ROWS", 700)
     sizes = []
-    original = Synthesizer._generate
+    original = SamplingEngine.generate
 
     def spy(self, n, *args, **kwargs):
         sizes.append(n)
         return original(self, n, *args, **kwargs)
 
-    monkeypatch.setattr(Synthesizer, "_generate", spy)
+    monkeypatch.setattr(SamplingEngine, "generate", spy)
     expected = fitted_mixed.sample(2500, seed=9)
     assert max(sizes) <= 700
     for name in ("out.csv", "out.parquet"):
@@ -242,7 +243,7 @@ def test_unfitted_model_raises_not_fitted(tmp_path):
         ({"generator_dim": (256, 0)}, "'generator_dim'"),
         ({"device": "tpu"}, "'device'"),
         ({"seed": -1}, "'seed'"),
-        ({"overrides": ["a"]}, "overrides must be a dict"),
+        ({"overrides": ["a"]}, "'overrides' parameter of Synthesizer must be a dict"),
     ],
 )
 def test_bad_parameters_raise_config_error_before_training(mixed_frame, params, match):

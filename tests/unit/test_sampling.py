@@ -49,7 +49,7 @@ def test_rarest_discrete_condition_goes_to_the_vector_and_ranges_are_rejected(se
 
 def test_impossible_combination_stops_at_the_budget(setup, monkeypatch):
     transformer, space = setup
-    monkeypatch.setattr("synthgan.sampling.MIN_REJECTION_BUDGET", 20_000)
+    monkeypatch.setattr("synthgan.sampling.engine.MIN_REJECTION_BUDGET", 20_000)
     calls = []
     with pytest.raises(
         ConditionError, match=r"Only 0 of 10 rows matched \{'x': \(500.0, 600.0\)\}"

@@ -1,33 +1,22 @@
-"""Exact conditional sampling: parse what the user asks for, then generate until every row has it.
-
-One discrete condition (the rarest asked for) is handed to the generator's condition vector, which
-makes matching rows common; the rest are enforced by bounded rejection. Every returned row satisfies
-every condition; if the model cannot produce enough matching rows within the budget, a
-:class:`ConditionError` says so instead of returning fewer rows.
-"""
+"""What a user may ask a sample for: each condition checked against the model and resolved to
+a slot of the condition vector or a range (``engine.sample_matching`` enforces them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synthgan.conditional import ConditionSpace
 from synthgan.errors import ConditionError
 from synthgan.schema import Column, Schema
 from synthgan.transform import TableTransformer
 from synthgan.transform.categorical import CategoricalEncoder
 from synthgan.transform.dtypes import is_missing
 
-__all__ = ["Condition", "parse_conditions", "sample_matching"]
-
-#: Give up once this many candidate rows per requested row have been generated...
-REJECTION_BUDGET_PER_ROW = 50
-#: ...but always try at least this many.
-MIN_REJECTION_BUDGET = 100_000
+__all__ = ["Condition", "parse_conditions"]
 
 
 @dataclass(frozen=True)
@@ -152,55 +141,3 @@ def _as_number(value: Any, column: Column) -> float:
     if column.kind == "datetime":
         return pd.Timestamp(value).value / 1e9
     return float(value)
-
-
-Generate = Callable[[int, tuple[int, int] | None], pd.DataFrame]
-
-
-def sample_matching(
-    n: int,
-    conditions: list[Condition],
-    generate: Generate,
-    space: ConditionSpace,
-    transformer: TableTransformer,
-) -> pd.DataFrame:
-    """Generate ``n`` rows that satisfy every condition, or raise :class:`ConditionError`."""
-    fixed = _vector_condition(conditions, space)
-    budget = max(REJECTION_BUDGET_PER_ROW * n, MIN_REJECTION_BUDGET)
-    parts: list[pd.DataFrame] = []
-    got, generated, rate = 0, 0, 1.0
-    while got < n:
-        batch = int(min(max((n - got) / max(rate, 1e-3) * 1.2, 1_000), 200_000))
-        df = generate(batch, fixed)
-        generated += batch
-        keep = np.ones(len(df), dtype=bool)
-        for c in conditions:
-            keep &= c.mask(df, transformer.encoder(c.column))
-        df = df[keep]
-        parts.append(df)
-        got += len(df)
-        rate = max(got / generated, 1e-4)
-        if got < n and generated >= budget:
-            wanted = {c.column: c.value if not c.is_range else (c.low, c.high) for c in conditions}
-            raise ConditionError(
-                f"Only {got} of {n} rows matched {wanted} after generating {generated} candidates: "
-                "the model makes this combination too rarely (or never). Relax the conditions."
-            )
-    out = pd.concat(parts, ignore_index=True).iloc[:n].reset_index(drop=True)
-    for c in conditions:
-        if c.rare:  # rare values share one slot and are drawn independently: assigning is exact
-            out[c.column] = pd.Series([c.value] * len(out), dtype=out[c.column].dtype)
-    return out
-
-
-def _vector_condition(conditions: list[Condition], space: ConditionSpace) -> tuple[int, int] | None:
-    """The rarest discrete condition, as (column index, slot) for the condition vector."""
-    best = None
-    for c in conditions:
-        if c.is_range or c.column not in space.columns:
-            continue
-        j = space.columns.index(c.column)
-        freq = space.frequencies[j][c.slot]
-        if best is None or freq < best[0]:
-            best = (freq, (j, c.slot))
-    return None if best is None else best[1]

@@ -1,0 +1,104 @@
+"""The model file's content: a fitted ``Synthesizer`` as a JSON manifest plus its generator's
+tensors, and back. The zip layer (checksums, atomic writes, limits) is ``persist.py``."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from synthgan._version import __version__
+from synthgan.conditional import ConditionSpace
+from synthgan.errors import ModelFileError
+from synthgan.fairness import Fairness
+from synthgan.postprocess import PostProcessor
+from synthgan.privacy import Privacy, PrivacyLedger
+from synthgan.schema import Schema
+from synthgan.train.gan import build_generator
+from synthgan.transform import TableTransformer
+
+if TYPE_CHECKING:
+    from synthgan.synthesizer import Synthesizer
+
+__all__ = ["from_manifest", "to_manifest"]
+
+#: Parameters stored as lists in JSON and given back as tuples.
+_TUPLES = ("generator_dim", "discriminator_dim")
+
+
+def to_manifest(model: Synthesizer) -> dict[str, Any]:
+    """Everything the model file says about ``model``, except the weights (JSON-ready)."""
+    params = model.get_params()
+    for key in _TUPLES:
+        if params[key] is not None:
+            params[key] = list(params[key])
+    if model.privacy is not None:
+        params["privacy"] = model.privacy.to_dict()
+    if model.fairness is not None:
+        params["fairness"] = model.fairness.to_dict()
+    return {
+        "synthgan_version": __version__,
+        "versions": {
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+            "python": platform.python_version(),
+        },
+        "config": params,
+        "schema": model.schema_.to_dict(),
+        "transformer": model.transformer_.to_dict(),
+        "condition_space": model.condition_space_.to_dict(),
+        "postprocess": model.postprocessor_.to_dict(),
+        "history": model.history_,
+        "fit": model.fit_info_,
+        "privacy": None if model.ledger_ is None else model.ledger_.to_dict(),
+    }
+
+
+def from_manifest(
+    cls: type[Synthesizer], manifest: Mapping[str, Any], tensors: dict[str, torch.Tensor], path: str
+) -> Synthesizer:
+    """A fitted model from a manifest and tensors read by ``persist.read_model``; anything
+    malformed is a :class:`ModelFileError` naming the file."""
+    try:
+        model = cls(**_config_args(manifest["config"], cls._param_names()))
+        model._validate()
+        model.schema_ = Schema.from_dict(manifest["schema"])
+        model.transformer_ = TableTransformer.from_dict(manifest["transformer"], model.schema_)
+        model.condition_space_ = ConditionSpace.from_dict(manifest["condition_space"])
+        model.postprocessor_ = PostProcessor.from_dict(
+            manifest["postprocess"], model.schema_, model.condition_space_.widths
+        )
+        model.history_ = list(manifest["history"])
+        model.fit_info_ = dict(manifest["fit"])
+        ledger = manifest.get("privacy")
+        model.ledger_ = None if ledger is None else PrivacyLedger.from_dict(ledger)
+        generator = build_generator(
+            model._gan_config(), model.condition_space_, model.transformer_.output_dim_
+        )
+        generator.load_state_dict(tensors, strict=True)
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as e:
+        raise ModelFileError(f"{path!r} does not describe a valid synthgan model: {e}") from e
+    model.generator_ = generator.eval()
+    return model
+
+
+def _config_args(config: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    unknown = set(config) - set(names)
+    if unknown:
+        raise ModelFileError(f"Model config has unknown parameter(s) {sorted(unknown)}.")
+    args = dict(config)
+    for key in _TUPLES:
+        if args.get(key) is not None:
+            args[key] = tuple(args[key])
+    if args.get("privacy") is not None:
+        args["privacy"] = Privacy.from_dict(args["privacy"])
+    if args.get("fairness") is not None:
+        args["fairness"] = Fairness.from_dict(args["fairness"])
+    return args

@@ -1,0 +1,117 @@
+"""Turn a table into what training needs: schema, encoders, encoded rows, condition space.
+
+Two paths return the same :class:`Prepared`: the plain one reads the rows directly, the private
+one sees them only through the DP statistics of a :class:`~synthgan.privacy.plan.PrivatePlan`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthgan.conditional import ConditionSpace
+from synthgan.errors import DataError
+from synthgan.privacy import Privacy, fresh_entropy
+from synthgan.privacy.plan import PrivatePlan, declare_public
+from synthgan.schema import Schema, infer_schema
+from synthgan.transform import TableTransformer
+from synthgan.transform.coerce import coerce_table
+
+__all__ = ["Prepared", "prepare", "prepare_private"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """A table ready to train on. ``plan`` and ``summaries`` are set under DP only; ``rows`` is
+    then the DP row count."""
+
+    schema: Schema
+    transformer: TableTransformer
+    data: np.ndarray
+    codes: list[np.ndarray]
+    space: ConditionSpace
+    rows: float
+    plan: PrivatePlan | None = None
+    summaries: Mapping[str, Any] | None = None
+
+
+def prepare(
+    df: pd.DataFrame,
+    overrides: Mapping[str, Any] | None,
+    transformer: TableTransformer,
+    seed: int,
+) -> Prepared:
+    """Infer the schema, fit the encoders and encode ``df``, reading its rows directly."""
+    schema = infer_schema(df, overrides)
+    transformer.fit(df, schema, seed=seed)
+    data = transformer.transform(df, seed=seed)
+    _check_finite(data, transformer)
+    codes = transformer.condition_codes(data)
+    return Prepared(
+        schema, transformer, data, codes, condition_space(transformer, codes=codes), len(df)
+    )
+
+
+def prepare_private(
+    df: pd.DataFrame,
+    overrides: Mapping[str, Any] | None,
+    transformer: TableTransformer,
+    seed: int,
+    privacy: Privacy,
+    batch_size: int,
+    epochs: int,
+) -> Prepared:
+    """Schema, encoders, encoded rows and condition space from DP statistics alone.
+
+    The noise, and every random choice made about a real row (each value's mixture mode in
+    the encoding), come from fresh entropy: with the seed stored in the model file, seeded
+    noise could be regenerated and subtracted. Values are converted to the declared kinds
+    by fixed rules and nothing here warns about a value, so a message cannot give a row
+    away (see ``synthgan.transform.coerce``)."""
+    plan = PrivatePlan(privacy, fresh_entropy())
+    structure = declare_public(infer_schema(df, overrides, private=True), privacy.public)
+    clean = coerce_table(df, structure)
+    schema, summaries = plan.statistics(clean, structure)
+    transformer.fit_private(schema, summaries, seed=seed)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        data = transformer.transform(clean, seed=plan.secret_int())
+    codes = transformer.condition_codes(data)
+    counts = transformer.private_condition_counts(summaries, plan.n_rows)
+    space = condition_space(transformer, counts=counts, n_rows=plan.n_rows)
+    plan.schedule(batch_size, epochs)
+    return Prepared(schema, transformer, data, codes, space, plan.n_rows, plan, summaries)
+
+
+def condition_space(
+    transformer: TableTransformer,
+    *,
+    codes: list[np.ndarray] | None = None,
+    counts: list[np.ndarray] | None = None,
+    n_rows: float = 0,
+) -> ConditionSpace:
+    """The condition vector's columns and frequencies: exact from codes, or from DP counts."""
+    spans = transformer.condition_spans()
+    layout = ([s.column for s in spans], [s.width for s in spans], [s.start for s in spans])
+    if codes is not None:
+        return ConditionSpace.from_codes(*layout, codes)
+    return ConditionSpace.from_counts(*layout, counts, n_rows)
+
+
+def _check_finite(data: np.ndarray, transformer: TableTransformer) -> None:
+    """Refuse to train on an encoding with inf or NaN: the GAN would diverge without a word.
+
+    Not under DP, where such an error would name what one row did; there values are clipped to
+    the DP or public range and scalars to [-1, 1], so the encoding is finite by construction."""
+    bad_features = ~np.isfinite(data).all(axis=0)
+    if not bad_features.any():
+        return
+    bad = [
+        name for name, (lo, hi) in transformer.column_spans_.items() if bad_features[lo:hi].any()
+    ]
+    raise DataError(f"Columns {bad} encode to non-finite values: check them for extreme values.")
