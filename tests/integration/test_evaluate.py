@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import declared
 
-from synthgan import DataError, Privacy, Synthesizer, evaluate
+from synthgan import ConfigError, DataError, Privacy, Synthesizer, evaluate
 from synthgan.cli import main
 from synthgan.evaluate.metrics import METRICS, metric
 
@@ -290,3 +290,13 @@ def test_a_parity_gap_set_by_a_tiny_group_is_flagged_as_uncertain(tables, indepe
 
     assert not next(v.caveat for v in independent.verdicts if v.metric == "dp_gap")
     assert "Caveats" not in independent.summary()
+
+
+def test_a_subset_of_parts_gives_the_same_utility_and_fairness_scores(tables, independent):
+    """Benchmarks that need utility and fairness alone skip the rest; their scores match."""
+    part = run(tables, tables["independent"], parts=["fairness"])
+    assert set(part.timings) == {"prepare", "utility", "fairness"}
+    assert part.scores and all(independent.scores[k] == v for k, v in part.scores.items())
+    assert "tstr_auc" in part.scores and "quality" not in part.scores
+    with pytest.raises(ConfigError, match="Unknown evaluation parts"):
+        run(tables, tables["independent"], parts=["speed"])
