@@ -3,21 +3,23 @@
 Fits synthgan (non-DP; DP at ε = 1 and 3; fair; fair + DP) and the reference tools (ctgan's CTGAN
 and TVAE, SDV's GaussianCopula, smartnoise's MST, AIM, DPCTGAN and PATECTGAN) on the same data with
 the same seed, scores every synthetic table the same way, writes one JSON record per run to
-benchmarks/results/suite/ and rewrites benchmarks/RESULTS.md with its tables and plots. Runs go one
+benchmarks/results/suite/ (a benchmarks.records.Record) and rewrites benchmarks/RESULTS.md with its tables and plots. Runs go one
 after another, each in a fresh process, so the speed ratios are taken under the same machine load.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from benchmarks.datasets import DATASETS
+from benchmarks.environment import describe
+from benchmarks.records import read, save, with_environment
 from benchmarks.suite import RUNS, add_options
 
 HERE = Path(__file__).resolve().parent
@@ -55,16 +57,25 @@ def _run_one(dataset: str, name: str, args: argparse.Namespace, stamp: str, comm
     except subprocess.TimeoutExpired:
         error = [f"timed out after {args.timeout + 600:.0f} s"]
     if error is not None or not out.exists():
-        from benchmarks.environment import describe
-
-        record = describe() | {"dataset": dataset, "run": name, "error": error or ["no record"]}
+        record = with_environment(
+            describe(),
+            what="suite",
+            dataset=dataset,
+            settings={"run": name},
+            details={"error": error or ["no record"]},
+        )
     else:
-        record = json.loads(out.read_text())
-    record |= {"invocation": stamp, "command": command}
-    record["wall_seconds"] = round(time.perf_counter() - started, 1)
-    out.write_text(json.dumps(record, indent=2))
-    summary = record.get("error") or {k: record.get("scores", {}).get(k) for k in ("tstr_auc",)}
-    print(f"[{dataset}/{name}] {record['wall_seconds']:.0f} s {summary}", flush=True)
+        (record,) = read(out)
+    wall = round(time.perf_counter() - started, 1)
+    record = replace(
+        record,
+        command=command,
+        timings=record.timings | {"wall_seconds": wall},
+        details=record.details | {"invocation": stamp},
+    )
+    save(record, out)
+    summary = record.details.get("error") or {"tstr_auc": record.scores.get("tstr_auc")}
+    print(f"[{dataset}/{name}] {wall:.0f} s {summary}", flush=True)
     return out
 
 

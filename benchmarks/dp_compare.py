@@ -2,10 +2,11 @@
 
 ``python -m benchmarks.dp_compare --epsilon 1 3 [--dpctgan-epochs 3]``
 
-Every tool is fitted on Adult's training split at the same (ε, δ) and scored the same way
-(benchmarks/scoring.py) on the test split. smartnoise runs in its own virtual environment
-(``make bench-smartnoise``); it is skipped, with a note, where that is missing. Writes
-benchmarks/results/dp-<suite>-<date>.json and rewrites RESULTS.md.
+Every tool is fitted on Adult's training split at the same (ε, δ) and scored by
+``synthgan.evaluate`` (quality and utility, benchmarks/scoring.py) with the test split as the
+holdout. smartnoise runs in its own virtual environment (``make bench-smartnoise``); it is
+skipped, with a note, where that is missing. Appends one record per run to
+benchmarks/results/dp-compare.jsonl and rewrites RESULTS.md.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict
 
 from benchmarks.__main__ import RESULTS
 from benchmarks.datasets import DATASETS
 from benchmarks.environment import describe
-from benchmarks.scoring import score, tstr_auc
+from benchmarks.records import append, with_environment
+from benchmarks.scoring import FIDELITY_PARTS, FIDELITY_SCORES, score
 
 
 def _synthgan(train, kinds, epsilon: float, delta: float, seed: int) -> tuple[dict, object]:
@@ -56,22 +59,29 @@ def main() -> None:
     parser.add_argument("--tools", nargs="+", default=["synthgan", "mst", "dpctgan"])
     args = parser.parse_args()
     data = DATASETS[args.suite]()
-    train, test, target, positive = data.train, data.test, data.target, data.positive
-    record = {
-        "suite": args.suite,
-        **describe(),
-        "command": " ".join(["python -m benchmarks.dp_compare", *sys.argv[1:]]),
-        "delta": args.delta,
-        "real": {"tstr_auc": round(tstr_auc(train, test, target, positive), 4)},
-        "runs": [],
-    }
+    train = data.train
+    environment = describe()
+    path = RESULTS / "dp-compare.jsonl"
+
+    def record(tool, epsilon, **fields):
+        return with_environment(
+            environment,
+            what="dp-compare",
+            dataset=args.suite,
+            tool=tool,
+            seed=args.seed,
+            settings={"epsilon": epsilon, "delta": args.delta},
+            command=" ".join(["python -m benchmarks.dp_compare", *sys.argv[1:]]),
+            **fields,
+        )
+
     for epsilon in args.epsilon:
         for tool in args.tools:
             print(f"[{tool}] epsilon {epsilon}", flush=True)
             if tool == "synthgan":
                 fit, fake = _synthgan(train, data.kinds, epsilon, args.delta, args.seed)
             elif not SmartnoiseTool.available():
-                record["runs"].append({"tool": tool, "epsilon": epsilon, "skipped": "no venv"})
+                append(record(tool, epsilon, details={"skipped": "no venv"}), path)
                 continue
             else:
                 epochs = (args.dpctgan_epochs or None) if tool == "dpctgan" else None
@@ -80,13 +90,11 @@ def main() -> None:
                 fit.pop("smartnoise", None)
                 fit["epochs"] = epochs
                 fake = model.sample(len(train))
-            run = {"tool": tool, "epsilon": epsilon, "fit": fit}
-            run["scores"] = score(train, test, fake, target, positive)
-            print(json.dumps(run), flush=True)
-            record["runs"].append(run)
-    path = RESULTS / f"dp-{args.suite}-{record['date'][:19].replace(':', '')}.json"
-    path.write_text(json.dumps(record, indent=2))
-    print(f"wrote {path}")
+            scores = score(data, fake, args.seed, keys=FIDELITY_SCORES, parts=FIDELITY_PARTS)
+            run = record(tool, epsilon, scores=scores, timings={"fit": fit})
+            print(json.dumps(asdict(run)), flush=True)
+            append(run, path)
+    print(f"appended to {path}")
     from benchmarks.report import write_results
 
     write_results()

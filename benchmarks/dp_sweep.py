@@ -5,9 +5,9 @@
 expected batch size, in the same process.
 
 Every entry of the grid is a set of Synthesizer (or Privacy, under "privacy") parameters on top
-of the DP defaults; each fit is scored with SDMetrics quality and TSTR ROC AUC on Adult's test
-split, with and without its DP marginal matching (post-processing, same generator), and appended
-as one JSON line per seed to benchmarks/results/dp-sweep.jsonl.
+of the DP defaults; each fit is scored by ``synthgan.evaluate`` (quality and utility, with Adult's
+test split as the holdout), with and without its DP marginal matching (post-processing, same
+generator), and appended as one record per seed to benchmarks/results/dp-sweep.jsonl.
 """
 
 from __future__ import annotations
@@ -17,17 +17,23 @@ import copy
 import dataclasses
 import json
 import time
+from pathlib import Path
 
 from benchmarks.__main__ import RESULTS
 from benchmarks.datasets import DATASETS
 from benchmarks.environment import describe
-from benchmarks.scoring import score
+from benchmarks.records import Record, append, with_environment
+from benchmarks.scoring import FIDELITY_PARTS, FIDELITY_SCORES, score
 
 
-def fit_and_score(data, epsilon, delta, settings, seed):
+def _score(data, fake):
+    return score(data, fake, keys=FIDELITY_SCORES, parts=FIDELITY_PARTS)
+
+
+def fit_and_score(data, epsilon, delta, settings, seed, environment) -> Record:
     from synthgan import Privacy, Synthesizer
 
-    train, test, target, positive = data.train, data.test, data.target, data.positive
+    train = data.train
     settings = dict(settings)
     privacy = Privacy(epsilon=epsilon, delta=delta, **settings.pop("privacy", {}))
     if "discriminator_dim" in settings:
@@ -39,19 +45,30 @@ def fit_and_score(data, epsilon, delta, settings, seed):
     seconds = time.perf_counter() - started
     fake = model.sample(len(train), seed=1)
     ledger = model.ledger_
-    scores = score(train, test, fake, target, positive)
-    unmatched = score(train, test, _unmatched(model).sample(len(train), seed=1), target, positive)
-    return {
-        "settings": settings | {"privacy": privacy.to_dict()},
-        "resolved": model.fit_info_["settings"],
-        "epsilon_spent": round(ledger.epsilon_spent, 4),
-        "noise_multiplier": round(ledger.training["noise_multiplier"], 4),
-        "steps": ledger.training["steps"],
-        "fit_seconds": round(seconds, 1),
-        "pipeline": "dp-second-pass",  # fresh entropy, declared kinds, window accounting
-        "scores": scores,
-        "scores_unmatched": unmatched,
-    }
+    scores = _score(data, fake)
+    unmatched = _score(data, _unmatched(model).sample(len(train), seed=1))
+    return with_environment(
+        environment,
+        what="dp-sweep",
+        dataset=data.name,
+        tool="synthgan",
+        seed=seed,
+        settings={
+            "epsilon": epsilon,
+            "delta": delta,
+            "synthesizer": settings | {"privacy": privacy.to_dict()},
+        },
+        scores=scores,
+        timings={"fit_seconds": round(seconds, 1)},
+        details={
+            "resolved": model.fit_info_["settings"],
+            "epsilon_spent": round(ledger.epsilon_spent, 4),
+            "noise_multiplier": round(ledger.training["noise_multiplier"], 4),
+            "steps": ledger.training["steps"],
+            "pipeline": "dp-second-pass",  # fresh entropy, declared kinds, window accounting
+            "scores_unmatched": unmatched,
+        },
+    )
 
 
 def _unmatched(model):
@@ -115,21 +132,25 @@ def main() -> None:
         from synthgan.synthesizer import DP_DEFAULTS
 
         batch = args.batch_size or DP_DEFAULTS["batch_size"]
-        result = speed(data, batch, epochs=2, repeat=2) | {"suite": args.suite, **machine}
+        result = speed(data, batch, epochs=2, repeat=2)
         print(json.dumps(result), flush=True)
-        with open(RESULTS / "dp-speed.jsonl", "a") as f:
-            f.write(json.dumps(result) + "\n")
+        record = with_environment(
+            machine,
+            what="dp-speed",
+            dataset=args.suite,
+            tool="synthgan",
+            settings={"batch_size": result["batch_size"]},
+            timings={"epoch_seconds": result["epoch_seconds"]},
+            details={"ratio": result["ratio"], "note": result["note"]},
+        )
+        append(record, RESULTS / "dp-speed.jsonl")
         return
     for epsilon in args.epsilon:
         for settings in json.loads(args.grid):
             for seed in args.seed:
-                result = fit_and_score(data, epsilon, args.delta, settings, seed)
-                result.update(
-                    suite=args.suite, epsilon=epsilon, delta=args.delta, seed=seed, **machine
-                )
-                print(json.dumps(result), flush=True)
-                with open(args.out, "a") as f:
-                    f.write(json.dumps(result) + "\n")
+                record = fit_and_score(data, epsilon, args.delta, settings, seed, machine)
+                print(json.dumps(record.to_dict()), flush=True)
+                append(record, Path(args.out))
 
 
 if __name__ == "__main__":

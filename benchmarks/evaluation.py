@@ -31,6 +31,7 @@ import pandas as pd
 from benchmarks.__main__ import HERE, RESULTS
 from benchmarks.datasets import adult
 from benchmarks.environment import describe
+from benchmarks.records import save, with_environment
 
 HEADLINE = [
     "quality", "column_pair_trends", "detection_auc", "tstr_auc", "trtr_auc", "exact_copy_rate",
@@ -172,15 +173,20 @@ def main() -> None:
     if args.part == "scale-worker":
         scale_worker(*args.paths, query_rows=args.query_rows)
         return
-    record = describe() | {
-        "part": args.part,
-        "command": " ".join(["python -m benchmarks.evaluation", *sys.argv[1:]]),
-    }
-    record["result"] = {"speed": speed, "sanity": sanity, "scale": scale}[args.part](args)
-    stamp = record["date"][:19].replace(":", "").replace("-", "")
+    environment = describe()
+    result = {"speed": speed, "sanity": sanity, "scale": scale}[args.part](args)
+    record = with_environment(
+        environment,
+        what=f"eval-{args.part}",
+        dataset="adult",
+        seed=args.seed,
+        command=" ".join(["python -m benchmarks.evaluation", *sys.argv[1:]]),
+        details=result,
+    )
+    stamp = record.date[:19].replace(":", "").replace("-", "")
     path = RESULTS / f"eval-{args.part}-{stamp}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    print(json.dumps(record["result"], indent=2))
+    save(record, path)
+    print(json.dumps(result, indent=2))
     print(f"wrote {path}")
 
 

@@ -32,6 +32,8 @@ import numpy as np
 from benchmarks.__main__ import RESULTS
 from benchmarks.datasets import DATASETS
 from benchmarks.environment import describe
+from benchmarks.records import Record, append, with_environment
+from benchmarks.scoring import score
 
 KEYS = (
     "quality",
@@ -50,8 +52,9 @@ DRAW_KEYS = ("tstr_auc", "dp_gap_synthetic", "dp_gap_tstr")
 
 
 def fit_and_score(data, weight, epochs, epsilon, seed, dp_target=False, draws=1) -> dict:
-    """Fit one model of ``data`` (a benchmarks.datasets.Dataset) and score ``draws`` samples."""
-    from synthgan import Fairness, Privacy, Synthesizer, evaluate
+    """Fit one model of ``data`` (a benchmarks.datasets.Dataset) and score ``draws`` samples:
+    the record's fields."""
+    from synthgan import Fairness, Privacy, Synthesizer
 
     train, test, target = data.train, data.test, data.target
     sensitive, positive = data.sensitive, data.positive
@@ -72,10 +75,8 @@ def fit_and_score(data, weight, epochs, epsilon, seed, dp_target=False, draws=1)
     model.fit(train)
     seconds = time.perf_counter() - started
     fake = model.sample(len(train), seed=seed + 1)
-    report = evaluate(
-        train, fake, test, target=target, sensitive=sensitive, positive=positive, verbose=False
-    )
-    first = {k: round(report.scores[k], 4) for k in DRAW_KEYS if k in report.scores}
+    scores = score(data, fake, keys=KEYS)
+    first = {k: scores[k] for k in DRAW_KEYS if k in scores}
     more = [redraw(model, data, seed + 1 + 10_000 * k, k) for k in range(1, draws)]
     frontier = None
     if weight == 0:
@@ -84,39 +85,30 @@ def fit_and_score(data, weight, epochs, epsilon, seed, dp_target=False, draws=1)
             for name, rows in (("real", train), ("synthetic", fake))
         }
     return {
-        "weight": weight,
         "seed": seed,
-        "epsilon": epsilon,
-        "dp_target": bool(epsilon and dp_target),
-        "epsilon_spent": None if model.ledger_ is None else round(model.ledger_.epsilon_spent, 4),
-        "epochs": model.fit_info_["settings"]["epochs"],
-        "fit_seconds": round(seconds, 1),
-        "scores": {k: round(report.scores[k], 4) for k in KEYS if k in report.scores},
-        "frontier": frontier,
-        "draws": [first, *more],
+        "settings": {
+            "weight": weight,
+            "epsilon": epsilon,
+            "epochs": model.fit_info_["settings"]["epochs"],
+            "dp_target": bool(epsilon and dp_target),
+        },
+        "scores": scores,
+        "timings": {"fit_seconds": round(seconds, 1)},
+        "details": {
+            "epsilon_spent": None
+            if model.ledger_ is None
+            else round(model.ledger_.epsilon_spent, 4),
+            "frontier": frontier,
+            "draws": [first, *more],
+        },
     }
 
 
 def redraw(model, data, sample_seed, model_seed) -> dict:
-    """Utility and fairness scores of one more sample of ``model``, as the evaluator computes
-    them, with the evaluator's models seeded by ``model_seed``."""
-    from synthgan.evaluate.fairness import fairness_scores
-    from synthgan.evaluate.tables import prepare_tables
-    from synthgan.evaluate.utility import utility_scores
-
+    """Utility and fairness scores of one more sample of ``model``, from the evaluator's utility
+    and fairness parts alone, with its models seeded by ``model_seed``."""
     fake = model.sample(len(data.train), seed=sample_seed)
-    tables = prepare_tables(
-        data.train,
-        fake,
-        data.test,
-        target=data.target,
-        sensitive=data.sensitive,
-        positive=data.positive,
-    )
-    utility, _, _, predictions = utility_scores(tables, model_seed)
-    fairness, _, _ = fairness_scores(tables, predictions)
-    scores = utility | fairness
-    return {k: round(scores[k], 4) for k in DRAW_KEYS if k in scores}
+    return score(data, fake, model_seed, keys=DRAW_KEYS, parts=("fairness",))
 
 
 def offset_frontier(real, rows, test, target, sensitive, positive, seed, steps=11) -> list:
@@ -166,22 +158,22 @@ def main() -> None:
     )
     args = parser.parse_args()
     data = DATASETS[args.suite]()
-    context = describe() | {
-        "suite": args.suite,
-        "command": " ".join(["python -m benchmarks.fairness", *sys.argv[1:]]),
-    }
-    with (RESULTS / "fairness.jsonl").open("a") as out:
-        for seed, weight in ((s, w) for s in args.seed for w in args.weights):
-            row = context | fit_and_score(
-                data, weight, args.epochs, args.epsilon, seed, args.dp_target, args.draws
-            )
-            out.write(json.dumps(row) + "\n")
-            out.flush()
-            print(
-                json.dumps(
-                    {k: row[k] for k in ("weight", "seed", "epsilon", "fit_seconds", "scores")}
-                )
-            )
+    environment = describe()
+    command = " ".join(["python -m benchmarks.fairness", *sys.argv[1:]])
+    for seed, weight in ((s, w) for s in args.seed for w in args.weights):
+        fields = fit_and_score(
+            data, weight, args.epochs, args.epsilon, seed, args.dp_target, args.draws
+        )
+        record: Record = with_environment(
+            environment,
+            what="fairness",
+            dataset=args.suite,
+            tool="synthgan",
+            command=command,
+            **fields,
+        )
+        append(record, RESULTS / "fairness.jsonl")
+        print(json.dumps({k: fields[k] for k in ("seed", "settings", "timings", "scores")}))
 
 
 if __name__ == "__main__":

@@ -1,54 +1,65 @@
-"""The same scoring for every tool: SDMetrics quality and train-synthetic/test-real ROC AUC."""
+"""Every benchmark scores a synthetic table one way: through ``synthgan.evaluate``.
+
+The training split is the real table, the test split the holdout; the same seed, the same
+subsample for the large table, and scores rounded to four places in every record.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Collection
+
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import roc_auc_score
 
-from synthgan.evaluate.quality import quality_report
+from benchmarks.datasets import Dataset
+
+#: The scores a suite record keeps.
+SUITE_SCORES = (
+    "quality",
+    "column_shapes",
+    "column_pair_trends",
+    "detection_auc",
+    "tstr_auc",
+    "trtr_auc",
+    "dcr_share",
+    "dcr_share_expected",
+    "exact_copy_rate",
+    "mia_auc",
+    "dp_gap_real",
+    "dp_gap_synthetic",
+    "dp_gap_tstr",
+    "dp_gap_trtr",
+)
+#: Fidelity and utility alone (the DP comparison and sweep), from evaluate's quality and utility.
+FIDELITY_SCORES = ("quality", "column_shapes", "column_pair_trends", "tstr_auc", "trtr_auc")
+FIDELITY_PARTS = ("quality", "utility")
 
 
-def _features(df: pd.DataFrame, target: str, categories: dict[str, list]) -> pd.DataFrame:
-    X = df.drop(columns=[target]).copy()
-    for name, values in categories.items():
-        X[name] = pd.Categorical(X[name], categories=values)
-    return X
-
-
-def tstr_auc(
-    train: pd.DataFrame, test: pd.DataFrame, target: str, positive, seed: int = 0
-) -> float:
-    """ROC AUC on real ``test`` of a HistGradientBoosting model trained on ``train``."""
-    categories = {
-        c: sorted(pd.concat([train[c], test[c]]).dropna().astype(str).unique())
-        for c in test.columns
-        if c != target and not pd.api.types.is_numeric_dtype(test[c])
-    }
-    y_train = (train[target].astype(str) == str(positive)).to_numpy()
-    if y_train.all() or not y_train.any():
-        return float("nan")  # one class only: the synthesizer dropped the other
-    model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed)
-    model.fit(_features(train.astype({c: str for c in categories}), target, categories), y_train)
-    y_test = (test[target].astype(str) == str(positive)).to_numpy()
-    proba = model.predict_proba(
-        _features(test.astype({c: str for c in categories}), target, categories)
-    )
-    return float(roc_auc_score(y_test, proba[:, 1]))
+def _subsample(df: pd.DataFrame, n: int | None, seed: int) -> pd.DataFrame:
+    return df if n is None or len(df) <= n else df.sample(n=n, random_state=seed)
 
 
 def score(
-    real_train: pd.DataFrame, real_test: pd.DataFrame, fake: pd.DataFrame, target: str, positive
-) -> dict:
-    quality = quality_report(real_train, fake)
-    return {
-        "quality": round(quality["score"], 4),
-        "column_shapes": round(quality["properties"]["Column Shapes"], 4),
-        "column_pair_trends": round(quality["properties"]["Column Pair Trends"], 4),
-        "tstr_auc": round(tstr_auc(fake, real_test, target, positive), 4),
-        "missing_rate_error": round(
-            float(np.abs(real_train.isna().mean() - fake[real_train.columns].isna().mean()).max()),
-            4,
-        ),
-    }
+    data: Dataset,
+    fake: pd.DataFrame,
+    seed: int = 0,
+    *,
+    keys: Collection[str] = SUITE_SCORES,
+    parts: Collection[str] | None = None,
+) -> dict[str, float]:
+    """``keys`` of ``synthgan.evaluate``'s scores of ``fake`` (``parts``: the evaluator's parts
+    to run, all by default), rounded to four places."""
+    from synthgan.evaluate import evaluate
+
+    n = data.score_rows
+    report = evaluate(
+        _subsample(data.train, n, seed),
+        _subsample(fake, n, seed),
+        _subsample(data.test, None if n is None else n // 2, seed),
+        target=data.target,
+        sensitive=data.sensitive,
+        positive=data.positive,
+        seed=seed,
+        verbose=False,
+        parts=parts,
+    )
+    return {k: round(report.scores[k], 4) for k in keys if k in report.scores}

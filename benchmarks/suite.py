@@ -21,26 +21,12 @@ from pathlib import Path
 
 from benchmarks.datasets import DATASETS, Dataset
 from benchmarks.environment import describe
+from benchmarks.records import Record, save, with_environment
 from benchmarks.sample_worker import peak_mb
+from benchmarks.scoring import score
 
 HERE = Path(__file__).resolve().parent
 DELTA = 1e-6
-SCORES = (
-    "quality",
-    "column_shapes",
-    "column_pair_trends",
-    "detection_auc",
-    "tstr_auc",
-    "trtr_auc",
-    "dcr_share",
-    "dcr_share_expected",
-    "exact_copy_rate",
-    "mia_auc",
-    "dp_gap_real",
-    "dp_gap_synthetic",
-    "dp_gap_tstr",
-    "dp_gap_trtr",
-)
 
 
 @dataclass(frozen=True)
@@ -111,28 +97,7 @@ def _sample_timed(tool: str, model: Path, n: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1]) | {"rows": n}
 
 
-def _subsample(df, n: int | None, seed: int):
-    return df if n is None or len(df) <= n else df.sample(n=n, random_state=seed)
-
-
-def score(data: Dataset, fake, seed: int) -> dict:
-    from synthgan import evaluate
-
-    n = data.score_rows
-    report = evaluate(
-        _subsample(data.train, n, seed),
-        _subsample(fake, n, seed),
-        _subsample(data.test, None if n is None else n // 2, seed),
-        target=data.target,
-        sensitive=data.sensitive,
-        positive=data.positive,
-        seed=seed,
-        verbose=False,
-    )
-    return {k: round(report.scores[k], 4) for k in SCORES if k in report.scores}
-
-
-def run_one(dataset: str, name: str, args: argparse.Namespace) -> dict:
+def run_one(dataset: str, name: str, args: argparse.Namespace) -> Record:
     data = DATASETS[dataset]()
     run = RUNS[name]
     tool = _tool(run, data, args)
@@ -144,36 +109,41 @@ def run_one(dataset: str, name: str, args: argparse.Namespace) -> dict:
         fit["epsilon_spent"] = details.get("epsilon_spent")
         fit["epsilon_lower_bound"] = details.get("epsilon_lower_bound")
         fit["epochs"] = details.get("epochs_run", details.get("epochs"))
-    record = {
-        "dataset": dataset,
+    settings = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "dp_gan_epochs": args.dp_gan_epochs,
+        "aim_rounds": args.aim_rounds,
+        "train_rows": len(data.train),
+        "test_rows": len(data.test),
+        "score_rows": data.score_rows,
         "run": name,
-        "tool": run.tool,
         "epsilon": run.epsilon,
         "delta": DELTA if run.epsilon else None,
         "fair": run.fair,
-        "settings": {
-            "epochs": args.epochs,
-            "batch_size": args.batch_size,
-            "seed": args.seed,
-            "dp_gan_epochs": args.dp_gan_epochs,
-            "aim_rounds": args.aim_rounds,
-            "train_rows": len(data.train),
-            "test_rows": len(data.test),
-            "score_rows": data.score_rows,
-        },
-        "fit": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in fit.items()},
     }
+    timings = {"fit": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in fit.items()}}
     fake = tool.sample(len(data.train))
     print(f"[{dataset}/{name}] scoring", flush=True)
     started = time.perf_counter()
-    record["scores"] = score(data, fake, args.seed)
-    record["score_seconds"] = round(time.perf_counter() - started, 1)
+    scores = score(data, fake, args.seed)
+    timings["score_seconds"] = round(time.perf_counter() - started, 1)
     if not run.smartnoise and args.sample_rows:  # smartnoise keeps no model to sample from later
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "model"
             tool.save(path)
-            record["sample"] = _sample_timed(run.tool, path, args.sample_rows)
-    return record
+            timings["sample"] = _sample_timed(run.tool, path, args.sample_rows)
+    return with_environment(
+        describe(),
+        what="suite",
+        dataset=dataset,
+        tool=run.tool,
+        seed=args.seed,
+        settings=settings,
+        scores=scores,
+        timings=timings,
+    )
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -205,9 +175,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     add_options(parser)
     args = parser.parse_args()
-    record = describe() | run_one(args.dataset, args.run, args)
-    args.out.write_text(json.dumps(record, indent=2))
-    print(json.dumps({k: record[k] for k in ("run", "fit", "scores")}), flush=True)
+    record = run_one(args.dataset, args.run, args)
+    save(record, args.out)
+    print(json.dumps({"run": args.run, "fit": record.timings["fit"], "scores": record.scores}))
 
 
 if __name__ == "__main__":

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from benchmarks.datasets import DATASETS
+from benchmarks.records import Record
 from benchmarks.suite import RUNS
 
 HERE = Path(__file__).resolve().parent
-SUITE_RESULTS = HERE / "results" / "suite"
 PLOTS = HERE / "plots"
 DP_TOOLS = ("synthgan", "mst", "aim", "dpctgan", "patectgan")
 SPEED_TOOLS = ("synthgan", "ctgan", "tvae", "gaussiancopula")
@@ -23,21 +22,26 @@ SPEED = (  # (label, section, key)
 )
 
 
-def _fmt(value, digits: int = 3) -> str:
+def fmt(value, digits: int = 3) -> str:
     if value is None:
         return "–"
     return f"{value:,.{digits}f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
-def _records() -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(SUITE_RESULTS.glob("*.json"))]
+def _run(r: Record) -> str:
+    return r.settings["run"]
 
 
-def _latest_by_dataset(records: list[dict]) -> dict[str, list[dict]]:
+def _section(r: Record, name: str) -> dict:
+    """A suite record's fit or sample figures ({} where there are none)."""
+    return r.timings.get(name) or {}
+
+
+def _latest_by_dataset(records: list[Record]) -> dict[str, list[Record]]:
     """Each dataset's newest record per run (records sort by name, hence by invocation time)."""
-    newest: dict[tuple[str, str], dict] = {}
-    for r in sorted(records, key=lambda r: r["invocation"]):
-        newest[(r["dataset"], r["run"])] = r
+    newest: dict[tuple[str, str], Record] = {}
+    for r in sorted(records, key=lambda r: r.details["invocation"]):
+        newest[(r.dataset, _run(r))] = r
     known, order = list(DATASETS), list(RUNS)  # synthgan's variants first, then the references
     out: dict[str, list[dict]] = {}
     for dataset in sorted(
@@ -45,20 +49,21 @@ def _latest_by_dataset(records: list[dict]) -> dict[str, list[dict]]:
     ):
         out[dataset] = sorted(
             (r for (d, _), r in newest.items() if d == dataset),
-            key=lambda r: order.index(r["run"]) if r["run"] in order else len(order),
+            key=lambda r: order.index(_run(r)) if _run(r) in order else len(order),
         )
     return out
 
 
-def _epsilon_text(r: dict) -> str:
-    if not r.get("epsilon"):
+def _epsilon_text(r: Record) -> str:
+    epsilon = r.settings.get("epsilon")
+    if not epsilon:
         return "–"
-    fit = r["fit"]
+    fit = _section(r, "fit")
     if fit.get("epsilon_spent") is not None:
-        return f"{r['epsilon']:g} ({fit['epsilon_spent']:.3f})"
+        return f"{epsilon:g} ({fit['epsilon_spent']:.3f})"
     if fit.get("epsilon_lower_bound") is not None:
-        return f"{r['epsilon']:g} (≥ {fit['epsilon_lower_bound']:.3f})"
-    return f"{r['epsilon']:g} (?)"
+        return f"{epsilon:g} (≥ {fit['epsilon_lower_bound']:.3f})"
+    return f"{epsilon:g} (?)"
 
 
 def _plt():
@@ -70,9 +75,9 @@ def _plt():
     return plt
 
 
-def _privacy_plot(dataset: str, runs: list[dict]) -> str | None:
+def _privacy_plot(dataset: str, runs: list[Record]) -> str | None:
     """ε against TSTR AUC and quality for every DP tool; non-DP synthgan and real data as lines."""
-    dp = [r for r in runs if r.get("epsilon") and not r.get("fair")]
+    dp = [r for r in runs if r.settings.get("epsilon") and not r.settings.get("fair")]
     if not dp:
         return None
     plt = _plt()
@@ -88,42 +93,41 @@ def _privacy_plot(dataset: str, runs: list[dict]) -> str | None:
         ]
         for tool, name, declared in series:
             points = sorted(
-                (r["epsilon"], r["scores"].get(key))
+                (r.settings["epsilon"], r.scores.get(key))
                 for r in dp
-                if r["tool"] == tool and r["run"].endswith("-target") == declared
+                if r.tool == tool and _run(r).endswith("-target") == declared
             )
             points = [(x, y) for x, y in points if y is not None]
             if points:
                 ax.plot(*zip(*points, strict=True), "o-", label=name)
         for run, style in (("synthgan", "--"), ("ctgan", ":")):
-            plain = next((r for r in runs if r["run"] == run), None)
-            if plain and plain["scores"].get(key) is not None:
-                ax.axhline(plain["scores"][key], ls=style, c="grey", lw=1, label=f"{run}, no DP")
+            plain = next((r for r in runs if _run(r) == run), None)
+            if plain and plain.scores.get(key) is not None:
+                ax.axhline(plain.scores[key], ls=style, c="grey", lw=1, label=f"{run}, no DP")
         if key == "tstr_auc":
-            trtr = next(
-                (r["scores"].get("trtr_auc") for r in runs if "trtr_auc" in r["scores"]), None
-            )
+            trtr = next((r.scores.get("trtr_auc") for r in runs if "trtr_auc" in r.scores), None)
             if trtr is not None:
                 ax.axhline(trtr, ls="-", c="black", lw=1, label="trained on real rows")
         ax.set_xlabel("ε (δ = 1e-6)")
         ax.set_ylabel(label)
-        ax.set_xticks(sorted({r["epsilon"] for r in dp}))
+        ax.set_xticks(sorted({r.settings["epsilon"] for r in dp}))
     fig.suptitle(f"{dataset}: privacy budget against utility", fontsize=10)
     fig.tight_layout(rect=(0, 0, 0.8, 1))
     fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize=7)
     return _save(fig, f"suite-{dataset}-privacy.png")
 
 
-def _speed_plot(dataset: str, runs: list[dict]) -> str | None:
-    tools = [r for r in runs if r["run"] in SPEED_TOOLS]
+def _speed_plot(dataset: str, runs: list[Record]) -> str | None:
+    tools = [r for r in runs if _run(r) in SPEED_TOOLS]
     if not tools:
         return None
     plt = _plt()
     panels = [s for s in SPEED if s[2] in ("epoch_seconds", "preprocess_seconds", "seconds")]
     fig, axes = plt.subplots(1, len(panels), figsize=(10, 3.0), dpi=90)
     for ax, (label, section, key) in zip(axes, panels, strict=True):
-        names = [r["run"] for r in tools if r.get(section, {}).get(key) is not None]
-        values = [r[section][key] for r in tools if r.get(section, {}).get(key) is not None]
+        measured = [r for r in tools if _section(r, section).get(key) is not None]
+        names = [_run(r) for r in measured]
+        values = [_section(r, section)[key] for r in measured]
         colours = ["tab:blue" if n == "synthgan" else "tab:grey" for n in names]
         ax.barh(names, values, color=colours)
         for i, v in enumerate(values):
@@ -143,14 +147,14 @@ def _save(fig, name: str) -> str:
     return f"plots/{name}"
 
 
-def _dataset_section(dataset: str, runs: list[dict]) -> list[str]:
-    ok = [r for r in runs if "error" not in r]
+def _dataset_section(dataset: str, runs: list[Record]) -> list[str]:
+    ok = [r for r in runs if "error" not in r.details]
     first = runs[0]
-    s = ok[0]["settings"] if ok else {}
-    machine = first["machine"]
-    commands = sorted({(r["invocation"], r["command"]) for r in runs})
+    s = ok[0].settings if ok else {}
+    machine = first.environment["machine"]
+    commands = sorted({(r.details["invocation"], r.command) for r in runs})
     lines = [
-        f"### {dataset} — {first['date'][:16]}",
+        f"### {dataset} — {first.date[:16]}",
         "",
         " · ".join(f"`{c}` ({i[:13]})" for i, c in commands)
         + f" · {s.get('train_rows', 0):,} training rows, "
@@ -164,7 +168,7 @@ def _dataset_section(dataset: str, runs: list[dict]) -> list[str]:
         "",
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, Python "
         f"{machine['python']}. Versions: "
-        + ", ".join(f"{k} {v}" for k, v in first["versions"].items()),
+        + ", ".join(f"{k} {v}" for k, v in first.environment["versions"].items()),
         "",
     ]
     for plot in (_privacy_plot(dataset, ok), _speed_plot(dataset, ok)):
@@ -175,46 +179,45 @@ def _dataset_section(dataset: str, runs: list[dict]) -> list[str]:
         "MIA AUC | parity gap: data | parity gap: TSTR model | fit s |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    real = next((r["scores"] for r in ok), {})
+    real = next((r.scores for r in ok), {})
     if real:
         lines.append(
-            f"| *real data* | – | – | – | {_fmt(real.get('trtr_auc'))} | – | – | "
-            f"{_fmt(real.get('dp_gap_real'))} | {_fmt(real.get('dp_gap_trtr'))} | – |"
+            f"| *real data* | – | – | – | {fmt(real.get('trtr_auc'))} | – | – | "
+            f"{fmt(real.get('dp_gap_real'))} | {fmt(real.get('dp_gap_trtr'))} | – |"
         )
     for r in runs:
-        if "error" in r:
-            lines.append(f"| {r['run']} | failed: {r['error'][-1][:120]} |")
+        if "error" in r.details:
+            lines.append(f"| {_run(r)} | failed: {r.details['error'][-1][:120]} |")
             continue
-        sc = r["scores"]
+        sc = r.scores
         lines.append(
-            f"| {r['run']} | {_epsilon_text(r)} | {_fmt(sc.get('quality'))} | "
-            f"{_fmt(sc.get('detection_auc'))} | {_fmt(sc.get('tstr_auc'))} | "
-            f"{_fmt(sc.get('dcr_share'))} ({_fmt(sc.get('dcr_share_expected'))}) | "
-            f"{_fmt(sc.get('mia_auc'))} | {_fmt(sc.get('dp_gap_synthetic'))} | "
-            f"{_fmt(sc.get('dp_gap_tstr'))} | {_fmt(r['fit'].get('fit_seconds'), 0)} |"
+            f"| {_run(r)} | {_epsilon_text(r)} | {fmt(sc.get('quality'))} | "
+            f"{fmt(sc.get('detection_auc'))} | {fmt(sc.get('tstr_auc'))} | "
+            f"{fmt(sc.get('dcr_share'))} ({fmt(sc.get('dcr_share_expected'))}) | "
+            f"{fmt(sc.get('mia_auc'))} | {fmt(sc.get('dp_gap_synthetic'))} | "
+            f"{fmt(sc.get('dp_gap_tstr'))} | {fmt(_section(r, 'fit').get('fit_seconds'), 0)} |"
         )
-    speed = [r for r in ok if r["run"] in SPEED_TOOLS]
-    ref = next((r for r in speed if r["run"] == "ctgan"), None)
+    speed = [r for r in ok if _run(r) in SPEED_TOOLS]
+    ref = next((r for r in speed if _run(r) == "ctgan"), None)
     if speed:
         lines += [
             "",
-            "| speed | " + " | ".join(r["run"] for r in speed) + " | synthgan / ctgan |",
+            "| speed | " + " | ".join(_run(r) for r in speed) + " | synthgan / ctgan |",
             "|---|" + "---:|" * (len(speed) + 1),
         ]
-        ours = next((r for r in speed if r["run"] == "synthgan"), None)
+        ours = next((r for r in speed if _run(r) == "synthgan"), None)
         for label, section, key in SPEED:
-            values = [r.get(section, {}).get(key) for r in speed]
-            a = ours.get(section, {}).get(key) if ours else None
-            b = ref.get(section, {}).get(key) if ref else None
+            values = [_section(r, section).get(key) for r in speed]
+            a = _section(ours, section).get(key) if ours else None
+            b = _section(ref, section).get(key) if ref else None
             ratio = a / b if a is not None and b else None
             lines.append(
-                f"| {label} | " + " | ".join(_fmt(v) for v in values) + f" | {_fmt(ratio)} |"
+                f"| {label} | " + " | ".join(fmt(v) for v in values) + f" | {fmt(ratio)} |"
             )
     return [*lines, ""]
 
 
-def suite_section() -> list[str]:
-    records = _records()
+def suite_section(records: list[Record]) -> list[str]:
     if not records:
         return []
     lines = [
