@@ -28,16 +28,17 @@ What makes the guarantee hold (each point has a test):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import torch
 from opacus.optimizers import DPOptimizerFastGradientClipping
 from opacus.utils.uniform_sampler import UniformWithReplacementSampler
-from torch import nn
 
 from synthgan.conditional import ConditionSpace
 from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator
-from synthgan.train.gan import EpochCallback, GANConfig, GANTrainer, build_generator
+from synthgan.train.gan import GANConfig, GANTrainer
 from synthgan.transform.spans import Span
 
 __all__ = ["DPGANTrainer", "clipped_row_gradients"]
@@ -134,6 +135,11 @@ def clipped_row_gradients(
 class DPGANTrainer(GANTrainer):
     """The GAN loop with a differentially private discriminator (see the module docstring)."""
 
+    # The critic's loss on real rows is not private: only generator-side losses are reported,
+    # and no timings (an epoch's time depends on its hidden batch sizes).
+    loss_names = ("loss_g", "loss_cond")
+    reports_timing = False
+
     def __init__(
         self,
         config: GANConfig,
@@ -171,22 +177,13 @@ class DPGANTrainer(GANTrainer):
             target[j, : len(freq)] = torch.as_tensor(freq)
         self.target_frequencies = target.to(device)
 
-    def fit(
-        self,
-        data: torch.Tensor,
-        codes: list[np.ndarray],
-        epochs: int,
-        on_epoch_end: EpochCallback | None = None,
-    ) -> nn.Module:
+    def _setup(self, data: torch.Tensor, codes: list[np.ndarray]) -> None:
         cfg = self.config
         n, data_dim = data.shape
+        self.n_rows = n
         self.data = data.to(self.device)
         self.codes = np.stack(codes, axis=1) if codes else np.zeros((n, 0), np.int64)
-        self.generator = build_generator(cfg, self.space, data_dim).to(self.device)
-        self.critic = Discriminator(data_dim + self.space.cond_dim, cfg.discriminator_dim, pac=1)
-        self.critic.to(self.device)
-        self.opt_g = self._adam(self.generator, cfg.generator_lr)
-        self.fair = self._fairness_head()  # sees generated rows only: no privacy cost
+        self._build_networks(data_dim, pac=1)  # the fairness head sees generated rows only
         seeds = (int(s) for s in self.secret.generate_state(4, np.uint64))
         sampler_seed, noise_seed, rows_seed, rows_torch_seed = seeds
         self.opt_d = DPOptimizerFastGradientClipping(
@@ -198,7 +195,7 @@ class DPGANTrainer(GANTrainer):
         )
         # Opacus refuses an empty table; a table of 0 rows must train all the same (on noise
         # alone), or the refusal would tell that it is empty: sample from one row, keep none.
-        sampler = UniformWithReplacementSampler(
+        self.sampler = UniformWithReplacementSampler(
             num_samples=max(n, 1),
             sample_rate=self.sample_rate,
             generator=torch.Generator().manual_seed(sampler_seed),
@@ -206,33 +203,26 @@ class DPGANTrainer(GANTrainer):
         # The real rows' own random choices: secret, like the noise.
         self.row_rng = np.random.default_rng(rows_seed)
         self.row_tg = torch.Generator(device=self.device).manual_seed(rows_torch_seed)
-        # The critic's loss on real rows is not private: only generator-side losses are reported,
-        # and no timings (an epoch's time depends on its hidden batch sizes).
-        for epoch in range(1, epochs + 1):
-            totals = torch.zeros(2, device=self.device)
-            steps = 0
-            for rows in sampler:
-                if self.steps_taken >= self.max_steps:  # the accountant's budget, checked first
-                    self.stopped_by_budget = True
-                    break
-                rows = np.asarray(rows, dtype=np.int64)
-                totals += self.private_step(rows[rows < n])
-                self.steps_taken += 1
-                steps += 1
-            if steps and on_epoch_end is not None:
-                loss_g, loss_cond = (totals / steps).tolist()
-                on_epoch_end(
-                    {
-                        "epoch": epoch,
-                        "loss_g": loss_g,
-                        "loss_cond": loss_cond,
-                        **self._fairness_metrics(),
-                    }
-                )
-            if self.stopped_by_budget:
-                break
-        self.generator.eval()
-        return self.generator
+
+    def _batches(self) -> Iterator[np.ndarray]:
+        """An epoch of Poisson batches, none once the accountant's step budget is spent.
+
+        The budget is checked here, before every step, rather than in a callback: it is a
+        privacy rule, and a step cannot happen without a batch, whatever callbacks the caller
+        passes or leaves out.
+        """
+        for rows in self.sampler:
+            if self.steps_taken >= self.max_steps:
+                self.stopped_by_budget = True
+                self.stop_training = True
+                return
+            rows = np.asarray(rows, dtype=np.int64)
+            yield rows[rows < self.n_rows]
+
+    def _train_step(self, batch: np.ndarray) -> torch.Tensor:
+        losses = self.private_step(batch)
+        self.steps_taken += 1
+        return losses
 
     def _conditions(self, n: int) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
         """Generated rows ask for values at their DP frequencies, as real rows come."""

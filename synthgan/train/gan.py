@@ -9,7 +9,7 @@ critic step would never use.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,7 @@ from torch import nn
 from synthgan.conditional import ConditionSpace, RowIndex
 from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator, Generator, OutputActivation
+from synthgan.train.callbacks import Callback, EpochFunction
 from synthgan.train.fair import FairnessHead
 from synthgan.transform.spans import Span
 
@@ -42,15 +43,17 @@ class GANConfig:
     tau: float = 0.2
 
 
-EpochCallback = Callable[[dict[str, float]], None]
-
-
 def build_generator(config: GANConfig, space: ConditionSpace, data_dim: int) -> Generator:
     return Generator(config.embedding_dim + space.cond_dim, config.generator_dim, data_dim)
 
 
 class GANTrainer:
     """Trains a generator on an encoded real matrix; holds no state beyond one ``fit`` call."""
+
+    #: The losses :meth:`_train_step` returns, in order, as the epoch metrics name them.
+    loss_names: tuple[str, ...] = ("loss_d", "loss_g", "loss_cond")
+    #: Whether an epoch's duration may be reported (not under DP: it depends on the rows).
+    reports_timing = True
 
     def __init__(
         self,
@@ -80,38 +83,78 @@ class GANTrainer:
         data: torch.Tensor,
         codes: list[np.ndarray],
         epochs: int,
-        on_epoch_end: EpochCallback | None = None,
+        callbacks: Sequence[Callback] | Callable[[dict[str, float]], None] = (),
     ) -> Generator:
+        """Train for ``epochs`` epochs, or until a callback or the trainer sets ``stop_training``.
+
+        Callbacks run in list order at each hook (see ``train/callbacks.py``). A plain function
+        in place of the list is still taken as ``on_epoch_end(metrics)``, for the synthesizer
+        until it passes callbacks (temporary).
+        """
+        callbacks = [EpochFunction(callbacks)] if callable(callbacks) else list(callbacks)
+        self.epochs = epochs
+        self.stop_training = False
+        self._setup(data, codes)
+        try:
+            for callback in callbacks:
+                callback.on_train_begin(self)
+            for epoch in range(1, epochs + 1):
+                for callback in callbacks:
+                    callback.on_epoch_begin(self, epoch)
+                start = time.perf_counter()
+                totals, steps = torch.zeros(len(self.loss_names), device=self.device), 0
+                for batch in self._batches():
+                    totals += self._train_step(batch)
+                    steps += 1
+                if steps:
+                    metrics = self._epoch_metrics(epoch, totals / steps, start)
+                    for callback in callbacks:
+                        callback.on_epoch_end(self, metrics)
+                if self.stop_training:
+                    break
+        finally:
+            for callback in callbacks:
+                callback.on_train_end(self)
+        self.generator.eval()
+        return self.generator
+
+    def _setup(self, data: torch.Tensor, codes: list[np.ndarray]) -> None:
         cfg = self.config
         n, data_dim = data.shape
         self.data = data.to(self.device)
         self.row_index = RowIndex(self.space, codes) if self.space.n_columns else None
+        self._build_networks(data_dim, cfg.pac)
+        self.opt_d = self._adam(self.critic, cfg.discriminator_lr)
+        self.steps_per_epoch = max(1, n // cfg.batch_size)
+
+    def _build_networks(self, data_dim: int, pac: int) -> None:
+        """The generator, the critic, the generator's optimiser and the fairness head, in the
+        order that fixes their initial weights from the seed."""
+        cfg = self.config
         self.generator = build_generator(cfg, self.space, data_dim).to(self.device)
-        self.critic = Discriminator(data_dim + self.space.cond_dim, cfg.discriminator_dim, cfg.pac)
+        self.critic = Discriminator(data_dim + self.space.cond_dim, cfg.discriminator_dim, pac)
         self.critic.to(self.device)
         self.opt_g = self._adam(self.generator, cfg.generator_lr)
-        self.opt_d = self._adam(self.critic, cfg.discriminator_lr)
         self.fair = self._fairness_head()
-        steps = max(1, n // cfg.batch_size)
-        for epoch in range(1, epochs + 1):
-            start = time.perf_counter()
-            totals = torch.zeros(3, device=self.device)
-            for _ in range(steps):
-                totals += self.step()
-            loss_d, loss_g, loss_cond = (totals / steps).tolist()
-            if on_epoch_end is not None:
-                on_epoch_end(
-                    {
-                        "epoch": epoch,
-                        "loss_d": loss_d,
-                        "loss_g": loss_g,
-                        "loss_cond": loss_cond,
-                        **self._fairness_metrics(),
-                        "seconds": time.perf_counter() - start,
-                    }
-                )
-        self.generator.eval()
-        return self.generator
+
+    def _batches(self) -> Iterator[None]:
+        """One item per step of an epoch. Training-by-sampling picks the real rows inside the
+        step, after the conditions they must match, so here there is nothing to hand over."""
+        for _ in range(self.steps_per_epoch):
+            yield None
+
+    def _train_step(self, batch: None) -> torch.Tensor:
+        """One step on one batch; returns the losses named by ``loss_names``."""
+        return self.step()
+
+    def _epoch_metrics(self, epoch: int, losses: torch.Tensor, start: float) -> dict[str, float]:
+        """What an epoch may report: its mean losses, the fairness leak and (unless the trainer
+        says not to) its duration."""
+        metrics = {"epoch": epoch, **dict(zip(self.loss_names, losses.tolist(), strict=True))}
+        metrics.update(self._fairness_metrics())
+        if self.reports_timing:
+            metrics["seconds"] = time.perf_counter() - start
+        return metrics
 
     def _fairness_head(self) -> FairnessHead | None:
         """Built after the generator and critic, so their initial weights do not depend on it."""
