@@ -73,18 +73,18 @@ def prepare_private(
     noise could be regenerated and subtracted. Values are converted to the declared kinds
     by fixed rules and nothing here warns about a value, so a message cannot give a row
     away (see ``synthgan.transform.coerce``)."""
-    plan = PrivatePlan(privacy, fresh_entropy())
     structure = declare_public(infer_schema(df, overrides, private=True), privacy.public)
     clean = coerce_table(df, structure)
-    schema, summaries = plan.statistics(clean, structure)
+    plan, schema, summaries = PrivatePlan.make(
+        privacy, fresh_entropy(), clean, structure, batch_size, epochs
+    )
     transformer.fit_private(schema, summaries, seed=seed)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        data = transformer.transform(clean, seed=plan.secret_int())
+        data = transformer.transform(clean, seed=plan.encoding_seed)
     codes = transformer.condition_codes(data)
     counts = transformer.private_condition_counts(summaries, plan.n_rows)
     space = condition_space(transformer, counts=counts, n_rows=plan.n_rows)
-    plan.schedule(batch_size, epochs)
     return Prepared(schema, transformer, data, codes, space, plan.n_rows, plan, summaries)
 
 

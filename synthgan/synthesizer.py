@@ -195,6 +195,8 @@ class Synthesizer(Estimator):
     def _validate(self) -> None:
         """Each parameter against ``_constraints``, then the combinations."""
         self._validate_params()
+        if self.privacy is not None:
+            self.privacy.validate()
         if self.privacy is not None and self._setting("pac") != 1:
             raise PrivacyError(
                 f"pac={self.pac} cannot be used with differential privacy: a pack of rows would "

@@ -44,14 +44,14 @@ from scipy.special import ndtri
 from synthgan._version import __version__
 from synthgan.errors import PrivacyError, SchemaError
 from synthgan.privacy.accountant import Budget, combined_noise
-from synthgan.privacy.ledger import PrivacyLedger
+from synthgan.privacy.ledger import LedgerItem, PrivacyLedger
 from synthgan.privacy.settings import (
     COUNT_TAIL_DELTA_SHARE,
     THRESHOLD_DELTA_SHARE,
     Privacy,
     rho_for,
 )
-from synthgan.privacy.statistics import PrivateStatistics
+from synthgan.privacy.statistics import PrivateStatistics, TargetPairs
 from synthgan.schema import Schema, distinct_categories, parse_bounds
 
 __all__ = ["PrivatePlan", "SGDPlan", "Schedule", "plan_sgd", "schedule_for"]
@@ -126,62 +126,78 @@ def plan_sgd(
     return SGDPlan(run.sample_rate, run.steps, sigma, rate, allowed, min(run.steps, allowed))
 
 
+@dataclasses.dataclass(frozen=True)
 class PrivatePlan:
-    """One DP fit's budget: created before the data is read, consulted at every stage.
+    """One DP fit's budget, made by :meth:`make` before training and never changed after.
 
-    ``entropy`` seeds the preprocessing noise, the encoding's random choices and DP-SGD's noise
-    and batches (``secret``); it must be fresh and secret
-    (:func:`synthgan.privacy.fresh_entropy`), never derived from the user's seed.
+    ``secret`` seeds DP-SGD's noise and batches and ``encoding_seed`` the encoding's random
+    choices about each real row; both come from fresh, secret entropy
+    (:func:`synthgan.privacy.fresh_entropy`), never from the user's seed.
     """
 
-    def __init__(self, privacy: Privacy, entropy: np.random.SeedSequence):
+    privacy: Privacy
+    delta: float
+    tail_delta: float  # chance the DP row count misses the window
+    n_rows: float  # the DP row count
+    window: float  # table sizes DP-SGD is accounted over, around n_rows
+    items: tuple[LedgerItem, ...]
+    target_pairs: TargetPairs | None
+    budget: Budget
+    sgd: SGDPlan
+    batch_size: int
+    secret: np.random.SeedSequence
+    encoding_seed: int
+
+    @classmethod
+    def make(
+        cls,
+        privacy: Privacy,
+        entropy: np.random.SeedSequence,
+        df: pd.DataFrame,
+        schema: Schema,
+        batch_size: int,
+        epochs: int,
+    ) -> tuple[PrivatePlan, Schema, dict[str, Any]]:
+        """Count the rows, check δ against the count, take every other statistic preprocessing
+        needs, then choose q, σ and the step budget (raising before training if the budget
+        cannot pay). ``schema`` holds the declarations (``declare_public``) and ``df`` the
+        declared kinds' values (:func:`synthgan.transform.coerce.coerce_table`). Returns the
+        plan, the completed schema and the DP summaries."""
         privacy.validate()
-        self.privacy = privacy
-        self.delta = privacy.resolved_delta()
-        noise, self._encoding, self.secret = entropy.spawn(3)
-        self.rng = np.random.default_rng(noise)
-
-    def secret_int(self) -> int:
-        """A secret seed for the random choices the encoding makes about each real row."""
-        return int(self._encoding.generate_state(1, np.uint64)[0])
-
-    def statistics(self, df: pd.DataFrame, schema: Schema) -> tuple[Schema, dict[str, Any]]:
-        """Count the rows, check δ against the count, then take every other statistic
-        preprocessing needs. ``schema`` holds the declarations (``declare_public``) and ``df``
-        the declared kinds' values (:func:`synthgan.transform.coerce.coerce_table`)."""
-        target = self.privacy.target
+        delta = privacy.resolved_delta()
+        noise, encoding, secret = entropy.spawn(3)
+        target = privacy.target
         if target is not None and target not in {c.name for c in schema.learned}:
             raise PrivacyError(
                 f"Privacy(target={target!r}): the table has no learned column of that name "
                 f"(learned columns: {[c.name for c in schema.learned][:20]})."
             )
         private_domains = any(c.discrete and c.source == "dp" for c in schema.learned)
-        threshold_delta = self.delta * THRESHOLD_DELTA_SHARE if private_domains else 0.0
-        self.tail_delta = self.delta * COUNT_TAIL_DELTA_SHARE
-        accountant_delta = self.delta - threshold_delta - self.tail_delta
-        rho = rho_for(self.privacy.epsilon, accountant_delta)
+        threshold_delta = delta * THRESHOLD_DELTA_SHARE if private_domains else 0.0
+        tail_delta = delta * COUNT_TAIL_DELTA_SHARE
+        accountant_delta = delta - threshold_delta - tail_delta
+        rho = rho_for(privacy.epsilon, accountant_delta)
         stats = PrivateStatistics(
             schema,
-            rho * self.privacy.preprocessing_share,
+            rho * privacy.preprocessing_share,
             rho * ROW_COUNT_SHARE,
             threshold_delta,
-            self.rng,
+            np.random.default_rng(noise),
             target,
         )
-        self.n_rows = stats.count(df)
-        self._check_delta(stats.count_sigma)
-        completed, summaries = stats.run(df, self.n_rows)
-        self.items = stats.items
-        self.target_pairs = stats.pairs
-        z = float(ndtri(1 - self.tail_delta / 2))
-        self.window = 2 * z * stats.count_sigma + 1
-        self.budget = Budget(
-            self.privacy.accountant,
-            self.privacy.epsilon,
+        n_rows = stats.count(df)
+        _check_delta(delta, n_rows, stats.count_sigma)
+        completed, summaries = stats.run(df, n_rows)
+        items = tuple(stats.items)
+        z = float(ndtri(1 - tail_delta / 2))
+        window = 2 * z * stats.count_sigma + 1
+        budget = Budget(
+            privacy.accountant,
+            privacy.epsilon,
             accountant_delta,
-            combined_noise([i.noise_multiplier for i in self.items]),
+            combined_noise([i.noise_multiplier for i in items]),
         )
-        if self.n_rows < USEFUL_ROWS_PER_NOISE * stats.sigma:
+        if n_rows < USEFUL_ROWS_PER_NOISE * stats.sigma:
             logger.warning(
                 "The table is small for this privacy budget: each DP statistic carries noise of "
                 "about %.0f rows against about %.0f rows in all (DP count), so expect ranges "
@@ -189,39 +205,21 @@ class PrivatePlan:
                 "declare bounds and categories public (Privacy(public=...)), raise epsilon, or "
                 "use more rows.",
                 stats.sigma,
-                self.n_rows,
+                n_rows,
             )
-        return completed, summaries
-
-    def _check_delta(self, sigma: float) -> None:
-        """δ must be below 1/n: judged on the DP count, so the refusal is itself DP."""
-        if self.delta * self.n_rows < 1:
-            return
-        suggestion = 10.0 ** np.floor(np.log10(0.1 / self.n_rows))
-        raise PrivacyError(
-            f"delta {self.delta:g} is not below 1/n for a table of about {self.n_rows:,.0f} rows "
-            "(its DP row count): a delta of 1/n or more allows releasing whole rows. Pass a "
-            f"smaller delta, e.g. {suggestion:g}. Only the row count was measured (a Gaussian "
-            f"count with noise {sigma:.3g}); nothing else was spent."
-        )
-
-    def schedule(self, batch_size: int, epochs: int) -> None:
-        """Choose q, σ and the step budget; raise before training if the budget cannot pay."""
-        self.batch_size = batch_size
-        self.sgd = plan_sgd(
-            self.budget,
-            self.n_rows,
-            self.window,
-            batch_size,
-            epochs,
-            self.privacy.noise_multiplier,
-        )
+        sgd = plan_sgd(budget, n_rows, window, batch_size, epochs, privacy.noise_multiplier)
         logger.info(
             "DP-SGD: noise multiplier %.3f, sampling rate %.4f, up to %d steps",
-            self.sgd.noise_multiplier,
-            self.sgd.sample_rate,
-            self.sgd.max_steps,
+            sgd.noise_multiplier,
+            sgd.sample_rate,
+            sgd.max_steps,
         )
+        encoding_seed = int(encoding.generate_state(1, np.uint64)[0])
+        plan = cls(
+            privacy, delta, tail_delta, n_rows, window, items, stats.pairs, budget, sgd,
+            batch_size, secret, encoding_seed,
+        )  # fmt: skip
+        return plan, completed, summaries
 
     def trainer_args(self) -> dict[str, Any]:
         return {
@@ -245,7 +243,7 @@ class PrivatePlan:
             epsilon_target=self.privacy.epsilon,
             delta_target=self.delta,
             accountant=self.privacy.accountant,
-            preprocessing=self.items,
+            preprocessing=list(self.items),
             training={
                 "mechanism": "DP-SGD (Opacus DPOptimizer) on the discriminator",
                 "noise_multiplier": sgd.noise_multiplier,
@@ -272,6 +270,19 @@ class PrivatePlan:
             count_tail_delta=self.tail_delta,
             randomness=randomness_note(seed),
         )
+
+
+def _check_delta(delta: float, n_rows: float, sigma: float) -> None:
+    """δ must be below 1/n: judged on the DP count, so the refusal is itself DP."""
+    if delta * n_rows < 1:
+        return
+    suggestion = 10.0 ** np.floor(np.log10(0.1 / n_rows))
+    raise PrivacyError(
+        f"delta {delta:g} is not below 1/n for a table of about {n_rows:,.0f} rows "
+        "(its DP row count): a delta of 1/n or more allows releasing whole rows. Pass a "
+        f"smaller delta, e.g. {suggestion:g}. Only the row count was measured (a Gaussian "
+        f"count with noise {sigma:.3g}); nothing else was spent."
+    )
 
 
 def randomness_note(seed: int | None) -> str:

@@ -42,7 +42,8 @@ from scipy.special import ndtri
 
 from synthgan.postprocess.cells import Cells
 from synthgan.privacy.ledger import LedgerItem
-from synthgan.schema import DATETIME_SECONDS, Column, Schema, _py, datetime_to_seconds
+from synthgan.privacy.mechanisms import Release, Releases
+from synthgan.schema import DATETIME_SECONDS, Column, Schema, datetime_to_seconds
 from synthgan.transform.summaries import CategorySummary, NumericSummary
 
 __all__ = ["PrivateStatistics", "TargetPairs"]
@@ -103,52 +104,26 @@ class PrivateStatistics:
         target: str | None = None,
     ):
         self.schema = schema
-        self.rng = rng
         self.target = target
-        columns = schema.learned
-        private_domains = [c for c in columns if c.discrete and c.source == "dp"]
-        n_mechanisms = sum(1 if c.discrete else (2 if c.source == "dp" else 1) for c in columns)
-        if target is not None:
-            n_mechanisms += len(columns) - 1
-        # Noise std in rows; with L2 sensitivity 1 everywhere it is also the noise multiplier.
-        self.sigma = math.sqrt(max(n_mechanisms, 1) / (2 * rho))
-        self.count_sigma = math.sqrt(1 / (2 * count_rho))
+        self.counter = Releases([("row count", "gaussian")], count_rho, rng)
+        self.releases = Releases(planned_releases(schema, target), rho, rng)
+        self.sigma, self.count_sigma = self.releases.sigma, self.counter.sigma
+        private_domains = [c for c in schema.learned if c.discrete and c.source == "dp"]
         self.column_delta = threshold_delta / len(private_domains) if private_domains else 0.0
         # A value held by one row passes the threshold with probability column_delta.
         self.threshold = (
             1 + self.sigma * float(ndtri(1 - self.column_delta)) if private_domains else math.inf
         )
-        self.items: list[LedgerItem] = []
         self.pairs: TargetPairs | None = None
 
-    def _noisy(
-        self,
-        exact: np.ndarray,
-        what: str,
-        mechanism: str = "Gaussian histogram",
-        sigma: float | None = None,
-    ) -> np.ndarray:
-        sigma = self.sigma if sigma is None else sigma
-        self.items.append(LedgerItem(what, mechanism, sigma))
-        return self._gaussian(np.asarray(exact, dtype=float), sigma)
-
-    def _gaussian(self, exact: np.ndarray, sigma: float) -> np.ndarray:
-        """The Gaussian mechanism of every count and histogram but the sparse one, which draws
-        its own noise before thresholding (:meth:`_sparse_release`): the two are the releases."""
-        return exact + self.rng.normal(0.0, sigma, size=np.shape(exact))
-
-    def _sparse_release(self, counts: pd.Series) -> list[tuple[Any, float]]:
-        """The Gaussian sparse histogram: noisy counts of the observed values, only those above
-        the threshold released, in a fixed order."""
-        noisy = counts.to_numpy(float) + self.rng.normal(0, self.sigma, len(counts))
-        keep = noisy >= self.threshold
-        pairs = zip(counts.index[keep], noisy[keep], strict=True)
-        return sorted(((_py(v), float(c)) for v, c in pairs), key=_order)
+    @property
+    def items(self) -> list[LedgerItem]:
+        """Every release made, the row count first; only once all planned ones were made."""
+        return self.counter.ledger() + self.releases.ledger()
 
     def count(self, df: pd.DataFrame) -> float:
         """The DP row count (at least 1): the first statistic, so δ can be checked on it."""
-        noisy = self._noisy(len(df), "row count", "Gaussian count", self.count_sigma)
-        return max(float(noisy), 1.0)
+        return max(float(self.counter.gaussian("row count", len(df), "Gaussian count")), 1.0)
 
     def run(self, df: pd.DataFrame, n_rows: float) -> tuple[Schema, dict[str, Any]]:
         """The completed schema and a summary per learned column (after :meth:`count`)."""
@@ -192,10 +167,7 @@ class PrivateStatistics:
                 np.ravel_multi_index((codes[:, t], codes[:, j]), shape),
                 minlength=shape[0] * shape[1],
             )
-            noisy = self._noisy(
-                exact.reshape(shape).astype(float),
-                f"columns {self.target!r} x {name!r}: two-way histogram",
-            )
+            noisy = self.releases.gaussian(_pair(self.target, name), exact.reshape(shape))
             tables[j] = np.maximum(noisy, 0.0)
         return TargetPairs(cells, t, tables)
 
@@ -207,7 +179,7 @@ class PrivateStatistics:
             declared = list(column.categories or [])
             exact = values.value_counts().reindex(declared, fill_value=0).to_numpy(float)
             missing = len(series) - exact.sum()  # missing values and values outside the list
-            noisy = self._noisy(np.append(exact, missing), f"column {column.name!r}: frequencies")
+            noisy = self.releases.gaussian(_frequencies(column), np.append(exact, missing))
             counts, missing_noisy = np.maximum(noisy[:-1], 0), float(noisy[-1])
             return CategorySummary(
                 tuple(declared),
@@ -215,15 +187,9 @@ class PrivateStatistics:
                 max(missing_noisy, 0.0),
                 missing_noisy > SIGNAL * self.sigma,
             )
-        self.items.append(
-            LedgerItem(
-                f"column {column.name!r}: domain and frequencies",
-                f"Gaussian sparse histogram, threshold {self.threshold:.0f}",
-                self.sigma,
-                self.column_delta,
-            )
+        released = self.releases.sparse(
+            _frequencies(column), values.value_counts(), self.threshold, self.column_delta
         )
-        released = self._sparse_release(values.value_counts())
         if not released:
             logger.warning(
                 "Column %r: no value is frequent enough to be released under this privacy "
@@ -253,7 +219,7 @@ class PrivateStatistics:
         exact = _bin_counts(x, edges, point, points)
         if missing_noisy is None:
             exact = np.append(exact, missing.sum())
-        noisy = self._noisy(exact, f"column {column.name!r}: shape histogram")
+        noisy = self.releases.gaussian(_shape(column), exact)
         if missing_noisy is None:
             noisy, missing_noisy = noisy[:-1], float(noisy[-1])
         counts = np.where(noisy >= SHAPE_FLOOR * self.sigma, noisy, 0.0)
@@ -276,7 +242,7 @@ class PrivateStatistics:
             k = np.clip(np.floor(np.log2(np.abs(x))), _MIN_EXP, _MAX_EXP).astype(int) - _MIN_EXP
         index = np.where(x == 0, 0, np.where(x > 0, 1 + k, 1 + m + k))
         exact = np.bincount(index, minlength=1 + 2 * m).astype(float)
-        noisy = self._noisy(np.append(exact, missing), f"column {column.name!r}: range histogram")
+        noisy = self.releases.gaussian(_range_of(column), np.append(exact, missing))
         counts, missing_noisy = noisy[:-1], float(noisy[-1])
         low = np.concatenate([[0.0], 2.0**exps, -(2.0 ** (exps + 1))])
         high = np.concatenate([[0.0], 2.0 ** (exps + 1), -(2.0**exps)])
@@ -339,6 +305,37 @@ def _as_float(series: pd.Series, column: Column) -> np.ndarray:
     return series.to_numpy(dtype=float)
 
 
-def _order(item: tuple[Any, float]) -> tuple[str, Any]:
-    value = item[0]
-    return (type(value).__name__, value if isinstance(value, (int, float, str)) else str(value))
+def planned_releases(schema: Schema, target: str | None) -> list[Release]:
+    """The histograms ``run`` will release for ``schema``, named as in the ledger: a discrete
+    column's frequencies (sparse when its domain is not declared), a numeric column's range
+    (unless its bounds are declared) and shape, and the target's two-way tables."""
+    planned: list[Release] = []
+    for column in schema.learned:
+        if column.discrete:
+            sparse = column.source == "dp"
+            planned.append((_frequencies(column), "sparse" if sparse else "gaussian"))
+            continue
+        if column.source == "dp":
+            planned.append((_range_of(column), "gaussian"))
+        planned.append((_shape(column), "gaussian"))
+    if target is not None:
+        planned += [(_pair(target, c.name), "gaussian") for c in schema.learned if c.name != target]
+    return planned
+
+
+def _frequencies(column: Column) -> str:
+    if column.source == "dp":
+        return f"column {column.name!r}: domain and frequencies"
+    return f"column {column.name!r}: frequencies"
+
+
+def _range_of(column: Column) -> str:
+    return f"column {column.name!r}: range histogram"
+
+
+def _shape(column: Column) -> str:
+    return f"column {column.name!r}: shape histogram"
+
+
+def _pair(target: str, other: str) -> str:
+    return f"columns {target!r} x {other!r}: two-way histogram"

@@ -31,6 +31,7 @@ import synthgan.prepare
 from synthgan import Privacy, Synthesizer
 from synthgan.cli import main
 from synthgan.persist import read_model
+from synthgan.privacy import mechanisms
 from synthgan.privacy.statistics import PrivateStatistics
 from synthgan.train.dp import DPGANTrainer
 
@@ -158,18 +159,18 @@ def releases(monkeypatch) -> Releases:
     """Route every DP release through a recorder: the Gaussian mechanism, the sparse histogram
     and DP-SGD's noisy gradient (the only places noise is added)."""
     hub = Releases()
-    gaussian = PrivateStatistics._gaussian
-    sparse = PrivateStatistics._sparse_release
+    gaussian = mechanisms.Releases._gaussian
+    sparse = mechanisms.Releases._sparse_release
     gradient = DPGANTrainer.noisy_real_gradient
     monkeypatch.setattr(
-        PrivateStatistics,
+        mechanisms.Releases,
         "_gaussian",
-        lambda self, exact, sigma: hub(f"gaussian {np.shape(exact)}", gaussian(self, exact, sigma)),
+        lambda self, exact: hub(f"gaussian {np.shape(exact)}", gaussian(self, exact)),
     )
     monkeypatch.setattr(
-        PrivateStatistics,
+        mechanisms.Releases,
         "_sparse_release",
-        lambda self, counts: hub("sparse histogram", sparse(self, counts)),
+        lambda self, counts, threshold: hub("sparse histogram", sparse(self, counts, threshold)),
     )
     monkeypatch.setattr(
         DPGANTrainer,
@@ -310,13 +311,13 @@ def _caught(releases, capsys, caplog, tmp_path, change: str) -> bool:
 def test_the_replay_catches_an_exact_count_in_the_log(
     releases, capsys, caplog, tmp_path, monkeypatch
 ):
-    statistics = synthgan.prepare.PrivatePlan.statistics
+    count = PrivateStatistics.count
 
-    def leaky(self, df, schema):
+    def leaky(self, df):
         logging.getLogger("synthgan").info("Read %d rows", len(df))
-        return statistics(self, df, schema)
+        return count(self, df)
 
-    monkeypatch.setattr(synthgan.prepare.PrivatePlan, "statistics", leaky)
+    monkeypatch.setattr(PrivateStatistics, "count", leaky)
     assert _caught(releases, capsys, caplog, tmp_path, "a duplicate row")
 
 
