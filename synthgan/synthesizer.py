@@ -24,7 +24,6 @@ from synthgan.errors import (
     NotFittedError,
     PrivacyError,
     SynthganError,
-    TrainingError,
 )
 from synthgan.estimator import Estimator
 from synthgan.fairness import Fairness
@@ -35,8 +34,8 @@ from synthgan.persist import read_model, write_model
 from synthgan.postprocess import PostProcessor, fit_post_processor
 from synthgan.prepare import Prepared, prepare, prepare_private
 from synthgan.privacy import Privacy
-from synthgan.progress import progress_bar
 from synthgan.sampling import SamplingEngine, parse_conditions
+from synthgan.train.callbacks import DivergenceCheck, History, ProgressBar
 from synthgan.train.dp import DPGANTrainer
 from synthgan.train.gan import GANConfig, GANTrainer
 from synthgan.transform import TableTransformer
@@ -333,50 +332,30 @@ class Synthesizer(Estimator):
     ) -> tuple[torch.nn.Module, GANTrainer, list[dict[str, float]]]:
         """The generator, the trainer (the ledger reads its steps) and the per-epoch history."""
         epochs = self._setting("epochs")
-        history: list[dict[str, float]] = []
-        timing = ready.plan is None
-        with progress_bar(
-            total=epochs, desc="Training", unit="epoch", enabled=self.verbose, timing=timing
-        ) as bar:
-
-            def on_epoch_end(metrics: dict[str, float]) -> None:
-                history.append(metrics)
-                if not all(np.isfinite(v) for v in metrics.values()):
-                    raise TrainingError(
-                        f"Training diverged in epoch {len(history)} (a loss is not finite: "
-                        f"{metrics}); the model would only produce garbage. Try a smaller "
-                        "learning rate, or check the table for extreme values."
-                    )
-                bar.set_postfix(
-                    {
-                        k: f"{metrics[k]:.3f}"
-                        for k in ("loss_g", "loss_d", "fair_leak")
-                        if k in metrics
-                    }
+        history = History()
+        # History first (the diverged epoch is recorded before the check raises), the bar last
+        # (it never counts a diverged epoch); the trainer says whether the bar may show times.
+        callbacks = [history, DivergenceCheck(), ProgressBar(enabled=self.verbose)]
+        # nn.Linear's initialisation draws from torch's global generator: fork it so the seed
+        # fixes the initial weights without disturbing the caller's random state.
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(torch_seed)
+            common = {
+                "device": device,
+                "rng": np.random.default_rng(train_seed),
+                "torch_generator": torch.Generator(device=device).manual_seed(torch_seed),
+                "fairness": self.fairness,
+            }
+            config, spans, space = self._gan_config(), ready.transformer.spans_, ready.space
+            if ready.plan is None:
+                trainer = GANTrainer(config, spans, space, **common)
+            else:
+                plan = ready.plan
+                trainer = DPGANTrainer(
+                    config, spans, space, **common, **plan.trainer_args(), secret=plan.secret
                 )
-                bar.update(1)
-
-            # nn.Linear's initialisation draws from torch's global generator: fork it so the seed
-            # fixes the initial weights without disturbing the caller's random state.
-            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-                torch.manual_seed(torch_seed)
-                common = {
-                    "device": device,
-                    "rng": np.random.default_rng(train_seed),
-                    "torch_generator": torch.Generator(device=device).manual_seed(torch_seed),
-                    "fairness": self.fairness,
-                }
-                config, spans, space = self._gan_config(), ready.transformer.spans_, ready.space
-                if ready.plan is None:
-                    trainer = GANTrainer(config, spans, space, **common)
-                else:
-                    plan = ready.plan
-                    trainer = DPGANTrainer(
-                        config, spans, space, **common, **plan.trainer_args(), secret=plan.secret
-                    )
-                data = torch.from_numpy(ready.data)
-                generator = trainer.fit(data, ready.codes, epochs, on_epoch_end)
-        return generator, trainer, history
+            generator = trainer.fit(torch.from_numpy(ready.data), ready.codes, epochs, callbacks)
+        return generator, trainer, history.records
 
     def privacy_report(self) -> str:
         """What differential privacy this model has: ε and δ spent, DP-SGD, every statistic."""

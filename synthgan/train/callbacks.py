@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from synthgan.errors import TrainingError
@@ -103,16 +102,3 @@ class ProgressBar(Callback):
     def on_train_end(self, trainer: GANTrainer) -> None:
         self._open.close()
         self.bar = None
-
-
-class EpochFunction(Callback):
-    """Temporary adapter for callers that still pass a plain ``on_epoch_end(metrics)`` function.
-
-    To be removed once the synthesizer passes callbacks.
-    """
-
-    def __init__(self, function: Callable[[Metrics], None]) -> None:
-        self.function = function
-
-    def on_epoch_end(self, trainer: GANTrainer, metrics: Metrics) -> None:
-        self.function(metrics)

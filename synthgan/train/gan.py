@@ -9,7 +9,7 @@ critic step would never use.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +19,7 @@ from torch import nn
 from synthgan.conditional import ConditionSpace, RowIndex
 from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator, Generator, OutputActivation
-from synthgan.train.callbacks import Callback, EpochFunction
+from synthgan.train.callbacks import Callback
 from synthgan.train.fair import FairnessHead
 from synthgan.transform.spans import Span
 
@@ -83,15 +83,12 @@ class GANTrainer:
         data: torch.Tensor,
         codes: list[np.ndarray],
         epochs: int,
-        callbacks: Sequence[Callback] | Callable[[dict[str, float]], None] = (),
+        callbacks: Sequence[Callback] = (),
     ) -> Generator:
         """Train for ``epochs`` epochs, or until a callback or the trainer sets ``stop_training``.
 
-        Callbacks run in list order at each hook (see ``train/callbacks.py``). A plain function
-        in place of the list is still taken as ``on_epoch_end(metrics)``, for the synthesizer
-        until it passes callbacks (temporary).
+        Callbacks run in list order at each hook (see ``train/callbacks.py``).
         """
-        callbacks = [EpochFunction(callbacks)] if callable(callbacks) else list(callbacks)
         self.epochs = epochs
         self.stop_training = False
         self._setup(data, codes)

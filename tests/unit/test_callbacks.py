@@ -203,11 +203,3 @@ def test_a_disabled_progress_bar_prints_nothing(capsys):
     trainer, data, codes = _trainer()
     trainer.fit(data, codes, 1, [ProgressBar(enabled=False)])
     assert capsys.readouterr().err == ""
-
-
-def test_a_plain_function_is_still_taken_as_on_epoch_end():
-    """Temporary: the synthesizer passes such a function until it switches to callbacks."""
-    trainer, data, codes = _trainer()
-    seen = []
-    trainer.fit(data, codes, 2, seen.append)
-    assert [m["epoch"] for m in seen] == [1, 2]
