@@ -115,7 +115,7 @@ def main() -> None:
     data = DATASETS[args.suite]()
     machine = describe()
     if args.speed:
-        from synthgan.synthesizer import DP_DEFAULTS
+        from synthgan.config import DP_DEFAULTS
 
         batch = args.batch_size or DP_DEFAULTS["batch_size"]
         result = speed(data, batch, epochs=2, repeat=2)

@@ -82,6 +82,28 @@ class Fairness:
                 f"The sensitive column {self.sensitive!r} has one group only: {list(groups)}."
             )
 
+    @property
+    def active(self) -> bool:
+        return self.weight != 0
+
+    def unpinned(self) -> tuple[str, ...]:
+        """Columns that unconditional sampling never pins in the condition vector.
+
+        A row whose condition vector fixes the sensitive value gets its target as the critic
+        learned it from real rows of that group, P(target | sensitive), and a row that fixes the
+        target gets P(sensitive | target): both are the real dependence the head is there to
+        remove (on a test table, pinning them left a parity gap ten times larger). Rows are
+        pinned on the other discrete columns instead.
+        """
+        return (self.sensitive, self.target) if self.active else ()
+
+    def parity_pair(self, condition_columns: list[str]) -> tuple[int, int] | None:
+        """The positions of (sensitive, target) among the condition vector's columns, which
+        raking makes independent; None when the head is off."""
+        if not self.active:
+            return None
+        return condition_columns.index(self.sensitive), condition_columns.index(self.target)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -6,7 +6,6 @@ A facade: preparation (``prepare.py``), training (``train/``), post-processing
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import time
@@ -17,58 +16,31 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import torch
 
-from synthgan.errors import (
-    ConfigError,
-    NotFittedError,
-    PrivacyError,
-    SynthganError,
-)
-from synthgan.estimator import Estimator
+from synthgan.config import DEFAULTS, SynthesizerConfig
+from synthgan.errors import ConfigError, NotFittedError
 from synthgan.fairness import Fairness
 from synthgan.io import ChunkWriter, atomic_path, table_format
 from synthgan.model_file import from_manifest, to_manifest
-from synthgan.params import Auto, Instance, Interval, IntTuple, MappingOf, OptionalInt, Options
 from synthgan.persist import read_model, write_model
 from synthgan.postprocess import PostProcessor, fit_post_processor
-from synthgan.prepare import Prepared, prepare, prepare_private
+from synthgan.prepare import prepare, prepare_private
 from synthgan.privacy import Privacy
+from synthgan.privacy.withheld import withheld
 from synthgan.sampling import SamplingEngine, parse_conditions
-from synthgan.train.callbacks import DivergenceCheck, History, ProgressBar
-from synthgan.train.dp import DPGANTrainer
-from synthgan.train.gan import GANConfig, GANTrainer
+from synthgan.train.run import train_generator
 from synthgan.transform import TableTransformer
 
 __all__ = ["Synthesizer", "load"]
 
 logger = logging.getLogger(__name__)
 
-#: What the *auto* parameters become without privacy (CTGAN's settings)...
-DEFAULTS: Mapping[str, Any] = {
-    "epochs": 300,
-    "batch_size": 500,
-    "discriminator_dim": (256, 256),
-    "generator_lr": 2e-4,
-    "discriminator_lr": 2e-4,
-    "pac": 10,
-}
-#: ...and with it: the best of the sweep in benchmarks/RESULTS.md ("DP settings sweep").
-DP_DEFAULTS: Mapping[str, Any] = {
-    "epochs": 30,
-    "batch_size": 1000,
-    "discriminator_dim": (128, 128),
-    "generator_lr": 1e-3,
-    "discriminator_lr": 1e-3,
-    "pac": 1,
-}
 
-
-class Synthesizer(Estimator):
+class Synthesizer(SynthesizerConfig):
     """A conditional tabular GAN (CTGAN-class) that learns a table and samples synthetic rows.
 
     Parameters marked *auto* take ``None`` for a default that depends on whether ``privacy`` is
-    set: DP-SGD wants a smaller critic, larger batches and fewer steps (see ``DP_DEFAULTS``).
+    set: DP-SGD wants a smaller critic, larger batches and fewer steps (see ``synthgan.config.DP_DEFAULTS``).
 
     Parameters
     ----------
@@ -120,27 +92,6 @@ class Synthesizer(Estimator):
     ['b', 'b', 'b', 'b', 'b']
     """
 
-    _constraints: Mapping[str, Any] = {
-        "epochs": Auto(Interval(int, 1, None)),
-        "batch_size": Auto(Interval(int, 2, None)),
-        "embedding_dim": Interval(int, 1, None),
-        "generator_dim": IntTuple(),
-        "discriminator_dim": Auto(IntTuple()),
-        "generator_lr": Auto(Interval(float, 0, None, closed="neither")),
-        "discriminator_lr": Auto(Interval(float, 0, None, closed="neither")),
-        "weight_decay": Interval(float, 0, None),
-        "pac": Auto(Interval(int, 1, None)),
-        "discriminator_steps": Interval(int, 1, None),
-        "max_modes": Interval(int, 1, None),
-        "max_categories": Interval(int, 2, None),
-        "overrides": MappingOf("column -> override"),
-        "seed": OptionalInt(),
-        "device": Options("cpu", "cuda", "auto"),
-        "verbose": Options(True, False),
-        "privacy": Instance(Privacy),
-        "fairness": Instance(Fairness),
-    }
-
     def __init__(
         self,
         *,
@@ -182,60 +133,6 @@ class Synthesizer(Estimator):
         self.privacy = privacy
         self.fairness = fairness
 
-    # -- settings -----------------------------------------------------------------------------
-
-    def _setting(self, name: str) -> Any:
-        """A parameter's value, with *auto* (``None``) resolved for this model's privacy."""
-        value = getattr(self, name)
-        if value is not None:
-            return value
-        return (DP_DEFAULTS if self.privacy is not None else DEFAULTS)[name]
-
-    def _validate(self) -> None:
-        """Each parameter against ``_constraints``, then the combinations."""
-        self._validate_params()
-        if self.privacy is not None:
-            self.privacy.validate()
-        if self.privacy is not None and self._setting("pac") != 1:
-            raise PrivacyError(
-                f"pac={self.pac} cannot be used with differential privacy: a pack of rows would "
-                "make several rows the privacy unit. Leave pac unset (or 1)."
-            )
-        declared = self.privacy is not None and self.privacy.target is not None
-        if declared and self.fairness is not None and self.fairness.weight != 0:
-            raise ConfigError(
-                "Privacy(target=...) (--dp-target) cannot be combined with a fairness head "
-                "(Fairness / --fair-sensitive): the target's "
-                "two-way tables put back its dependence on the columns that stand in for the "
-                "sensitive one (Adult, DP at epsilon 3: a model trained on such a sample had a "
-                "parity gap of 0.16 on real rows, 0.009 without the target). Drop one of them."
-            )
-        batch_size, pac = self._setting("batch_size"), self._setting("pac")
-        if batch_size % pac:
-            raise ConfigError(f"batch_size ({batch_size}) must be a multiple of pac ({pac}).")
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise ConfigError(
-                "device='cuda' was asked for but CUDA is not available; use 'cpu' or 'auto'."
-            )
-
-    def _torch_device(self) -> torch.device:
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.device)
-
-    def _gan_config(self) -> GANConfig:
-        return GANConfig(
-            embedding_dim=self.embedding_dim,
-            generator_dim=tuple(self.generator_dim),
-            discriminator_dim=tuple(self._setting("discriminator_dim")),
-            generator_lr=float(self._setting("generator_lr")),
-            discriminator_lr=float(self._setting("discriminator_lr")),
-            weight_decay=float(self.weight_decay),
-            batch_size=self._setting("batch_size"),
-            pac=self._setting("pac"),
-            discriminator_steps=self.discriminator_steps,
-        )
-
     # -- fit ----------------------------------------------------------------------------------
 
     def fit(self, df: pd.DataFrame) -> Synthesizer:
@@ -260,7 +157,7 @@ class Synthesizer(Estimator):
         seeds = np.random.SeedSequence(self.seed)
         transform_seed, train_seed, torch_seed = (int(s) for s in seeds.generate_state(3))
         transformer = TableTransformer(max_modes=self.max_modes, max_categories=self.max_categories)
-        with _withheld(private, "reading the table"):
+        with withheld(private, "reading the table"):
             if private:
                 batch_size, epochs = self._setting("batch_size"), self._setting("epochs")
                 ready = prepare_private(
@@ -291,8 +188,16 @@ class Synthesizer(Estimator):
                 preprocess_seconds,
             )
         device = self._torch_device()
-        with _withheld(private, "training"):
-            generator, trainer, history = self._train(ready, device, train_seed, torch_seed)
+        with withheld(private, "training"):
+            generator, trainer, history = train_generator(
+                ready,
+                self._gan_config(),
+                self._setting("epochs"),
+                self.fairness,
+                device,
+                (train_seed, torch_seed),
+                self.verbose,
+            )
 
         self.schema_ = ready.schema
         self.transformer_ = ready.transformer
@@ -302,12 +207,13 @@ class Synthesizer(Estimator):
         plan = ready.plan
         self.ledger_ = None if plan is None else plan.ledger(trainer, ready.schema, self.seed)
         self.postprocessor_ = PostProcessor()
-        if private or self._parity_pair() is not None:
+        parity_pair = self._parity_pair()
+        if private or parity_pair is not None:
             self.postprocessor_ = fit_post_processor(
                 self._engine(),
                 ready.transformer,
                 ready.space.frequencies,
-                self._parity_pair(),
+                parity_pair,
                 ready.summaries,
                 None if plan is None else plan.target_pairs,
                 seeds.spawn(1)[0],
@@ -326,36 +232,6 @@ class Synthesizer(Estimator):
             self.fit_info_["fit_seconds"] = round(time.perf_counter() - started, 3)
         self._sample_calls = 0
         return self
-
-    def _train(
-        self, ready: Prepared, device: torch.device, train_seed: int, torch_seed: int
-    ) -> tuple[torch.nn.Module, GANTrainer, list[dict[str, float]]]:
-        """The generator, the trainer (the ledger reads its steps) and the per-epoch history."""
-        epochs = self._setting("epochs")
-        history = History()
-        # History first (the diverged epoch is recorded before the check raises), the bar last
-        # (it never counts a diverged epoch); the trainer says whether the bar may show times.
-        callbacks = [history, DivergenceCheck(), ProgressBar(enabled=self.verbose)]
-        # nn.Linear's initialisation draws from torch's global generator: fork it so the seed
-        # fixes the initial weights without disturbing the caller's random state.
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(torch_seed)
-            common = {
-                "device": device,
-                "rng": np.random.default_rng(train_seed),
-                "torch_generator": torch.Generator(device=device).manual_seed(torch_seed),
-                "fairness": self.fairness,
-            }
-            config, spans, space = self._gan_config(), ready.transformer.spans_, ready.space
-            if ready.plan is None:
-                trainer = GANTrainer(config, spans, space, **common)
-            else:
-                plan = ready.plan
-                trainer = DPGANTrainer(
-                    config, spans, space, **common, **plan.trainer_args(), secret=plan.secret
-                )
-            generator = trainer.fit(torch.from_numpy(ready.data), ready.codes, epochs, callbacks)
-        return generator, trainer, history.records
 
     def privacy_report(self) -> str:
         """What differential privacy this model has: ε and δ spent, DP-SGD, every statistic."""
@@ -459,8 +335,13 @@ class Synthesizer(Estimator):
             self.generator_,
             self.embedding_dim,
             self.postprocessor_ if postprocess else PostProcessor(),
-            self._unpinned_columns(),
+            () if self.fairness is None else self.fairness.unpinned(),
         )
+
+    def _parity_pair(self) -> tuple[int, int] | None:
+        if self.fairness is None:
+            return None
+        return self.fairness.parity_pair(list(self.condition_space_.columns))
 
     def _sampling_seeds(self, seed: int | None) -> np.random.SeedSequence:
         if seed is not None:
@@ -471,27 +352,6 @@ class Synthesizer(Estimator):
             return np.random.SeedSequence()
         self._sample_calls += 1
         return np.random.SeedSequence([self.seed, self._sample_calls])
-
-    def _unpinned_columns(self) -> tuple[str, ...]:
-        """Columns that unconditional sampling never pins in the condition vector.
-
-        With a fairness head, a row whose condition vector fixes the sensitive value gets its
-        target as the critic learned it from real rows of that group, P(target | sensitive), and
-        a row that fixes the target gets P(sensitive | target): both are the real dependence the
-        head is there to remove (on a test table, pinning them left a parity gap ten times
-        larger). Rows are pinned on the other discrete columns instead.
-        """
-        if self.fairness is None or self.fairness.weight == 0:
-            return ()
-        return (self.fairness.sensitive, self.fairness.target)
-
-    def _parity_pair(self) -> tuple[int, int] | None:
-        """The condition columns of the fairness head's (sensitive, target), if it is on."""
-        if self.fairness is None or self.fairness.weight == 0:
-            return None
-        spans = self.transformer_.condition_spans()
-        index = {s.column: i for i, s in enumerate(spans) if s.role == "category"}
-        return index[self.fairness.sensitive], index[self.fairness.target]
 
     # -- persistence --------------------------------------------------------------------------
 
@@ -516,23 +376,3 @@ class Synthesizer(Estimator):
 def load(path: str | os.PathLike) -> Synthesizer:
     """Load a synthesizer saved with :meth:`Synthesizer.save`."""
     return Synthesizer.load(path)
-
-
-@contextlib.contextmanager
-def _withheld(private: bool, stage: str) -> Iterator[None]:
-    """Under DP, an unexpected error (not a SynthganError, whose messages name DP releases only)
-    becomes a PrivacyError without its message or traceback: pandas' and numpy's messages can
-    quote a value or a row's position. Such an error is a bug in synthgan's value rules."""
-    if not private:
-        yield
-        return
-    try:
-        yield
-    except SynthganError:
-        raise
-    except Exception as e:
-        raise PrivacyError(
-            f"The differentially private fit failed while {stage} ({type(e).__name__}). Its "
-            "message is withheld because it could describe a row of the table; this is a bug "
-            "in synthgan: please report it with a table that reproduces it."
-        ) from None

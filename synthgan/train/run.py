@@ -1,0 +1,53 @@
+"""One training run: the networks' seeds, the trainer plain or private, and the callbacks that
+keep the history, stop a diverging run and show progress."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from synthgan.fairness import Fairness
+from synthgan.prepare import Prepared
+from synthgan.train.callbacks import DivergenceCheck, History, ProgressBar
+from synthgan.train.dp import DPGANTrainer
+from synthgan.train.gan import GANConfig, GANTrainer
+
+__all__ = ["train_generator"]
+
+
+def train_generator(
+    ready: Prepared,
+    config: GANConfig,
+    epochs: int,
+    fairness: Fairness | None,
+    device: torch.device,
+    seeds: tuple[int, int],
+    verbose: bool,
+) -> tuple[torch.nn.Module, GANTrainer, list[dict[str, float]]]:
+    """The generator, the trainer (a DP ledger reads its steps) and the per-epoch history.
+    ``seeds``: the trainer's numpy seed and torch's (initial weights, generated batches)."""
+    train_seed, torch_seed = seeds
+    history = History()
+    # History first (the diverged epoch is recorded before the check raises), the bar last
+    # (it never counts a diverged epoch); the trainer says whether the bar may show times.
+    callbacks = [history, DivergenceCheck(), ProgressBar(enabled=verbose)]
+    # nn.Linear's initialisation draws from torch's global generator: fork it so the seed
+    # fixes the initial weights without disturbing the caller's random state.
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(torch_seed)
+        common = {
+            "device": device,
+            "rng": np.random.default_rng(train_seed),
+            "torch_generator": torch.Generator(device=device).manual_seed(torch_seed),
+            "fairness": fairness,
+        }
+        spans, space = ready.transformer.spans_, ready.space
+        if ready.plan is None:
+            trainer = GANTrainer(config, spans, space, **common)
+        else:
+            plan = ready.plan
+            trainer = DPGANTrainer(
+                config, spans, space, **common, **plan.trainer_args(), secret=plan.secret
+            )
+        generator = trainer.fit(torch.from_numpy(ready.data), ready.codes, epochs, callbacks)
+    return generator, trainer, history.records
