@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from synthgan.transform.spans import Span
+from synthgan.spans import Span
 
 __all__ = ["Discriminator", "FairnessAdversary", "Generator", "OutputActivation"]
 

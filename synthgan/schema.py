@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from synthgan.datetimes import datetime_to_seconds
 from synthgan.errors import DataError, PrivacyError, SchemaError
 
 __all__ = ["Column", "Schema", "infer_schema"]
@@ -37,11 +38,6 @@ MIN_ROWS_FOR_INTEGER_ID = 1000
 MIN_ROWS_FOR_STRING_ID = 20
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 _DATETIME_UNITS = (("D", 86_400.0), ("h", 3_600.0), ("min", 60.0), ("s", 1.0))
-#: The seconds since the epoch a datetime64[ns] can hold (1677-09-22 to 2262-04-11).
-DATETIME_SECONDS = (
-    pd.Timestamp.min.ceil("s").value / 1e9,
-    pd.Timestamp.max.floor("s").value / 1e9,
-)
 #: Under differential privacy a sample's dtypes follow the declared kind, never the input's
 #: dtype (which pandas chose by looking at every value).
 KIND_DTYPES = {
@@ -478,22 +474,6 @@ def _as_seconds(name: str, nonnull: pd.Series) -> np.ndarray:
         return datetime_to_seconds(nonnull)
     except (ValueError, TypeError, OverflowError) as e:
         raise DataError(f"Column {name!r} was declared datetime but does not parse: {e}") from e
-
-
-def datetime_to_seconds(values: pd.Series) -> np.ndarray:
-    """Datetimes (or ISO-8601 strings) as float64 seconds since the epoch; missing stays NaN.
-
-    Time-zone-aware values are converted to UTC first.
-    """
-    stamps = pd.to_datetime(values, format="ISO8601") if values.dtype == object else values
-    stamps = pd.to_datetime(stamps)
-    if getattr(stamps.dt, "tz", None) is not None:
-        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-    seconds = np.full(len(stamps), np.nan)
-    present = stamps.notna().to_numpy()
-    ns = stamps[present].astype("datetime64[ns]").to_numpy().astype("int64")
-    seconds[present] = ns.astype(float) / 1e9
-    return seconds
 
 
 def _few_values(nonnull: pd.Series) -> bool:

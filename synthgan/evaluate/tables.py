@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from synthgan.datetimes import datetime_to_seconds
 from synthgan.errors import DataError
 
 __all__ = ["EvalTables", "as_labels", "prepare_tables"]
@@ -165,8 +166,7 @@ def _align(name: str, table: pd.DataFrame, kinds: dict[str, ColumnKind]) -> pd.D
 def _as_number(name: str, column: str, values: pd.Series) -> pd.Series:
     """Numbers as float64; datetimes as seconds since the epoch; text that is not a number fails."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        seconds = values.astype("datetime64[ns]").astype("int64").astype("float64") / 1e9
-        return seconds.where(values.notna())
+        return pd.Series(datetime_to_seconds(values), index=values.index)
     if pd.api.types.is_bool_dtype(values.dtype):
         return values.astype("float64")
     if pd.api.types.is_numeric_dtype(values.dtype):

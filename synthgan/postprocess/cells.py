@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthgan.datetimes import datetime_to_seconds
 from synthgan.postprocess.marginals import LEVELS, histogram_quantiles
-from synthgan.schema import Schema, datetime_to_seconds
+from synthgan.schema import Schema
 
 __all__ = ["Cells", "ColumnCells"]
 

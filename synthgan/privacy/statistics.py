@@ -40,10 +40,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from synthgan.datetimes import DATETIME_SECONDS, datetime_to_seconds
 from synthgan.postprocess.cells import Cells
 from synthgan.privacy.ledger import LedgerItem
 from synthgan.privacy.mechanisms import Release, Releases
-from synthgan.schema import DATETIME_SECONDS, Column, Schema, datetime_to_seconds
+from synthgan.schema import Column, Schema
 from synthgan.transform.summaries import CategorySummary, NumericSummary
 
 __all__ = ["PrivateStatistics", "TargetPairs"]

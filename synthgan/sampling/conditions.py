@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthgan.datetimes import timestamp_seconds
 from synthgan.errors import ConditionError
 from synthgan.schema import Column, Schema
 from synthgan.transform import TableTransformer
@@ -139,5 +140,5 @@ def _range(column: Column, wanted: Any) -> Condition:
 
 def _as_number(value: Any, column: Column) -> float:
     if column.kind == "datetime":
-        return pd.Timestamp(value).value / 1e9
+        return timestamp_seconds(value)
     return float(value)

@@ -38,8 +38,8 @@ from opacus.utils.uniform_sampler import UniformWithReplacementSampler
 from synthgan.conditional import ConditionSpace
 from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator
+from synthgan.spans import Span
 from synthgan.train.gan import GANConfig, GANTrainer
-from synthgan.transform.spans import Span
 
 __all__ = ["DPGANTrainer", "clipped_row_gradients"]
 

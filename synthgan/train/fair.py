@@ -19,7 +19,7 @@ from torch import nn
 
 from synthgan.fairness import Fairness
 from synthgan.nn import FairnessAdversary
-from synthgan.transform.spans import Span
+from synthgan.spans import Span
 
 __all__ = ["FairnessHead"]
 

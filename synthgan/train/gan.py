@@ -19,9 +19,9 @@ from torch import nn
 from synthgan.conditional import ConditionSpace, RowIndex
 from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator, Generator, OutputActivation
+from synthgan.spans import Span
 from synthgan.train.callbacks import Callback
 from synthgan.train.fair import FairnessHead
-from synthgan.transform.spans import Span
 
 __all__ = ["GANConfig", "GANTrainer"]
 

@@ -10,8 +10,8 @@ import pandas as pd
 
 from synthgan.errors import DataError
 from synthgan.schema import Column
+from synthgan.spans import Span
 from synthgan.transform.dtypes import is_missing, restore_dtype
-from synthgan.transform.spans import Span
 
 __all__ = ["CategoricalEncoder"]
 

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthgan.schema import DATETIME_SECONDS, Column, Schema
+from synthgan.datetimes import DATETIME_SECONDS
+from synthgan.schema import Column, Schema
 
 __all__ = ["coerce_table"]
 

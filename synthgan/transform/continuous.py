@@ -18,10 +18,11 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
+from synthgan.datetimes import datetime_to_seconds, seconds_to_datetime
 from synthgan.errors import DataError
-from synthgan.schema import DATETIME_SECONDS, Column, datetime_to_seconds
+from synthgan.schema import Column
+from synthgan.spans import Span
 from synthgan.transform.dtypes import restore_dtype
-from synthgan.transform.spans import Span
 from synthgan.transform.summaries import NumericSummary
 
 #: Moves decoded values (with a random source): a marginal map's ``apply``.
@@ -274,9 +275,3 @@ def to_float(series: pd.Series, column: Column, keep_missing: bool = False) -> n
     else:
         values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     return values if keep_missing else values[~np.isnan(values)]
-
-
-def seconds_to_datetime(seconds: np.ndarray, unit: str | None, name: str) -> pd.Series:
-    seconds = np.clip(seconds, *DATETIME_SECONDS)  # NaN stays missing
-    stamps = pd.to_datetime(pd.Series(seconds, name=name), unit="s")
-    return stamps.dt.round(unit) if unit and unit != "us" else stamps

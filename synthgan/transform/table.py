@@ -15,9 +15,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from synthgan.errors import NotFittedError, SchemaError
 from synthgan.schema import Column, Schema
+from synthgan.spans import Span
 from synthgan.transform.categorical import CategoricalEncoder
 from synthgan.transform.continuous import ContinuousEncoder, Remap
-from synthgan.transform.spans import Span
 
 __all__ = ["TableTransformer"]
 

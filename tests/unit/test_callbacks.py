@@ -10,7 +10,7 @@ from synthgan.errors import TrainingError
 from synthgan.train.callbacks import Callback, DivergenceCheck, History, ProgressBar
 from synthgan.train.dp import DPGANTrainer
 from synthgan.train.gan import GANConfig, GANTrainer
-from synthgan.transform.spans import Span
+from synthgan.spans import Span
 
 N, BATCH = 200, 50
 

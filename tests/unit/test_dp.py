@@ -18,7 +18,7 @@ from synthgan.schema import infer_schema
 from synthgan.train.dp import DPGANTrainer, clipped_row_gradients
 from synthgan.train.gan import GANConfig, GANTrainer
 from synthgan.transform.coerce import coerce_table
-from synthgan.transform.spans import Span
+from synthgan.spans import Span
 
 
 def _brute_force(critic, rows, sign, masks, clip, penalty=None):

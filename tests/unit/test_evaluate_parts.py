@@ -278,3 +278,15 @@ def test_report_imports_html_and_never_the_reverse():
     assert "synthgan.evaluate.html" in _runtime_imports(report)
     for module in (html, metrics, statements, verdicts):
         assert "synthgan.evaluate.report" not in _runtime_imports(module), module.__name__
+
+
+def test_time_zone_aware_datetimes_are_compared_as_utc_seconds():
+    """One conversion (synthgan.datetimes) for every part: a zone-aware column used to crash."""
+    stamps = pd.Series(pd.to_datetime(["2020-01-01 00:00", "2021-06-01 10:00", None]))
+    real = pd.DataFrame({"when": stamps.dt.tz_localize("Europe/Oslo"), "c": ["a", "b", "a"]})
+    tables = prepare_tables(real, real.copy())
+    assert tables.kinds["when"] == "numeric"
+    seconds = tables.real["when"]
+    utc = [pd.Timestamp("2019-12-31 23:00", tz="UTC"), pd.Timestamp("2021-06-01 08:00", tz="UTC")]
+    assert seconds.iloc[:2].tolist() == [t.timestamp() for t in utc]
+    assert np.isnan(seconds.iloc[2])

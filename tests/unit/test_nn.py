@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from synthgan.nn import Discriminator, Generator, OutputActivation
-from synthgan.transform.spans import Span
+from synthgan.spans import Span
 
 
 def test_critic_has_no_batchnorm_and_generator_does():

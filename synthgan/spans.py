@@ -1,4 +1,7 @@
-"""The layout of the encoded matrix: which block of columns belongs to which table column."""
+"""The layout of the encoded matrix: which block of columns belongs to which table column.
+
+Neutral ground: the encoders make spans, the networks and trainers read them, and neither side
+imports the other."""
 
 from __future__ import annotations
 

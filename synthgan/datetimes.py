@@ -1,0 +1,46 @@
+"""Datetimes as the seconds since the epoch the encoders, the DP statistics, the cells and the
+evaluators all work in, and back: one conversion, so that every part reads a date the same way
+(time-zone-aware values in UTC)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DATETIME_SECONDS", "datetime_to_seconds", "seconds_to_datetime", "timestamp_seconds"]
+
+#: The seconds since the epoch a datetime64[ns] can hold (1677-09-22 to 2262-04-11).
+DATETIME_SECONDS = (
+    pd.Timestamp.min.ceil("s").value / 1e9,
+    pd.Timestamp.max.floor("s").value / 1e9,
+)
+
+
+def datetime_to_seconds(values: pd.Series) -> np.ndarray:
+    """Datetimes (or ISO-8601 strings) as float64 seconds since the epoch; missing stays NaN.
+
+    Time-zone-aware values are converted to UTC first.
+    """
+    stamps = pd.to_datetime(values, format="ISO8601") if values.dtype == object else values
+    stamps = pd.to_datetime(stamps)
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    seconds = np.full(len(stamps), np.nan)
+    present = stamps.notna().to_numpy()
+    ns = stamps[present].astype("datetime64[ns]").to_numpy().astype("int64")
+    seconds[present] = ns.astype(float) / 1e9
+    return seconds
+
+
+def timestamp_seconds(value: Any) -> float:
+    """One value pandas reads as a timestamp (a condition a user asks for), in seconds."""
+    return pd.Timestamp(value).value / 1e9
+
+
+def seconds_to_datetime(seconds: np.ndarray, unit: str | None, name: str) -> pd.Series:
+    """Seconds back to datetime64 (clipped to what it can hold), rounded to ``unit``."""
+    seconds = np.clip(seconds, *DATETIME_SECONDS)  # NaN stays missing
+    stamps = pd.to_datetime(pd.Series(seconds, name=name), unit="s")
+    return stamps.dt.round(unit) if unit and unit != "us" else stamps
