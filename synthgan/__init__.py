@@ -20,8 +20,9 @@ from synthgan.errors import (
 )
 from synthgan.evaluate import Report, evaluate
 from synthgan.fairness import Fairness
+from synthgan.inference import infer_schema
 from synthgan.privacy import Privacy
-from synthgan.schema import Column, Schema, infer_schema
+from synthgan.schema import Column, Schema
 from synthgan.synthesizer import Synthesizer, load
 
 __all__ = [

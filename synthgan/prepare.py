@@ -16,9 +16,10 @@ import pandas as pd
 
 from synthgan.conditional import ConditionSpace
 from synthgan.errors import DataError
+from synthgan.inference import infer_schema
 from synthgan.privacy import Privacy, fresh_entropy
 from synthgan.privacy.plan import PrivatePlan, declare_public
-from synthgan.schema import Schema, infer_schema
+from synthgan.schema import Schema
 from synthgan.transform import TableTransformer
 from synthgan.transform.coerce import coerce_table
 

@@ -94,11 +94,7 @@ def describe_model(manifest: dict[str, Any]) -> str:
         lines.append(
             f"  sample reweighed to the {' and '.join(aims)} (raking on generated rows; sampling "
             f"keeps {raking['acceptance']:.0%} of them)"
-            + (
-                "; numeric columns mapped onto their DP histograms"
-                if post.get("marginals")
-                else ""
-            )
+            + ("; numeric columns mapped onto their DP histograms" if post.get("marginals") else "")
         )
     lines.append("  versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     lines.append("")

@@ -1,7 +1,8 @@
 """What each column of a table is: its kind, role, domain and where that domain came from.
 
-The schema is inferred from a DataFrame (:func:`infer_schema`), can be corrected by overrides, and
-round-trips through JSON so it can live in the model file and be shown by ``synthgan info``.
+A schema is inferred from a DataFrame (``synthgan.inference.infer_schema``), can be corrected by
+overrides, and round-trips through JSON so it can live in the model file and be shown by
+``synthgan info``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from synthgan.datetimes import datetime_to_seconds
-from synthgan.errors import DataError, PrivacyError, SchemaError
+from synthgan.errors import SchemaError
 
-__all__ = ["Column", "Schema", "infer_schema"]
+__all__ = ["KINDS", "KIND_DTYPES", "ROLES", "Column", "Schema"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +30,6 @@ Source = Literal["data", "public", "dp"]
 KINDS: tuple[str, ...] = get_args(Kind)
 ROLES: tuple[str, ...] = get_args(Role)
 
-#: Integer columns with at most this many distinct values are modelled as categories.
-MAX_CATEGORICAL_INTEGERS = 20
-#: Integer columns that are all-unique are treated as IDs from this many rows on (smaller
-#: frames are often all-unique by chance), or at any size when they are monotonic.
-MIN_ROWS_FOR_INTEGER_ID = 1000
-MIN_ROWS_FOR_STRING_ID = 20
-_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
-_DATETIME_UNITS = (("D", 86_400.0), ("h", 3_600.0), ("min", 60.0), ("s", 1.0))
 #: Under differential privacy a sample's dtypes follow the declared kind, never the input's
 #: dtype (which pandas chose by looking at every value).
 KIND_DTYPES = {
@@ -98,7 +90,7 @@ class Column:
         if values.get("categories") is not None:
             values["categories"] = tuple(values["categories"])
         column = cls(**values)
-        _check_column(column)
+        check_column(column)
         return column
 
 
@@ -146,7 +138,7 @@ class Schema:
         return cls(columns)
 
 
-def _check_column(column: Column) -> None:
+def check_column(column: Column) -> None:
     if column.kind not in KINDS:
         raise SchemaError(f"Column {column.name!r}: kind {column.kind!r} is not one of {KINDS}.")
     if column.role not in ROLES:
@@ -199,325 +191,6 @@ def parse_bounds(name: str, kind: str, value: Any) -> tuple[float, float]:
     return low, high
 
 
-def infer_schema(
-    df: pd.DataFrame, overrides: Mapping[str, Any] | None = None, *, private: bool = False
-) -> Schema:
-    """Infer a :class:`Schema` from ``df``, then apply ``overrides``.
-
-    Parameters
-    ----------
-    df
-        The real table. It is not modified.
-    overrides
-        Per column, either a kind (``"numeric"``, ``"integer"``, ``"categorical"``,
-        ``"boolean"``, ``"datetime"``), a role (``"target"``, ``"sensitive"``, ``"id"``,
-        ``"ignored"``, ``"feature"``), or a dict of :class:`Column` fields such as
-        ``{"kind": "integer", "bounds": [0, 120]}``. Declared bounds and categories are marked
-        ``source="public"``.
-    private
-        The structure differential privacy needs, read from no value at all: every column's
-        kind must be declared in ``overrides`` (inferring it reads every value, and one row can
-        change it); roles come from ``overrides`` only; dtypes follow the kinds; no bounds,
-        categories, decimals or missing-value flags are read (they come from DP statistics
-        later, or from public declarations). Booleans get the domain ``(False, True)`` by type.
-        Nothing is checked that depends on the rows (their number, missing or odd values).
-
-    Raises
-    ------
-    DataError
-        Empty frame, a single row, an all-missing column, infinite values, a column that mixes
-        types, an unsupported dtype (not under ``private``).
-    SchemaError
-        An override names an unknown column or an invalid kind, role or field.
-    PrivacyError
-        Under ``private``, columns whose kind is not declared.
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"Expected a pandas DataFrame; got {type(df).__name__}.")
-    if df.shape[1] == 0:
-        raise DataError("The table is empty: it has no columns.")
-    if not private and len(df) == 0:
-        raise DataError(f"The table is empty (0 rows x {df.shape[1]} columns).")
-    if not private and len(df) < 2:
-        raise DataError("The table has a single row; at least 2 rows are needed to learn from it.")
-    if df.columns.duplicated().any():
-        dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
-        raise DataError(f"Duplicate column names {dupes}; rename them first.")
-    non_str = [c for c in df.columns if not isinstance(c, str)]
-    if non_str:
-        raise DataError(
-            f"Column names must be strings; got {non_str[:5]}. Use df.columns.astype(str)."
-        )
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(df.columns))
-    if unknown:
-        raise SchemaError(
-            f"Overrides name column(s) {unknown} that are not in the table; columns are {list(df.columns)}."
-        )
-    normalised = {name: _normalise_override(name, overrides.get(name)) for name in df.columns}
-    if private:
-        _require_kinds(normalised)
-        return Schema(tuple(_declared_column(name, o) for name, o in normalised.items()))
-    return Schema(tuple(_infer_column(df[name], o) for name, o in normalised.items()))
-
-
-def _require_kinds(overrides: Mapping[str, dict[str, Any]]) -> None:
-    undeclared = [n for n, o in overrides.items() if "kind" not in o and o.get("role") != "ignored"]
-    if undeclared:
-        raise PrivacyError(
-            f"Under differential privacy every column's kind must be declared; {len(undeclared)} "
-            f"column(s) are not: {undeclared[:20]}. Inferring a kind reads every value, and one "
-            "row can change it (a blank cell turns integers into floats, a word turns numbers "
-            "into categories). Declare them, e.g. overrides={"
-            + f"{undeclared[0]!r}: 'numeric', ..."
-            + f"}} in Python (kinds: {', '.join(KINDS)}) or --schema kinds.json on the command "
-            "line. `synthgan schema DATA "
-            "--declare` writes such a file from the data itself (without privacy: review it, "
-            "or write it from the table's documentation)."
-        )
-
-
-def _normalise_override(name: str, value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        if value in KINDS:
-            return {"kind": value}
-        if value in ROLES:
-            return {"role": value}
-        raise SchemaError(
-            f"Override for {name!r} is {value!r}; use a kind {KINDS}, a role {ROLES} or a dict."
-        )
-    if isinstance(value, Mapping):
-        allowed = {"kind", "role", "bounds", "categories", "decimals"}
-        bad = sorted(set(value) - allowed)
-        if bad:
-            raise SchemaError(
-                f"Override for {name!r} has unknown field(s) {bad}; allowed: {sorted(allowed)}."
-            )
-        for key, options in (("kind", KINDS), ("role", ROLES)):
-            if key in value and value[key] not in options:
-                raise SchemaError(
-                    f"Override for {name!r}: {key} {value[key]!r} is not one of {options}."
-                )
-        return dict(value)
-    raise SchemaError(
-        f"Override for {name!r} must be a string or a dict; got {type(value).__name__}."
-    )
-
-
-def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
-    name = str(series.name)
-    role = override.get("role", "feature")
-    dtype = str(series.dtype)
-    nonnull = series.dropna()
-    if role == "ignored":
-        return Column(name, override.get("kind", "categorical"), role="ignored", dtype=dtype)
-    if nonnull.empty:
-        raise DataError(
-            f"Column {name!r} has no values (all {len(series)} are missing); drop it or declare "
-            f"it ignored with overrides={{{name!r}: 'ignored'}}."
-        )
-    kind = override.get("kind") or _infer_kind(series, nonnull)
-    if kind in ("numeric", "integer"):
-        values = _as_float(name, nonnull)
-        if "kind" not in override and kind == "integer" and _few_values(nonnull):
-            kind = "categorical"
-    elif kind == "datetime":
-        values = _as_seconds(name, nonnull)
-    nullable = bool(series.isna().any())
-    if role == "id" or (not override and _looks_like_id(nonnull, len(series), kind)):
-        if role != "id":
-            logger.warning(
-                "Column %r looks like an identifier (all %d values unique): it is not learned and "
-                "samples get fresh unique values. Declare its kind, e.g. overrides={%r: %r}, to "
-                "learn it.",
-                name,
-                len(series),
-                name,
-                kind,
-            )
-        return Column(name, kind, "id", nullable, dtype)
-    if kind in ("categorical", "boolean"):
-        categories = override.get("categories")
-        source: Source = "public" if categories is not None else "data"
-        categories = (
-            _sorted_categories(nonnull) if categories is None else [_py(v) for v in categories]
-        )
-        column = Column(
-            name, kind, role, nullable, dtype, categories=tuple(categories), source=source
-        )
-    else:
-        bounds = override.get("bounds")
-        source = "public" if bounds is not None else "data"
-        if bounds is None:
-            bounds = (float(values.min()), float(values.max()))
-        else:
-            bounds = parse_bounds(name, kind, bounds)
-        column = Column(
-            name,
-            kind,
-            role,
-            nullable,
-            dtype,
-            bounds=(float(bounds[0]), float(bounds[1])),
-            decimals=override.get("decimals", _decimals(values) if kind == "numeric" else None),
-            datetime_unit=_datetime_unit(values) if kind == "datetime" else None,
-            source=source,
-        )
-    _check_column(column)
-    return column
-
-
-def _declared_column(name: str, override: dict[str, Any]) -> Column:
-    """A column from its declaration alone (``infer_schema(..., private=True)``)."""
-    role = override.get("role", "feature")
-    kind = override.get("kind", "categorical")
-    dtype = KIND_DTYPES[kind]
-    if role in ("ignored", "id"):  # dropped, or regenerated: never learned
-        return Column(name, kind, role=role, dtype=dtype)
-    if kind in ("categorical", "boolean"):
-        categories = override.get("categories")
-        if categories is None and kind == "boolean":
-            categories = [False, True]
-        column = Column(
-            name,
-            kind,
-            role,
-            dtype=dtype,
-            categories=None if categories is None else tuple(_py(v) for v in categories),
-            source="dp" if categories is None else "public",
-        )
-    else:
-        bounds = override.get("bounds")
-        column = Column(
-            name,
-            kind,
-            role,
-            dtype=dtype,
-            bounds=None if bounds is None else parse_bounds(name, kind, bounds),
-            decimals=override.get("decimals"),
-            source="dp" if bounds is None else "public",
-        )
-    _check_column(column)
-    return column
-
-
-def _infer_kind(series: pd.Series, nonnull: pd.Series) -> Kind:
-    name = series.name
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "categorical"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "integer"
-    if pd.api.types.is_float_dtype(dtype):
-        values = nonnull.to_numpy(dtype=float)
-        if not np.isfinite(values).all():
-            raise DataError(
-                f"Column {name!r} contains infinite values; replace them (e.g. with NaN) first."
-            )
-        return "integer" if np.all(values == np.round(values)) else "numeric"
-    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-        inferred = pd.api.types.infer_dtype(nonnull, skipna=True)
-        if inferred == "string":
-            sample = nonnull.iloc[:1000]
-            if all(_DATE_PATTERN.match(v) for v in sample) and _parses_as_dates(nonnull):
-                return "datetime"
-            return "categorical"
-        if inferred == "boolean":
-            return "boolean"
-        if inferred == "integer":
-            return "integer"
-        if inferred in ("floating", "mixed-integer-float", "decimal"):
-            return _infer_kind(pd.Series(nonnull.astype(float), name=name), nonnull.astype(float))
-        if inferred in ("datetime", "datetime64", "date"):
-            return "datetime"
-        if inferred in ("mixed", "mixed-integer"):
-            types = sorted({type(v).__name__ for v in nonnull.iloc[:10_000]})
-            raise DataError(
-                f"Column {name!r} mixes value types {types}; convert it to one type first, "
-                f"e.g. df[{name!r}] = df[{name!r}].astype(str)."
-            )
-    raise DataError(
-        f"Column {name!r} has unsupported dtype {dtype} ({pd.api.types.infer_dtype(nonnull)}); "
-        "supported: numbers, integers, strings/categories, booleans, datetimes. Convert it, or "
-        "declare it ignored with overrides={%r: 'ignored'}." % name
-    )
-
-
-def _parses_as_dates(values: pd.Series) -> bool:
-    try:
-        pd.to_datetime(values, format="ISO8601")
-    except (ValueError, TypeError, OverflowError):
-        return False
-    return True
-
-
-def _as_float(name: str, nonnull: pd.Series) -> np.ndarray:
-    try:
-        values = pd.to_numeric(nonnull).to_numpy(dtype=float)
-    except (ValueError, TypeError) as e:
-        raise DataError(f"Column {name!r} was declared numeric but holds non-numbers: {e}") from e
-    if not np.isfinite(values).all():
-        raise DataError(
-            f"Column {name!r} contains infinite values; replace them (e.g. with NaN) first."
-        )
-    return values
-
-
-def _as_seconds(name: str, nonnull: pd.Series) -> np.ndarray:
-    try:
-        return datetime_to_seconds(nonnull)
-    except (ValueError, TypeError, OverflowError) as e:
-        raise DataError(f"Column {name!r} was declared datetime but does not parse: {e}") from e
-
-
-def _few_values(nonnull: pd.Series) -> bool:
-    return nonnull.nunique() <= MAX_CATEGORICAL_INTEGERS
-
-
-def _looks_like_id(nonnull: pd.Series, n_rows: int, kind: str) -> bool:
-    if len(nonnull) != n_rows or nonnull.nunique() != n_rows:
-        return False
-    if kind == "integer":
-        return n_rows >= MIN_ROWS_FOR_INTEGER_ID or (
-            n_rows >= MIN_ROWS_FOR_STRING_ID and nonnull.is_monotonic_increasing
-        )
-    strings = pd.api.types.infer_dtype(nonnull, skipna=True) == "string"
-    return kind == "categorical" and strings and n_rows >= MIN_ROWS_FOR_STRING_ID
-
-
-def _sorted_categories(nonnull: pd.Series) -> list[Any]:
-    if isinstance(nonnull.dtype, pd.CategoricalDtype):
-        present = set(nonnull.unique())
-        return [_py(v) for v in nonnull.cat.categories if v in present]
-    values = [_py(v) for v in pd.unique(nonnull)]
-    try:
-        return sorted(values)
-    except TypeError:
-        return sorted(values, key=str)
-
-
-def _py(value: Any) -> Any:
+def python_value(value: Any) -> Any:
     """A JSON-friendly Python scalar."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _decimals(values: np.ndarray) -> int | None:
-    """The number of decimals every value is written with, if at most 6; else None."""
-    sample = values[:10_000]
-    for k in range(7):
-        if np.allclose(sample, np.round(sample, k), rtol=0, atol=10.0 ** -(k + 3)):
-            return k
-    return None
-
-
-def _datetime_unit(seconds: np.ndarray) -> str:
-    for unit, size in _DATETIME_UNITS:
-        if np.all(np.mod(seconds, size) == 0):
-            return unit
-    return "us"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from synthgan.privacy.ledger import LedgerItem
-from synthgan.schema import _py
+from synthgan.schema import python_value
 
 __all__ = ["Release", "Releases"]
 
@@ -75,7 +75,7 @@ class Releases:
         noisy = counts.to_numpy(float) + self.rng.normal(0, self.sigma, len(counts))
         keep = noisy >= threshold
         pairs = zip(counts.index[keep], noisy[keep], strict=True)
-        return sorted(((_py(v), float(c)) for v, c in pairs), key=_order)
+        return sorted(((python_value(v), float(c)) for v, c in pairs), key=_order)
 
 
 def _order(item: tuple[Any, float]) -> tuple[str, Any]:

@@ -112,7 +112,14 @@ def test_same_seed_same_file(tmp_path, model_path):
 def test_info_shows_schema_and_training(model_path):
     result = CliRunner().invoke(main, ["info", str(model_path)])
     assert result.exit_code == 0
-    for text in (f"format {FORMAT_VERSION}", "trained on 400 rows", "epochs 2", "city", "categorical", "4 values"):
+    for text in (
+        f"format {FORMAT_VERSION}",
+        "trained on 400 rows",
+        "epochs 2",
+        "city",
+        "categorical",
+        "4 values",
+    ):
         assert text in result.output
     as_json = json.loads(CliRunner().invoke(main, ["info", str(model_path), "--json"]).output)
     assert as_json["schema"]["columns"][0]["name"] == "amount"

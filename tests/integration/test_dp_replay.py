@@ -325,7 +325,7 @@ def test_the_replay_catches_kinds_inferred_from_the_values(
     releases, capsys, caplog, tmp_path, monkeypatch
 ):
     """As before declarations were required: each kind read from the column's dtype."""
-    from synthgan.schema import _infer_kind
+    from synthgan.inference import _infer_kind
 
     infer = synthgan.prepare.infer_schema
 

@@ -7,10 +7,10 @@ import torch
 
 from synthgan.conditional import ConditionSpace
 from synthgan.errors import TrainingError
+from synthgan.spans import Span
 from synthgan.train.callbacks import Callback, DivergenceCheck, History, ProgressBar
 from synthgan.train.dp import DPGANTrainer
 from synthgan.train.gan import GANConfig, GANTrainer
-from synthgan.spans import Span
 
 N, BATCH = 200, 50
 

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from conftest import declared
 
+from synthgan.inference import infer_schema
 from synthgan.postprocess.cells import Cells
 from synthgan.privacy.statistics import PrivateStatistics
-from synthgan.schema import infer_schema
 from synthgan.transform.coerce import coerce_table
 
 

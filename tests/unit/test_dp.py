@@ -10,15 +10,15 @@ import torch
 from conftest import declared
 
 from synthgan.conditional import ConditionSpace
+from synthgan.inference import infer_schema
 from synthgan.nn import Discriminator
 from synthgan.privacy.accountant import Budget, combined_noise
 from synthgan.privacy.settings import rho_for
 from synthgan.privacy.statistics import PrivateStatistics
-from synthgan.schema import infer_schema
+from synthgan.spans import Span
 from synthgan.train.dp import DPGANTrainer, clipped_row_gradients
 from synthgan.train.gan import GANConfig, GANTrainer
 from synthgan.transform.coerce import coerce_table
-from synthgan.spans import Span
 
 
 def _brute_force(critic, rows, sign, masks, clip, penalty=None):

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from conftest import declared
 
+from synthgan.inference import infer_schema
 from synthgan.privacy.mechanisms import Releases
 from synthgan.privacy.statistics import PrivateStatistics, planned_releases
-from synthgan.schema import infer_schema
 from synthgan.transform.coerce import coerce_table
 
 

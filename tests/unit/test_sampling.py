@@ -4,8 +4,8 @@ import pytest
 
 from synthgan import ConditionError
 from synthgan.conditional import ConditionSpace
+from synthgan.inference import infer_schema
 from synthgan.sampling import Condition, sample_matching
-from synthgan.schema import infer_schema
 from synthgan.transform import TableTransformer
 
 

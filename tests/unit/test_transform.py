@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
 
 from synthgan import DataError, NotFittedError
-from synthgan.schema import infer_schema
+from synthgan.inference import infer_schema
 from synthgan.transform import TableTransformer
 from synthgan.transform.continuous import fit_modes
 
