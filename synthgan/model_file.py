@@ -65,6 +65,8 @@ def from_manifest(
     """A fitted model from a manifest and tensors read by ``persist.read_model``; anything
     malformed is a :class:`ModelFileError` naming the file."""
     try:
+        if manifest.get("format_version") == 1:
+            manifest = _from_format_1(manifest)
         model = cls(**_config_args(manifest["config"], cls._param_names()))
         model._validate()
         model.schema_ = Schema.from_dict(manifest["schema"])
@@ -83,10 +85,31 @@ def from_manifest(
         generator.load_state_dict(tensors, strict=True)
     except ModelFileError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as e:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as e:
         raise ModelFileError(f"{path!r} does not describe a valid synthgan model: {e}") from e
     model.generator_ = generator.eval()
     return model
+
+
+def _from_format_1(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """A version-1 manifest in today's layout: raking and cells were top-level, and each
+    numeric encoder held its own marginal map ("calibration")."""
+    manifest = dict(manifest)
+    transformer = dict(manifest["transformer"])
+    encoders, marginals = {}, {}
+    for name, encoder in transformer["encoders"].items():
+        encoder = dict(encoder)
+        calibration = encoder.pop("calibration", None)
+        if calibration is not None:
+            marginals[name] = calibration
+        encoders[name] = encoder
+    manifest["transformer"] = transformer | {"encoders": encoders}
+    manifest["postprocess"] = {
+        "raking": manifest.pop("raking", None),
+        "cells": manifest.pop("cells", None),
+        "marginals": marginals,
+    }
+    return manifest
 
 
 def _config_args(config: Mapping[str, Any], names: list[str]) -> dict[str, Any]:

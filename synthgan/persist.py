@@ -25,6 +25,8 @@ __all__ = ["FORMAT_VERSION", "read_model", "write_model"]
 
 #: 2: post-processing (raking, cells, marginal maps) has its own section, out of the encoders.
 FORMAT_VERSION = 2
+#: Versions this synthgan reads (``model_file`` moves a version-1 file's post-processing).
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.safetensors"
 #: Refuse members larger than this when reading (a zip bomb guard).
@@ -100,10 +102,10 @@ def read_model(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, torch
     if not isinstance(manifest, dict):
         raise ModelFileError(f"{str(path)!r}: {MANIFEST} must hold a JSON object.")
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ModelFileError(
-            f"{str(path)!r} has model format version {version!r}; this synthgan reads version "
-            f"{FORMAT_VERSION}. Refit the model or use the synthgan version that wrote it "
+            f"{str(path)!r} has model format version {version!r}; this synthgan reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}. Refit the model or use the synthgan version that wrote it "
             f"({manifest.get('synthgan_version', 'unknown')})."
         )
     checksums = manifest.get("checksums") or {}

@@ -28,7 +28,7 @@ from synthgan.prepare import prepare, prepare_private
 from synthgan.privacy import Privacy
 from synthgan.privacy.withheld import withheld
 from synthgan.sampling import SamplingEngine, parse_conditions
-from synthgan.train.run import train_generator
+from synthgan.training import train_generator
 from synthgan.transform import TableTransformer
 
 __all__ = ["Synthesizer", "load"]

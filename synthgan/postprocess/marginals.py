@@ -21,16 +21,14 @@ import numpy as np
 
 from synthgan.transform import TableTransformer
 from synthgan.transform.continuous import ContinuousEncoder
-from synthgan.transform.summaries import NumericSummary
+from synthgan.transform.summaries import (
+    LEVELS,
+    NumericSummary,
+    histogram_quantiles,
+    quantile_levels,
+)
 
 __all__ = ["LEVELS", "MarginalMap", "fit_marginal_maps", "histogram_quantiles"]
-
-#: Quantile levels the map is stored at (1/LEVELS is its resolution in probability).
-LEVELS = 500
-
-
-def _levels() -> np.ndarray:
-    return np.linspace(0.0, 1.0, LEVELS + 1)
 
 
 @dataclass(frozen=True)
@@ -42,8 +40,8 @@ class MarginalMap:
 
     @classmethod
     def fit(cls, generated: np.ndarray, target: np.ndarray) -> MarginalMap:
-        """``generated``: raw values from the generator; ``target``: quantiles at ``_levels()``."""
-        return cls(np.quantile(generated, _levels()), np.asarray(target, dtype=float))
+        """``generated``: raw values from the generator; ``target``: quantiles at ``quantile_levels()``."""
+        return cls(np.quantile(generated, quantile_levels()), np.asarray(target, dtype=float))
 
     def apply(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Each value's CDF under the generated marginal, then the target quantile there.
@@ -52,7 +50,7 @@ class MarginalMap:
         as an exact 0) spreads uniformly over those levels, so a generated share of zeros that
         is too large or too small is corrected rather than moved as a block.
         """
-        levels = _levels()
+        levels = quantile_levels()
         u = np.interp(x, self.source, levels)
         first = np.searchsorted(self.source, x, side="left")
         last = np.searchsorted(self.source, x, side="right") - 1
@@ -68,27 +66,10 @@ class MarginalMap:
         source, target = (np.asarray(data[k], dtype=float) for k in ("source", "target"))
         if source.shape != (LEVELS + 1,) or target.shape != source.shape:
             raise ValueError(f"a marginal map needs {LEVELS + 1} quantiles on each side")
+        for side in (source, target):
+            if not (np.all(np.isfinite(side)) and np.all(np.diff(side) >= 0)):
+                raise ValueError("a marginal map's quantiles must be finite and non-decreasing")
         return cls(source, target)
-
-
-def histogram_quantiles(
-    edges: np.ndarray, counts: np.ndarray, point: np.ndarray, points: np.ndarray
-) -> np.ndarray:
-    """Quantiles at ``_levels()`` of a histogram: uniform inside interval bins, exact at point
-    bins (a point bin at the left edge of an interval bin comes first)."""
-    counts = np.maximum(np.asarray(counts, dtype=float), 0.0)
-    left = np.where(point, points, edges[:, 0])
-    right = np.where(point, points, edges[:, 1])
-    order = np.lexsort((~point, left))
-    counts, left, right = counts[order], left[order], right[order]
-    if counts.sum() <= 0:
-        return left[0] + _levels() * (right[-1] - left[0])
-    cum = np.cumsum(counts) / counts.sum()
-    u = _levels()
-    i = np.minimum(np.searchsorted(cum, u, side="left"), len(cum) - 1)
-    before = np.where(i > 0, cum[i - 1], 0.0)
-    share = np.where(counts[i] > 0, (u - before) / np.maximum(cum[i] - before, 1e-300), 0.0)
-    return left[i] + np.clip(share, 0.0, 1.0) * (right[i] - left[i])
 
 
 def fit_marginal_maps(

@@ -21,18 +21,18 @@ import numpy as np
 import pandas as pd
 import torch
 
-from synthgan.postprocess.cells import Cells
 from synthgan.postprocess.marginals import MarginalMap, fit_marginal_maps
 from synthgan.postprocess.raking import Raking, marginal_targets
 from synthgan.schema import Schema
 from synthgan.transform import TableTransformer
+from synthgan.transform.cells import Cells, TargetPairs
 from synthgan.transform.continuous import Remap
 
 __all__ = ["PostProcessor", "fit_post_processor"]
 
 #: Generated rows the raking weights and the marginal maps are fitted on.
 RAKING_POOL_ROWS = 100_000
-CALIBRATION_ROWS = 20_000
+MARGINAL_MAP_ROWS = 20_000
 #: Rejection ceiling (quantile of the pool's weights) when raking onto a DP target's two-way
 #: tables. Their weights spread much more than the marginals': on one Adult generator at ε = 1
 #: the 0.999 quantile kept 5.6 % of generated rows, 0.99 keeps 13 % at the same quality (0.885)
@@ -68,6 +68,10 @@ class PostProcessor:
         cells = None if data["cells"] is None else Cells.from_dict(data["cells"], schema)
         widths = slot_widths if cells is None else cells.widths
         raking = None if data["raking"] is None else Raking.from_dict(data["raking"], widths)
+        if cells is not None and raking is None:
+            raise ValueError("cells without the raking weights on them")
+        if not isinstance(data["marginals"], Mapping):
+            raise ValueError("marginal maps must be a mapping of column -> map")
         numeric = {c.name for c in schema.learned if not c.discrete}
         unknown = set(data["marginals"]) - numeric
         if unknown:
@@ -92,7 +96,7 @@ def fit_post_processor(
     frequencies: list[np.ndarray],
     parity_pair: tuple[int, int] | None,
     summaries: Mapping[str, Any] | None,
-    pairs: Any,
+    pairs: TargetPairs | None,
     seed: np.random.SeedSequence,
 ) -> PostProcessor:
     """Fit each stage on rows generated with the stages before it in place (``engine.post``):
@@ -106,7 +110,7 @@ def fit_post_processor(
         slots = draws[:, transformer.condition_draw_columns()]
         post.raking = Raking.fit(slots, marginal_targets(frequencies, parity_pair))
     if summaries is not None:
-        values, draws = engine.draw(CALIBRATION_ROWS, None, rng, tg)
+        values, draws = engine.draw(MARGINAL_MAP_ROWS, None, rng, tg)
         post.marginals = fit_marginal_maps(transformer, values, draws, summaries)
     if pairs is not None and pairs.tables:
         pool: pd.DataFrame = engine.decode(*engine.draw_rows(RAKING_POOL_ROWS, None, rng, tg), rng)

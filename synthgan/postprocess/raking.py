@@ -18,7 +18,7 @@ dependence during training; this removes what the head leaves, without touching 
 
 When a DP model is given the target column it will be used to predict, the margins are instead
 the target's DP two-way tables with every other column (coarse cells for numbers, see
-postprocess/cells.py): what a classifier trained on the sample needs most, and what a few hundred
+transform/cells.py): what a classifier trained on the sample needs most, and what a few hundred
 noisy critic steps do not teach the generator.
 """
 
@@ -37,6 +37,9 @@ PASSES = 20
 #: A factor stays within [1 / MAX_FACTOR, MAX_FACTOR], so a value the generator almost never
 #: makes cannot take over the sample (or make rejection sampling crawl).
 MAX_FACTOR = 5.0
+#: The least share of generated rows a model file may say sampling keeps: it sets how many rows
+#: one pass draws (1.1 / acceptance per row asked for), so it bounds sampling's memory.
+MIN_ACCEPTANCE = 0.01
 #: The rejection ceiling is this quantile of the pool's weights, not their maximum: sampling
 #: keeps 2-5 times more rows (Adult, fair model without DP: 18 % instead of 4 %; same quality and
 #: parity gap). The fit counts heavier rows at the ceiling, as sampling keeps them, so the kept
@@ -118,8 +121,20 @@ class Raking:
             for m, f in zip(margins, factors, strict=False)
         ):
             raise ValueError("the raking factors do not match the columns they weigh")
-        if not (ceiling > 0 and 0 < acceptance <= 1 and all(np.all(f > 0) for f in factors)):
-            raise ValueError("raking factors, ceiling and acceptance must be positive")
+        bounded = all(
+            np.all(np.isfinite(f)) and np.all(f >= 1 / MAX_FACTOR) and np.all(f <= MAX_FACTOR)
+            for f in factors
+        )
+        if not bounded:
+            raise ValueError(f"raking factors must lie in [1/{MAX_FACTOR:g}, {MAX_FACTOR:g}]")
+        # A model file that lies about its ceiling or acceptance would make sampling loop for
+        # ever, or draw without bound: both must agree with what the factors can weigh.
+        lightest = float(np.prod([f.min() for f in factors]))
+        heaviest = float(np.prod([f.max() for f in factors]))
+        if not (lightest <= ceiling <= heaviest):
+            raise ValueError("the raking ceiling lies outside the weights its factors can make")
+        if not (max(MIN_ACCEPTANCE, min(1.0, lightest / ceiling)) <= acceptance <= 1):
+            raise ValueError(f"raking acceptance must be in [{MIN_ACCEPTANCE:g}, 1]")
         return cls(margins, factors, ceiling, acceptance)
 
 

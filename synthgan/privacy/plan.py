@@ -23,7 +23,7 @@ share of the budget of its own to keep the window narrow; z: the normal quantile
   rate is a mixture of the larger rate's mechanism with "nothing of the row" (its privacy
   profile only grows with q), fewer steps are a prefix of more, and less noise only adds risk.
 
-The run itself uses the schedule of n̂. ``tests/unit/test_dp_plan.py`` checks the worst case
+The run itself uses the schedule of n̂. ``tests/unit/test_plan.py`` checks the worst case
 over W against the target on a grid of counts, and that calibrating at the count alone does not
 pass it.
 """
@@ -51,8 +51,9 @@ from synthgan.privacy.settings import (
     Privacy,
     rho_for,
 )
-from synthgan.privacy.statistics import PrivateStatistics, TargetPairs
+from synthgan.privacy.statistics import PrivateStatistics, declared_public
 from synthgan.schema import Schema, distinct_categories, parse_bounds
+from synthgan.transform.cells import TargetPairs
 
 __all__ = ["PrivatePlan", "SGDPlan", "Schedule", "plan_sgd", "schedule_for"]
 
@@ -172,7 +173,7 @@ class PrivatePlan:
                 f"Privacy(target={target!r}): the table has no learned column of that name "
                 f"(learned columns: {[c.name for c in schema.learned][:20]})."
             )
-        private_domains = any(c.discrete and c.source == "dp" for c in schema.learned)
+        private_domains = any(c.discrete and not declared_public(c) for c in schema.learned)
         threshold_delta = delta * THRESHOLD_DELTA_SHARE if private_domains else 0.0
         tail_delta = delta * COUNT_TAIL_DELTA_SHARE
         accountant_delta = delta - threshold_delta - tail_delta

@@ -33,7 +33,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,13 +40,13 @@ import pandas as pd
 from scipy.special import ndtri
 
 from synthgan.datetimes import DATETIME_SECONDS, datetime_to_seconds
-from synthgan.postprocess.cells import Cells
 from synthgan.privacy.ledger import LedgerItem
 from synthgan.privacy.mechanisms import Release, Releases
 from synthgan.schema import Column, Schema
+from synthgan.transform.cells import Cells, TargetPairs
 from synthgan.transform.summaries import CategorySummary, NumericSummary
 
-__all__ = ["PrivateStatistics", "TargetPairs"]
+__all__ = ["PrivateStatistics", "declared_public", "planned_releases"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +61,6 @@ SIGNAL = 3.0
 RANGE_FALSE_BIN = 1e-4
 #: Shape-histogram counts below this many standard deviations are set to zero.
 SHAPE_FLOOR = 2.0
-
-
-@dataclass(frozen=True)
-class TargetPairs:
-    """DP two-way tables of a declared target (cell column ``target``) with each other column:
-    ``tables[j]`` has the target's cells as rows and column j's as columns."""
-
-    cells: Cells
-    target: int
-    tables: dict[int, np.ndarray]
 
 
 class PrivateStatistics:
@@ -109,7 +98,7 @@ class PrivateStatistics:
         self.counter = Releases([("row count", "gaussian")], count_rho, rng)
         self.releases = Releases(planned_releases(schema, target), rho, rng)
         self.sigma, self.count_sigma = self.releases.sigma, self.counter.sigma
-        private_domains = [c for c in schema.learned if c.discrete and c.source == "dp"]
+        private_domains = [c for c in schema.learned if c.discrete and not declared_public(c)]
         self.column_delta = threshold_delta / len(private_domains) if private_domains else 0.0
         # A value held by one row passes the threshold with probability column_delta.
         self.threshold = (
@@ -176,7 +165,7 @@ class PrivateStatistics:
 
     def _categories(self, column: Column, series: pd.Series, n_rows: float) -> CategorySummary:
         values = series.dropna()
-        if column.source == "public":
+        if declared_public(column):
             declared = list(column.categories or [])
             exact = values.value_counts().reindex(declared, fill_value=0).to_numpy(float)
             missing = len(series) - exact.sum()  # missing values and values outside the list
@@ -210,7 +199,7 @@ class PrivateStatistics:
         x = _as_float(series, column)
         missing = np.isnan(x)
         x = x[~missing]
-        if column.source == "public":
+        if declared_public(column):
             lo, hi = column.bounds
             missing_noisy = None
         else:
@@ -313,10 +302,10 @@ def planned_releases(schema: Schema, target: str | None) -> list[Release]:
     planned: list[Release] = []
     for column in schema.learned:
         if column.discrete:
-            sparse = column.source == "dp"
+            sparse = not declared_public(column)
             planned.append((_frequencies(column), "sparse" if sparse else "gaussian"))
             continue
-        if column.source == "dp":
+        if not declared_public(column):
             planned.append((_range_of(column), "gaussian"))
         planned.append((_shape(column), "gaussian"))
     if target is not None:
@@ -324,8 +313,14 @@ def planned_releases(schema: Schema, target: str | None) -> list[Release]:
     return planned
 
 
+def declared_public(column: Column) -> bool:
+    """Whether the user declared the column's domain public: the one test that decides both
+    which releases are planned and which are made."""
+    return column.source == "public"
+
+
 def _frequencies(column: Column) -> str:
-    if column.source == "dp":
+    if not declared_public(column):
         return f"column {column.name!r}: domain and frequencies"
     return f"column {column.name!r}: frequencies"
 

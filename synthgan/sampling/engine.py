@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 
 from synthgan.conditional import ConditionSpace
-from synthgan.errors import ConditionError
+from synthgan.errors import ConditionError, ModelFileError
 from synthgan.nn import OutputActivation
 from synthgan.postprocess import PostProcessor
 from synthgan.progress import progress_bar
@@ -37,6 +37,9 @@ CHUNK_ROWS = 100_000
 GENERATE_BATCH = 3_000
 #: The most rows drawn at once to keep ``n`` after raking on a DP target's cells.
 MAX_RAKING_BATCH = 100_000
+#: A raking loop stops with an error after drawing this many times the rows its model's
+#: acceptance calls for.
+RAKING_SLACK = 20
 #: Give up on conditions once this many candidate rows per requested row have been generated...
 REJECTION_BUDGET_PER_ROW = 50
 #: ...but always try at least this many.
@@ -158,14 +161,15 @@ class SamplingEngine:
         post = self.post
         if post.cells is None:
             return self.decode(*self.draw(n, fixed, rng, tg), rng)
-        frames, kept = [], 0
+        frames, kept, drawn = [], 0, 0
         while kept < n:
+            _check_acceptance(n, drawn, post.raking.acceptance)
             batch = int(1.1 * (n - kept) / post.raking.acceptance)
             batch = min(max(GENERATE_BATCH, batch), MAX_RAKING_BATCH)
             frame = self.decode(*self.draw_rows(batch, fixed, rng, tg), rng)
             keep = post.raking.keep(post.cells.of(frame), rng)
             frames.append(frame[keep])
-            kept += int(keep.sum())
+            kept, drawn = kept + int(keep.sum()), drawn + batch
         return pd.concat(frames, ignore_index=True).iloc[:n]
 
     def decode(self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator):
@@ -182,14 +186,15 @@ class SamplingEngine:
         if raking is None or self.post.cells is not None:
             return self.draw_rows(n, fixed, rng, tg)
         columns = self.transformer.condition_draw_columns()
-        values, draws, kept = [], [], 0
+        values, draws, kept, drawn = [], [], 0, 0
         while kept < n:
+            _check_acceptance(n, drawn, raking.acceptance)
             batch = max(GENERATE_BATCH, int(1.1 * (n - kept) / raking.acceptance))
             v, d = self.draw_rows(batch, fixed, rng, tg)
             keep = raking.keep(d[:, columns], rng)
             values.append(v[keep])
             draws.append(d[keep])
-            kept += int(keep.sum())
+            kept, drawn = kept + int(keep.sum()), drawn + batch
         return np.concatenate(values)[:n], np.concatenate(draws)[:n]
 
     @torch.no_grad()
@@ -230,3 +235,13 @@ class SamplingEngine:
             else:
                 out[column.name] = learned[column.name].reset_index(drop=True)
         return pd.DataFrame(out)
+
+
+def _check_acceptance(n: int, drawn: int, acceptance: float) -> None:
+    """Stop a raking loop that keeps far fewer rows than the model file says it does (a file
+    that lies would otherwise make sampling run for ever)."""
+    if drawn > RAKING_SLACK * max(n, GENERATE_BATCH) / acceptance:
+        raise ModelFileError(
+            f"Sampling kept too few generated rows: {drawn:,} drawn for {n:,}, while the model "
+            f"says it keeps {acceptance:.1%} of them. The model file is inconsistent; refit it."
+        )

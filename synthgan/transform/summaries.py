@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CategorySummary", "NumericSummary"]
+__all__ = ["LEVELS", "CategorySummary", "NumericSummary", "histogram_quantiles", "quantile_levels"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,31 @@ class CategorySummary:
     counts: tuple[float, ...]  # noisy, floored at zero, one per category
     missing: float  # noisy count of the missing slot (missing and unreleased values)
     nullable: bool
+
+
+#: Quantile levels the map is stored at (1/LEVELS is its resolution in probability).
+LEVELS = 500
+
+
+def quantile_levels() -> np.ndarray:
+    return np.linspace(0.0, 1.0, LEVELS + 1)
+
+
+def histogram_quantiles(
+    edges: np.ndarray, counts: np.ndarray, point: np.ndarray, points: np.ndarray
+) -> np.ndarray:
+    """Quantiles at ``quantile_levels()`` of a histogram: uniform inside interval bins, exact at point
+    bins (a point bin at the left edge of an interval bin comes first)."""
+    counts = np.maximum(np.asarray(counts, dtype=float), 0.0)
+    left = np.where(point, points, edges[:, 0])
+    right = np.where(point, points, edges[:, 1])
+    order = np.lexsort((~point, left))
+    counts, left, right = counts[order], left[order], right[order]
+    if counts.sum() <= 0:
+        return left[0] + quantile_levels() * (right[-1] - left[0])
+    cum = np.cumsum(counts) / counts.sum()
+    u = quantile_levels()
+    i = np.minimum(np.searchsorted(cum, u, side="left"), len(cum) - 1)
+    before = np.where(i > 0, cum[i - 1], 0.0)
+    share = np.where(counts[i] > 0, (u - before) / np.maximum(cum[i] - before, 1e-300), 0.0)
+    return left[i] + np.clip(share, 0.0, 1.0) * (right[i] - left[i])

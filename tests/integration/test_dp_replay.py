@@ -179,7 +179,7 @@ def releases(monkeypatch) -> Releases:
     )
     # Post-processing pools, smaller for speed (the same in both runs).
     monkeypatch.setattr(synthgan.postprocess.processor, "RAKING_POOL_ROWS", 5_000)
-    monkeypatch.setattr(synthgan.postprocess.processor, "CALIBRATION_ROWS", 2_000)
+    monkeypatch.setattr(synthgan.postprocess.processor, "MARGINAL_MAP_ROWS", 2_000)
     return hub
 
 

@@ -85,6 +85,8 @@ def _imports(path: Path) -> set[str]:
                 continue
             if isinstance(child, ast.Import):
                 found.update(a.name for a in child.names if a.name.startswith("synthgan"))
+            elif isinstance(child, ast.ImportFrom) and child.level:
+                raise AssertionError(f"{path}: relative import; the rules read absolute ones")
             elif isinstance(child, ast.ImportFrom) and (child.module or "").startswith("synthgan"):
                 for alias in child.names:
                     sub = f"{child.module}.{alias.name}"
@@ -158,3 +160,15 @@ def test_the_checker_sees_imports():
     assert all(
         not t.startswith("synthgan.evaluate.report") for t in GRAPH["synthgan.evaluate.html"]
     )
+
+
+def test_the_readme_layout_names_every_module():
+    """The README's layout paragraph (and ARCHITECTURE.md) must keep up with the tree."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("Layout (") :].split("\n\n")[0]
+    missing = sorted(
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if not p.name.startswith("_") and f"`{p.name}`" not in layout and f"`{p.stem}" not in layout
+    )
+    assert not missing, f"README.md's layout does not mention {missing}"

@@ -7,8 +7,8 @@ import pytest
 from conftest import declared
 
 from synthgan.inference import infer_schema
-from synthgan.postprocess.cells import Cells
 from synthgan.privacy.statistics import PrivateStatistics
+from synthgan.transform.cells import Cells
 from synthgan.transform.coerce import coerce_table
 
 

@@ -44,8 +44,12 @@ def test_malformed_weights_in_a_file_are_rejected():
         Raking.from_dict(good, (3,))
     with pytest.raises(ValueError, match="do not match"):  # a column that is not there
         Raking.from_dict(good | {"margins": [[-1]]}, (2,))
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="acceptance must be in"):
         Raking.from_dict(good | {"acceptance": 0.0}, (2,))
+    with pytest.raises(ValueError, match="ceiling lies outside"):
+        Raking.from_dict(good | {"ceiling": good["ceiling"] * 100}, (2,))
+    with pytest.raises(ValueError, match="must lie in"):
+        Raking.from_dict(good | {"factors": [[0.0, 1.0]]}, (2,))
 
 
 def test_the_pair_factor_makes_two_columns_independent_and_survives_a_file():

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from synthgan.datetimes import datetime_to_seconds
-from synthgan.postprocess.marginals import LEVELS, histogram_quantiles
 from synthgan.schema import Schema
+from synthgan.transform.summaries import LEVELS, histogram_quantiles
 
-__all__ = ["Cells", "ColumnCells"]
+__all__ = ["Cells", "ColumnCells", "TargetPairs"]
 
 #: Cells of a numeric column, heavy values and bins together; fewer where quantiles coincide.
 NUMERIC_BINS = 10
@@ -141,3 +141,13 @@ class Cells:
                     )
                 )
         return cls(tuple(columns))
+
+
+@dataclass(frozen=True)
+class TargetPairs:
+    """DP two-way tables of a declared target (cell column ``target``) with each other column:
+    ``tables[j]`` has the target's cells as rows and column j's as columns."""
+
+    cells: Cells
+    target: int
+    tables: dict[int, np.ndarray]

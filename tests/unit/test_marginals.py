@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy.stats import ks_2samp
 
-from synthgan.postprocess.marginals import LEVELS, MarginalMap, histogram_quantiles
+from synthgan.postprocess.marginals import MarginalMap
+from synthgan.transform.summaries import LEVELS, histogram_quantiles
 
 
 def _quantiles(x):

@@ -1,0 +1,95 @@
+"""Model files with post-processing: files of the previous format load, and a manifest that
+lies about its post-processing fails with a ModelFileError, never a hang or another error."""
+
+import contextlib
+import dataclasses
+import json
+import zipfile
+
+import pytest
+from conftest import FAST, declared, make_population
+
+from synthgan import Fairness, ModelFileError, Privacy, Synthesizer, load
+from synthgan.persist import _canonical, _digest, read_model
+from synthgan.postprocess.raking import Raking
+
+
+def _rewrite(path, manifest) -> None:
+    """Write ``manifest`` into a copy of the file at ``path``, signed as the writer signs it (so
+    that what is tested is the check of its content, not the checksum)."""
+    with zipfile.ZipFile(path) as zf:
+        weights = zf.read("weights.safetensors")
+    with contextlib.suppress(ValueError):  # NaN: the reader refuses it before the checksum
+        manifest["checksums"]["manifest_sha256"] = _digest(_canonical(manifest))
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        zf.writestr("weights.safetensors", weights)
+
+
+@pytest.fixture(scope="module")
+def dp_file(tmp_path_factory):
+    """A DP model with a target: raking on cells and numeric marginal maps."""
+    df = make_population(600)
+    privacy = Privacy(epsilon=8.0, target="outcome")
+    model = Synthesizer(seed=0, privacy=privacy, overrides=declared(df), **FAST).fit(df)
+    return model.save(tmp_path_factory.mktemp("dp") / "dp.sgm"), model
+
+
+@pytest.fixture(scope="module")
+def fair_file(tmp_path_factory):
+    """A fair model: raking on the condition vector's slots."""
+    df = make_population(600)
+    model = Synthesizer(seed=0, fairness=Fairness("sex", "outcome"), **FAST).fit(df)
+    return model.save(tmp_path_factory.mktemp("fair") / "fair.sgm"), model
+
+
+def test_a_format_1_file_loads_with_the_same_post_processing(dp_file, tmp_path):
+    path, model = dp_file
+    manifest, _ = read_model(path)
+    post = manifest.pop("postprocess")
+    assert post["marginals"] and post["cells"] and post["raking"]
+    for name, marginal in post["marginals"].items():  # where version 1 kept them
+        manifest["transformer"]["encoders"][name]["calibration"] = marginal
+    manifest |= {"format_version": 1, "raking": post["raking"], "cells": post["cells"]}
+    old = tmp_path / "old.sgm"
+    old.write_bytes(path.read_bytes())
+    _rewrite(old, manifest)
+    again = load(old)
+    assert again.postprocessor_.to_dict() == model.postprocessor_.to_dict()
+    assert again.sample(300, seed=4).equals(model.sample(300, seed=4))
+
+
+@pytest.mark.parametrize(
+    "lie",
+    [
+        lambda p: p.update(marginals=[]),
+        lambda p: p.update(raking=None),  # cells left without their weights
+        lambda p: p["raking"].update(ceiling=1e300),
+        lambda p: p["raking"].update(acceptance=1e-9),
+        lambda p: p["raking"]["factors"][0].__setitem__(
+            0, [1e6] * len(p["raking"]["factors"][0][0])
+        ),
+        lambda p: next(iter(p["marginals"].values()))["target"].__setitem__(3, float("nan")),
+        lambda p: next(iter(p["marginals"].values()))["source"].reverse(),
+    ],
+)
+def test_a_lying_post_processor_is_refused_at_load(dp_file, tmp_path, lie):
+    path, _ = dp_file
+    manifest, _ = read_model(path)
+    lie(manifest["postprocess"])
+    bad = tmp_path / "bad.sgm"
+    bad.write_bytes(path.read_bytes())
+    _rewrite(bad, manifest)
+    with pytest.raises(ModelFileError):
+        load(bad)
+
+
+def test_sampling_stops_when_raking_keeps_far_fewer_rows_than_the_file_says(fair_file, monkeypatch):
+    """A file can state an acceptance its generator does not reach (its weights are consistent,
+    but the rows it draws are all light ones): an error, not an endless loop."""
+    path, _ = fair_file
+    model = load(path)
+    model.postprocessor_.raking = dataclasses.replace(model.postprocessor_.raking, acceptance=1.0)
+    monkeypatch.setattr(Raking, "keep", lambda self, cells, rng: rng.random(len(cells)) < 0.01)
+    with pytest.raises(ModelFileError, match="kept too few generated rows"):
+        model.sample(2000, seed=0)
