@@ -41,7 +41,8 @@ class Thresholds:
 
     def grade(self, value: float, scores: dict[str, float], facts: dict[str, Any]) -> str:
         low = facts.get("interval_low")
-        if self.good_if_interval_reaches is not None and low <= self.good_if_interval_reaches:
+        reaches = self.good_if_interval_reaches
+        if reaches is not None and low is not None and low <= reaches:
             return "good"
         if self.relative_to is not None:
             value -= scores.get(self.relative_to, 0.0)
