@@ -120,7 +120,7 @@ def scale(args) -> dict:
 def scale_worker(real: str, synthetic: str, holdout: str, query_rows: int) -> None:
     from benchmarks.sample_worker import peak_mb
     from synthgan.evaluate.distance import distance_risks
-    from synthgan.evaluate.evaluation import _encode
+    from synthgan.evaluate.evaluation import encode_tables
     from synthgan.evaluate.membership import membership_attacks
     from synthgan.evaluate.tables import prepare_tables
     from synthgan.io import read_table
@@ -132,7 +132,7 @@ def scale_worker(real: str, synthetic: str, holdout: str, query_rows: int) -> No
     started = time.perf_counter()
     tables = prepare_tables(*tables_read, target="income")
     del tables_read
-    encoded = _encode(tables)[3]
+    encoded = encode_tables(tables)[3]
     timings["prepare_and_encode"] = time.perf_counter() - started
     queried = dataclasses.replace(tables, synthetic=tables.synthetic.iloc[:query_rows])
     started = time.perf_counter()

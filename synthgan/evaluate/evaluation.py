@@ -113,7 +113,7 @@ def evaluate(
         run("distributions", lambda: column_distributions(tables))
         run("detection", lambda: detection_scores(tables, rng, seed))
         predictions = run("utility", lambda: utility_scores(tables, seed))
-        encoded = run("encoding", lambda: _encode(tables))
+        encoded = run("encoding", lambda: encode_tables(tables))
         run("privacy", lambda: distance_risks(tables, encoded, rng))
         run("membership", lambda: membership_attacks(tables, encoded, rng, seed))
         run("fairness", lambda: fairness_scores(tables, predictions))
@@ -171,7 +171,7 @@ def _quality(quality: dict[str, Any]) -> tuple[dict[str, float], dict[str, Any],
     return scores, quality, na
 
 
-def _encode(tables) -> tuple[dict, dict, dict, dict[str, np.ndarray]]:
+def encode_tables(tables) -> tuple[dict, dict, dict, dict[str, np.ndarray]]:
     """Every table as points in one distance space (shared by the distance and attack parts)."""
     space = DistanceSpace(tables)
     named = {"real": tables.real, "synthetic": tables.synthetic, "holdout": tables.holdout}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -161,15 +162,13 @@ class SamplingEngine:
         post = self.post
         if post.cells is None:
             return self.decode(*self.draw(n, fixed, rng, tg), rng)
-        frames, kept, drawn = [], 0, 0
-        while kept < n:
-            _check_acceptance(n, drawn, post.raking.acceptance)
-            batch = int(1.1 * (n - kept) / post.raking.acceptance)
-            batch = min(max(GENERATE_BATCH, batch), MAX_RAKING_BATCH)
+
+        def kept_rows(batch: int) -> tuple[pd.DataFrame, int]:
             frame = self.decode(*self.draw_rows(batch, fixed, rng, tg), rng)
             keep = post.raking.keep(post.cells.of(frame), rng)
-            frames.append(frame[keep])
-            kept, drawn = kept + int(keep.sum()), drawn + batch
+            return frame[keep], int(keep.sum())
+
+        frames = _keep_until(n, post.raking.acceptance, kept_rows, MAX_RAKING_BATCH)
         return pd.concat(frames, ignore_index=True).iloc[:n]
 
     def decode(self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator):
@@ -186,16 +185,17 @@ class SamplingEngine:
         if raking is None or self.post.cells is not None:
             return self.draw_rows(n, fixed, rng, tg)
         columns = self.transformer.condition_draw_columns()
-        values, draws, kept, drawn = [], [], 0, 0
-        while kept < n:
-            _check_acceptance(n, drawn, raking.acceptance)
-            batch = max(GENERATE_BATCH, int(1.1 * (n - kept) / raking.acceptance))
-            v, d = self.draw_rows(batch, fixed, rng, tg)
-            keep = raking.keep(d[:, columns], rng)
-            values.append(v[keep])
-            draws.append(d[keep])
-            kept, drawn = kept + int(keep.sum()), drawn + batch
-        return np.concatenate(values)[:n], np.concatenate(draws)[:n]
+
+        def kept_rows(batch: int) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+            values, draws = self.draw_rows(batch, fixed, rng, tg)
+            keep = raking.keep(draws[:, columns], rng)
+            return (values[keep], draws[keep]), int(keep.sum())
+
+        parts = _keep_until(n, raking.acceptance, kept_rows)
+        return (
+            np.concatenate([v for v, _ in parts])[:n],
+            np.concatenate([d for _, d in parts])[:n],
+        )
 
     @torch.no_grad()
     def draw_rows(
@@ -237,11 +237,25 @@ class SamplingEngine:
         return pd.DataFrame(out)
 
 
-def _check_acceptance(n: int, drawn: int, acceptance: float) -> None:
-    """Stop a raking loop that keeps far fewer rows than the model file says it does (a file
-    that lies would otherwise make sampling run for ever)."""
-    if drawn > RAKING_SLACK * max(n, GENERATE_BATCH) / acceptance:
-        raise ModelFileError(
-            f"Sampling kept too few generated rows: {drawn:,} drawn for {n:,}, while the model "
-            f"says it keeps {acceptance:.1%} of them. The model file is inconsistent; refit it."
-        )
+def _keep_until(
+    n: int, acceptance: float, kept_rows: Callable[[int], tuple[Any, int]], cap: int | None = None
+) -> list[Any]:
+    """Raking's rejection loop: draw batches sized for the rows still missing at the model's
+    acceptance (at most ``cap``), keeping what ``kept_rows`` keeps, until ``n`` rows are kept.
+    Stops with an error when far more is drawn than the acceptance calls for: a model file
+    that lies about it would otherwise make sampling run for ever."""
+    parts, kept, drawn = [], 0, 0
+    while kept < n:
+        if drawn > RAKING_SLACK * max(n, GENERATE_BATCH) / acceptance:
+            raise ModelFileError(
+                f"Sampling kept too few generated rows: {drawn:,} drawn for {n:,}, while the "
+                f"model says it keeps {acceptance:.1%} of them. The model file is inconsistent; "
+                "refit it."
+            )
+        batch = max(GENERATE_BATCH, int(1.1 * (n - kept) / acceptance))
+        if cap is not None:
+            batch = min(batch, cap)
+        part, count = kept_rows(batch)
+        parts.append(part)
+        kept, drawn = kept + count, drawn + batch
+    return parts

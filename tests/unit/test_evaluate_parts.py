@@ -15,7 +15,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from synthgan import DataError
 from synthgan.evaluate import report, verdicts
 from synthgan.evaluate.distance import distance_risks
-from synthgan.evaluate.evaluation import _encode
+from synthgan.evaluate.evaluation import encode_tables
 from synthgan.evaluate.fairness import (
     equalized_odds_difference,
     group_rates,
@@ -175,7 +175,7 @@ def test_dcr_share_counts_ties_half_and_states_the_expected_share():
     population = pd.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(list("abc"), 3000)})
     real, holdout = population.iloc[:2000], population.iloc[2000:]
     tables = prepare_tables(real, real.iloc[:500], holdout)  # copies: all closer to train
-    encoded = _encode(tables)[3]
+    encoded = encode_tables(tables)[3]
     scores, details, _ = distance_risks(tables, encoded, rng)
     assert scores["exact_copy_rate"] == 1.0
     assert scores["dcr_share"] == 1.0
@@ -184,7 +184,7 @@ def test_dcr_share_counts_ties_half_and_states_the_expected_share():
     assert len(details["dcr_quantiles"]["synthetic"]) == 101
     # Rows in both train and holdout are at distance 0 from each: every comparison is a tie.
     tied = prepare_tables(pd.concat([real, holdout.iloc[:10]]), holdout.iloc[:10], holdout)
-    scores, _, _ = distance_risks(tied, _encode(tied)[3], rng)
+    scores, _, _ = distance_risks(tied, encode_tables(tied)[3], rng)
     assert scores["dcr_share"] == 0.5
 
 
