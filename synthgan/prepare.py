@@ -7,6 +7,8 @@ one sees them only through the DP statistics of a :class:`~synthgan.privacy.plan
 from __future__ import annotations
 
 import dataclasses
+import logging
+import time
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +25,9 @@ from synthgan.schema import Schema
 from synthgan.transform import TableTransformer
 from synthgan.transform.coerce import coerce_table
 
-__all__ = ["Prepared", "prepare", "prepare_private"]
+__all__ = ["Prepared", "prepare", "prepare_plain", "prepare_private"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,9 +43,38 @@ class Prepared:
     rows: float
     plan: PrivatePlan | None = None
     summaries: Mapping[str, Any] | None = None
+    seconds: float | None = None  # how long it took; not kept under DP (it depends on the rows)
+
+    @property
+    def width(self) -> int:
+        """Encoded features per row."""
+        return int(self.data.shape[1])
 
 
 def prepare(
+    df: pd.DataFrame,
+    overrides: Mapping[str, Any] | None,
+    transformer: TableTransformer,
+    seed: int,
+    privacy: Privacy | None = None,
+    schedule: tuple[int, int] = (0, 0),
+) -> Prepared:
+    """The table ready to train on, through DP statistics alone when ``privacy`` is set
+    (``schedule``: DP-SGD's expected batch size and epochs). Logs what it encoded."""
+    started = time.perf_counter()
+    if privacy is not None:
+        ready = prepare_private(df, overrides, transformer, seed, privacy, *schedule)
+        # The exact count and the time it took both depend on the rows.
+        logger.info("Encoded about %.0f rows (DP count) into %d features", ready.rows, ready.width)
+        return ready
+    ready = dataclasses.replace(
+        prepare_plain(df, overrides, transformer, seed), seconds=time.perf_counter() - started
+    )
+    logger.info("Encoded %d rows into %d features in %.2fs", ready.rows, ready.width, ready.seconds)
+    return ready
+
+
+def prepare_plain(
     df: pd.DataFrame,
     overrides: Mapping[str, Any] | None,
     transformer: TableTransformer,

@@ -24,7 +24,7 @@ from synthgan.io import ChunkWriter, atomic_path, table_format
 from synthgan.model_file import from_manifest, to_manifest
 from synthgan.persist import read_model, write_model
 from synthgan.postprocess import PostProcessor, fit_post_processor
-from synthgan.prepare import prepare, prepare_private
+from synthgan.prepare import prepare
 from synthgan.privacy import Privacy
 from synthgan.privacy.withheld import withheld
 from synthgan.sampling import SamplingEngine, parse_conditions
@@ -158,35 +158,10 @@ class Synthesizer(SynthesizerConfig):
         transform_seed, train_seed, torch_seed = (int(s) for s in seeds.generate_state(3))
         transformer = TableTransformer(max_modes=self.max_modes, max_categories=self.max_categories)
         with withheld(private, "reading the table"):
-            if private:
-                batch_size, epochs = self._setting("batch_size"), self._setting("epochs")
-                ready = prepare_private(
-                    df,
-                    self.overrides,
-                    transformer,
-                    transform_seed,
-                    self.privacy,
-                    batch_size,
-                    epochs,
-                )
-            else:
-                ready = prepare(df, self.overrides, transformer, transform_seed)
+            schedule = (self._setting("batch_size"), self._setting("epochs"))
+            ready = prepare(df, self.overrides, transformer, transform_seed, self.privacy, schedule)
         if self.fairness is not None:
             self.fairness.check(ready.schema)
-        preprocess_seconds = time.perf_counter() - started
-        if private:  # the exact count and the time it took both depend on the rows
-            logger.info(
-                "Encoded about %.0f rows (DP count) into %d features",
-                ready.rows,
-                ready.data.shape[1],
-            )
-        else:
-            logger.info(
-                "Encoded %d rows into %d features in %.2fs",
-                ready.rows,
-                ready.data.shape[1],
-                preprocess_seconds,
-            )
         device = self._torch_device()
         with withheld(private, "training"):
             generator, trainer, history = train_generator(
@@ -222,13 +197,13 @@ class Synthesizer(SynthesizerConfig):
             # Under DP the true row count is private: the DP count stands in for it.
             "rows": round(ready.rows),
             "rows_are_dp_estimate": private,
-            "encoded_dim": int(ready.data.shape[1]),
+            "encoded_dim": ready.width,
             "device": str(device),
             "fitted_at": fitted_at,
             "settings": {name: self._setting(name) for name in DEFAULTS},
         }
         if not private:  # how long a DP fit takes depends on the rows and the hidden batches
-            self.fit_info_["preprocess_seconds"] = round(preprocess_seconds, 3)
+            self.fit_info_["preprocess_seconds"] = round(ready.seconds, 3)
             self.fit_info_["fit_seconds"] = round(time.perf_counter() - started, 3)
         self._sample_calls = 0
         return self
