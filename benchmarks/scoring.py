@@ -28,6 +28,21 @@ SUITE_SCORES = (
     "dp_gap_synthetic",
     "dp_gap_tstr",
     "dp_gap_trtr",
+    "column_pair_trends_sdmetrics",
+    "detection_lr_auc",
+    "coverage",
+    "holdout_coverage",
+    "category_coverage",
+    "range_coverage",
+    "synthetic_duplicate_rate",
+    "real_duplicate_rate",
+    "tstr_f1",
+    "trtr_f1",
+    "tstr_accuracy",
+    "trtr_accuracy",
+    "label_share_error",
+    "tstr_positive_rate",
+    "holdout_positive_rate",
 )
 #: Fidelity and utility alone (the DP comparison and sweep), from evaluate's quality and utility.
 FIDELITY_SCORES = ("quality", "column_shapes", "column_pair_trends", "tstr_auc", "trtr_auc")

@@ -197,6 +197,7 @@ def _dataset_section(dataset: str, runs: list[Record]) -> list[str]:
             f"{fmt(sc.get('mia_auc'))} | {fmt(sc.get('dp_gap_synthetic'))} | "
             f"{fmt(sc.get('dp_gap_tstr'))} | {fmt(_section(r, 'fit').get('fit_seconds'), 0)} |"
         )
+    lines += _fidelity_table(runs)
     speed = [r for r in ok if _run(r) in SPEED_TOOLS]
     ref = next((r for r in speed if _run(r) == "ctgan"), None)
     if speed:
@@ -215,6 +216,51 @@ def _dataset_section(dataset: str, runs: list[Record]) -> list[str]:
                 f"| {label} | " + " | ".join(fmt(v) for v in values) + f" | {fmt(ratio)} |"
             )
     return [*lines, ""]
+
+
+FIDELITY = (  # (header, score key)
+    ("pair trends: every pair", "column_pair_trends"),
+    ("pair trends: SDMetrics' pairs", "column_pair_trends_sdmetrics"),
+    ("detection AUC: boosting", "detection_auc"),
+    ("detection AUC: logistic", "detection_lr_auc"),
+    ("coverage", "coverage"),
+    ("category coverage", "category_coverage"),
+    ("duplicates", "synthetic_duplicate_rate"),
+    ("TSTR AUC", "tstr_auc"),
+    ("TSTR macro-F1", "tstr_f1"),
+    ("TSTR accuracy", "tstr_accuracy"),
+    ("class share error", "label_share_error"),
+    ("predicted positive", "tstr_positive_rate"),
+)
+
+
+def _fidelity_table(runs: list[Record]) -> list[str]:
+    """The fidelity measures of issue 19 (records made before them have none: left out)."""
+    scored = [r for r in runs if "detection_lr_auc" in r.scores]
+    if not scored:
+        return []
+    real = scored[0].scores
+    baseline = {
+        "coverage": real.get("holdout_coverage"),
+        "synthetic_duplicate_rate": real.get("real_duplicate_rate"),
+        "tstr_auc": real.get("trtr_auc"),
+        "tstr_f1": real.get("trtr_f1"),
+        "tstr_accuracy": real.get("trtr_accuracy"),
+        "tstr_positive_rate": real.get("holdout_positive_rate"),
+    }
+    lines = [
+        "",
+        "| fidelity | " + " | ".join(h for h, _ in FIDELITY) + " |",
+        "|---|" + "---:|" * len(FIDELITY),
+        "| *real data (holdout)* | "
+        + " | ".join(fmt(baseline.get(k)) if k in baseline else "–" for _, k in FIDELITY)
+        + " |",
+    ]
+    lines += [
+        f"| {_run(r)} | " + " | ".join(fmt(r.scores.get(k)) for _, k in FIDELITY) + " |"
+        for r in scored
+    ]
+    return lines
 
 
 def suite_section(records: list[Record]) -> list[str]:

@@ -19,10 +19,11 @@ from synthgan.errors import ConfigError
 from synthgan.evaluate.detection import detection_scores
 from synthgan.evaluate.distance import distance_risks
 from synthgan.evaluate.distributions import column_distributions
+from synthgan.evaluate.diversity import diversity_scores
 from synthgan.evaluate.fairness import fairness_scores
 from synthgan.evaluate.features import DistanceSpace
 from synthgan.evaluate.membership import membership_attacks
-from synthgan.evaluate.quality import quality_report
+from synthgan.evaluate.quality import quality_scores
 from synthgan.evaluate.report import Report
 from synthgan.evaluate.tables import prepare_tables
 from synthgan.evaluate.utility import utility_scores
@@ -41,9 +42,15 @@ PARTS = (
     "privacy",
     "membership",
     "fairness",
+    "diversity",
 )
 #: Parts whose output another part reads: it runs whenever the part that needs it does.
-NEEDS = {"fairness": ("utility",), "privacy": ("encoding",), "membership": ("encoding",)}
+NEEDS = {
+    "fairness": ("utility",),
+    "privacy": ("encoding",),
+    "membership": ("encoding",),
+    "diversity": ("encoding",),
+}
 
 
 def evaluate(
@@ -109,7 +116,7 @@ def evaluate(
             bar.update(1)
             return extra[0] if extra else None
 
-        run("quality", lambda: _quality(quality_report(tables.real, tables.synthetic)))
+        run("quality", lambda: quality_scores(tables))
         run("distributions", lambda: column_distributions(tables))
         run("detection", lambda: detection_scores(tables, rng, seed))
         predictions = run("utility", lambda: utility_scores(tables, seed))
@@ -117,6 +124,7 @@ def evaluate(
         run("privacy", lambda: distance_risks(tables, encoded, rng))
         run("membership", lambda: membership_attacks(tables, encoded, rng, seed))
         run("fairness", lambda: fairness_scores(tables, predictions))
+        run("diversity", lambda: diversity_scores(tables, encoded, rng))
 
     _check_finite(scores)
     settings = {
@@ -154,21 +162,6 @@ def _selected_parts(parts: Collection[str] | None) -> set[str]:
     for part in list(selected):
         selected.update(NEEDS.get(part, ()))
     return selected
-
-
-def _quality(quality: dict[str, Any]) -> tuple[dict[str, float], dict[str, Any], dict[str, str]]:
-    props = quality["properties"]
-    scores = {
-        "quality": quality["score"],
-        "column_shapes": props["Column Shapes"],
-        "column_pair_trends": props["Column Pair Trends"],
-    }
-    na = {}
-    for key, value in list(scores.items()):
-        if not math.isfinite(value):  # e.g. pair trends of a one-column table
-            na[key] = "SDMetrics could not compute it for these columns"
-            del scores[key]
-    return scores, quality, na
 
 
 def encode_tables(tables) -> tuple[dict, dict, dict, dict[str, np.ndarray]]:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from synthgan.evaluate.tables import EvalTables
 
-__all__ = ["DistanceSpace", "model_frame"]
+__all__ = ["DistanceSpace", "linear_frame", "linear_pipeline", "model_frame"]
 
 #: HistGradientBoosting takes at most 255 bins, one of them for missing values.
 MAX_MODEL_CATEGORIES = 250
@@ -32,6 +36,37 @@ def model_frame(
             levels = tables.levels[column][:MAX_MODEL_CATEGORIES]
             out[column] = pd.Categorical(frame[column], categories=levels)
     return pd.DataFrame(out, index=frame.index)
+
+
+def linear_frame(
+    tables: EvalTables, frame: pd.DataFrame, drop: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """:func:`model_frame` with labels as their shared category codes (missing: -1, a label of
+    its own), the input of :func:`linear_pipeline`."""
+    x = model_frame(tables, frame, drop)
+    for column in x.select_dtypes("category"):
+        x[column] = x[column].cat.codes
+    return x
+
+
+def linear_pipeline(tables: EvalTables, final, drop: tuple[str, ...] = ()) -> Pipeline:
+    """Numbers median-imputed (with missing indicators) and standardised, labels one-hot, then
+    the linear model ``final``: one way for every linear model to read the tables."""
+    numeric = [c for c in tables.numeric if c not in drop]
+    categorical = [c for c in tables.categorical if c not in drop]
+    prepare = ColumnTransformer(
+        [
+            (
+                "numbers",
+                make_pipeline(
+                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                ),
+                numeric,
+            ),
+            ("labels", OneHotEncoder(handle_unknown="ignore"), categorical),
+        ]
+    )
+    return make_pipeline(prepare, final)
 
 
 class DistanceSpace:

@@ -21,6 +21,8 @@ __all__ = ["render"]
 
 #: Distribution plots beyond this many columns are left out (the page says so).
 MAX_COLUMN_PLOTS = 60
+#: The pair table lists the worst pairs only; the heatmap shows them all.
+MAX_PAIR_ROWS = 20
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
@@ -145,12 +147,17 @@ def _quality(s: dict[str, float], d: dict[str, Any]) -> str:
     if pairs:
         out += [
             "<h3>Pairwise association difference</h3>",
-            "<p>1 − SDMetrics' pair-trend score: 0 where a pair's correlation or contingency "
-            "table is reproduced, up to 1 where it is lost.</p>",
+            "<p>1 − the pair-trend score: 0 where a pair's correlation or contingency "
+            "table is reproduced, up to 1 where it is lost. Every pair counts; SDMetrics' own "
+            "report counts only those whose real association passes its thresholds.</p>",
             _img(
-                plots.pair_heatmap(list(columns) or sorted({p[0] for p in pairs}), pairs),
+                plots.pair_heatmap(
+                    list(columns) or sorted({p["columns"][0] for p in pairs}),
+                    [(*p["columns"], p["score"]) for p in pairs],
+                ),
                 "pair heatmap",
             ),
+            _pair_table(pairs),
         ]
     if columns:
         names = list(columns)[:MAX_COLUMN_PLOTS]
@@ -174,6 +181,26 @@ def _quality(s: dict[str, float], d: dict[str, Any]) -> str:
         ]
         out.append(_table(["column", "shape score", "missing (real)", "missing (synthetic)"], rows))
     return "\n".join(out)
+
+
+def _pair_table(pairs: list[dict[str, Any]]) -> str:
+    """The pairs, worst first, with the real association beside each score."""
+    worst = sorted(pairs, key=lambda p: p["score"])[:MAX_PAIR_ROWS]
+    rows = [
+        [
+            " × ".join(p["columns"]),
+            p["score"],
+            p["metric"],
+            p["real_association"],
+            "yes" if p["sdmetrics_counts"] else "no",
+        ]
+        for p in worst
+    ]
+    note = (
+        f"<p>The {len(worst)} worst of {len(pairs)} pairs.</p>" if len(pairs) > len(worst) else ""
+    )
+    header = ["pair", "trend score", "compared", "real association", "SDMetrics counts it"]
+    return note + _table(header, rows)
 
 
 def _utility(s: dict[str, float], d: dict[str, Any]) -> str:

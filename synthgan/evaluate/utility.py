@@ -14,9 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import (
     accuracy_score,
@@ -25,10 +23,8 @@ from sklearn.metrics import (
     r2_score,
     roc_auc_score,
 )
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from synthgan.evaluate.features import model_frame
+from synthgan.evaluate.features import linear_frame, linear_pipeline, model_frame
 from synthgan.evaluate.tables import EvalTables
 
 __all__ = ["Predictions", "utility_scores"]
@@ -89,6 +85,9 @@ def utility_scores(
             if predictions is not None and model_name == "hgb":
                 predictions.labels[setting] = predicted
 
+    if tables.task != "regression":
+        label_scores, details["label_shares"] = _label_shares(tables, predictions)
+        scores |= label_scores
     if "trtr" not in not_applicable and "tstr" not in not_applicable:
         both = pd.concat([tables.real, tables.synthetic], ignore_index=True)
         both = both[both[target].notna()]
@@ -100,6 +99,31 @@ def utility_scores(
         key = "r2" if tables.task == "regression" else "auc"
         scores["augmentation_gain"] = augmented[key] - scores[f"trtr_{key}"]
     return scores, details, not_applicable, predictions
+
+
+def _label_shares(
+    tables: EvalTables, predictions: Predictions | None
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Each class's share of the real and the synthetic rows, the largest relative gap among
+    classes with at least 1 % of the real rows, and (two classes) how often each model predicts
+    the positive class on the holdout, beside how often it is the truth there."""
+    real, synthetic = (
+        t[tables.target].dropna().value_counts(normalize=True)
+        for t in (tables.real, tables.synthetic)
+    )
+    shares = {
+        str(label): {"real": float(share), "synthetic": float(synthetic.get(label, 0.0))}
+        for label, share in real.items()
+    }
+    gaps = [
+        abs(s["synthetic"] - s["real"]) / s["real"] for s in shares.values() if s["real"] >= 0.01
+    ]
+    scores = {"label_share_error": max(gaps)}
+    if predictions is not None:
+        scores["holdout_positive_rate"] = float(predictions.y_true.mean())
+        for setting, labels in predictions.labels.items():
+            scores[f"{setting}_positive_rate"] = float(np.mean(labels))
+    return scores, shares
 
 
 def _targets(tables: EvalTables, frame: pd.DataFrame) -> np.ndarray:
@@ -121,12 +145,8 @@ def _train_problem(tables: EvalTables, setting: str, y: np.ndarray) -> str | Non
 
 
 def _inputs(tables: EvalTables, frame: pd.DataFrame, model_name: str) -> pd.DataFrame:
-    x = model_frame(tables, frame, drop=(tables.target,))
-    if model_name == "linear":
-        # The linear pipeline one-hot encodes the shared category codes; missing (-1) is a label.
-        for column in x.select_dtypes("category"):
-            x[column] = x[column].cat.codes
-    return x
+    read = linear_frame if model_name == "linear" else model_frame
+    return read(tables, frame, drop=(tables.target,))
 
 
 def _model(tables: EvalTables, model_name: str, seed: int):
@@ -134,22 +154,8 @@ def _model(tables: EvalTables, model_name: str, seed: int):
     if model_name == "hgb":
         cls = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
         return cls(categorical_features="from_dtype", random_state=seed)
-    numeric = [c for c in tables.numeric if c != tables.target]
-    categorical = [c for c in tables.categorical if c != tables.target]
-    prepare = ColumnTransformer(
-        [
-            (
-                "numbers",
-                make_pipeline(
-                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
-                ),
-                numeric,
-            ),
-            ("labels", OneHotEncoder(handle_unknown="ignore"), categorical),
-        ]
-    )
     final = Ridge() if regression else LogisticRegression(max_iter=500)
-    return make_pipeline(prepare, final)
+    return linear_pipeline(tables, final, drop=(tables.target,))
 
 
 def _metrics(

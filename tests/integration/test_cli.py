@@ -188,7 +188,7 @@ def test_demo_on_a_user_table(tmp_path, csv_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "SDMetrics quality" in result.output and "80 held out" in result.output
+    assert "detection ROC AUC" in result.output and "80 held out" in result.output
     summary = json.loads((out_dir / "summary.json").read_text())
     assert 0 < summary["scores"]["quality"] <= 1 and "exact_copy_rate" in summary["scores"]
     assert len(pd.read_csv(out_dir / "synthetic.csv")) == 300
