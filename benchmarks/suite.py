@@ -82,7 +82,7 @@ def _tool(run: Run, data: Dataset, args: argparse.Namespace):
     privacy = Privacy(epsilon=run.epsilon, delta=DELTA, target=target) if run.epsilon else None
     fairness = Fairness(sensitive=data.sensitive, target=data.target) if run.fair else None
     # Under DP, epochs and batch size stay the DP defaults (tuned for DP-SGD, see RESULTS.md).
-    epochs, batch = (None, None) if privacy else (args.epochs, args.batch_size)
+    epochs, batch = (None, None) if privacy else (args.synthgan_epochs or None, args.batch_size)
     # DP needs every column's kind declared; without DP they are inferred as before.
     overrides = data.kinds if privacy else None
     return TOOLS["synthgan"](
@@ -111,6 +111,7 @@ def run_one(dataset: str, name: str, args: argparse.Namespace) -> Record:
         fit["epochs"] = details.get("epochs_run", details.get("epochs"))
     settings = {
         "epochs": args.epochs,
+        "synthgan_epochs": args.synthgan_epochs or "auto",
         "batch_size": args.batch_size,
         "seed": args.seed,
         "dp_gan_epochs": args.dp_gan_epochs,
@@ -147,8 +148,12 @@ def run_one(dataset: str, name: str, args: argparse.Namespace) -> Record:
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--epochs", type=int, default=300, help="epochs of CTGAN and TVAE")
     parser.add_argument(
-        "--epochs", type=int, default=300, help="epochs of the non-DP GANs and TVAE"
+        "--synthgan-epochs",
+        type=int,
+        default=0,
+        help="synthgan's non-DP epochs; 0: its automatic length (step budget and validation)",
     )
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)

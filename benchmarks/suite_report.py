@@ -147,6 +147,21 @@ def _save(fig, name: str) -> str:
     return f"plots/{name}"
 
 
+def _synthgan_length(runs: list[Record]) -> str:
+    """How long the non-DP synthgan run trained (records before its automatic length: the
+    suite's epochs)."""
+    r = next((r for r in runs if _run(r) == "synthgan" and "error" not in r.details), None)
+    if r is None:
+        return "–"
+    epochs = r.settings.get("synthgan_epochs", r.settings.get("epochs"))
+    fit = _section(r, "fit")
+    if fit.get("steps") is None:
+        return f"{epochs} epochs"
+    return f"{epochs} epochs: {fit['steps']:,} steps, stopped by {fit['stopped_by']}" + (
+        f", kept step {fit['best_step']:,}" if fit.get("best_step") else ""
+    )
+
+
 def _dataset_section(dataset: str, runs: list[Record]) -> list[str]:
     ok = [r for r in runs if "error" not in r.details]
     first = runs[0]
@@ -160,8 +175,9 @@ def _dataset_section(dataset: str, runs: list[Record]) -> list[str]:
         + f" · {s.get('train_rows', 0):,} training rows, "
         f"{s.get('test_rows', 0):,} test rows (the holdout for utility and privacy)"
         + (f"; scored on {s['score_rows']:,}-row subsamples" if s.get("score_rows") else "")
-        + f" · non-DP epochs {s.get('epochs')}, batch {s.get('batch_size')}, seed "
-        f"{s.get('seed')}; synthgan under DP uses its DP defaults; smartnoise DPCTGAN/PATECTGAN "
+        + f" · CTGAN/TVAE epochs {s.get('epochs')}, synthgan {_synthgan_length(runs)}, batch "
+        f"{s.get('batch_size')}, seed {s.get('seed')}; synthgan under DP uses its DP defaults; "
+        "smartnoise DPCTGAN/PATECTGAN "
         f"{s.get('dp_gan_epochs')} epochs"
         + (f", AIM {s['aim_rounds']} rounds" if s.get("aim_rounds") else "")
         + ".",

@@ -42,7 +42,15 @@ class SynthganTool:
         # A DP model records no timings (they depend on the rows and the hidden batches).
         epochs = [h["seconds"] for h in self.model.history_ if "seconds" in h]
         ledger = self.model.ledger_
+        training = self.model.fit_info_["training"]
+        validation = training.get("validation")
         return {
+            "steps": training.get("steps"),
+            "stopped_by": training.get("stopped_by"),
+            "best_step": validation.get("best_step") if isinstance(validation, dict) else None,
+            "validation_fidelity": (
+                validation["best"]["fidelity"] if isinstance(validation, dict) else None
+            ),
             "fit_seconds": total,
             "preprocess_seconds": self.model.fit_info_.get("preprocess_seconds"),
             "epoch_seconds": sum(epochs) / len(epochs) if epochs else None,

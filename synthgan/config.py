@@ -3,6 +3,7 @@ without privacy, and the checks of combinations, before any data is read."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,15 +12,33 @@ import torch
 from synthgan.errors import ConfigError, PrivacyError
 from synthgan.estimator import Estimator
 from synthgan.fairness import Fairness
-from synthgan.params import Auto, Instance, Interval, IntTuple, MappingOf, OptionalInt, Options
+from synthgan.params import (
+    Auto,
+    Instance,
+    Interval,
+    IntTuple,
+    MappingOf,
+    OptionalInt,
+    Options,
+    ShareOrTable,
+)
 from synthgan.privacy import Privacy
 from synthgan.train.gan import GANConfig
 
-__all__ = ["DEFAULTS", "DP_DEFAULTS", "SynthesizerConfig"]
+__all__ = [
+    "AUTO_STEPS",
+    "DEFAULTS",
+    "DP_DEFAULTS",
+    "MIN_VALIDATION_STEPS",
+    "PATIENCE",
+    "VALIDATIONS",
+    "SynthesizerConfig",
+]
 
-#: What the *auto* parameters become without privacy (CTGAN's settings)...
+#: What the *auto* parameters become without privacy (CTGAN's settings; epochs: None, from
+#: AUTO_STEPS)...
 DEFAULTS: Mapping[str, Any] = {
-    "epochs": 300,
+    "epochs": None,
     "batch_size": 500,
     "discriminator_dim": (256, 256),
     "generator_lr": 2e-4,
@@ -35,6 +54,18 @@ DP_DEFAULTS: Mapping[str, Any] = {
     "discriminator_lr": 1e-3,
     "pac": 1,
 }
+
+
+#: Without privacy, *auto* epochs train CTGAN's 300 epochs, but for at least and at most this
+#: many steps: 300 epochs are 600 steps on 1,000 rows, too few to learn anything, and 3 million
+#: on 5 million rows. Validation ends most fits earlier.
+AUTO_STEPS = (10_000, 20_000)
+CTGAN_EPOCHS = 300
+#: Validations per fit (about), and how many in a row without improvement end it.
+VALIDATIONS = 40
+PATIENCE = 10
+#: Validate no more often than this: each validation costs about a second.
+MIN_VALIDATION_STEPS = 50
 
 
 class SynthesizerConfig(Estimator):
@@ -59,6 +90,10 @@ class SynthesizerConfig(Estimator):
         "verbose": Options(True, False),
         "privacy": Instance(Privacy),
         "fairness": Instance(Fairness),
+        "validation": ShareOrTable(0.5),
+        "patience": Auto(Interval(int, 1, None)),
+        "max_steps": Auto(Interval(int, 1, None)),
+        "max_seconds": Auto(Interval(float, 0, None, closed="neither")),
     }
 
     def _setting(self, name: str) -> Any:
@@ -87,6 +122,8 @@ class SynthesizerConfig(Estimator):
                 "sensitive one (Adult, DP at epsilon 3: a model trained on such a sample had a "
                 "parity gap of 0.16 on real rows, 0.009 without the target). Drop one of them."
             )
+        if self.privacy is not None:
+            self._check_private_training()
         batch_size, pac = self._setting("batch_size"), self._setting("pac")
         if batch_size % pac:
             raise ConfigError(f"batch_size ({batch_size}) must be a multiple of pac ({pac}).")
@@ -94,6 +131,35 @@ class SynthesizerConfig(Estimator):
             raise ConfigError(
                 "device='cuda' was asked for but CUDA is not available; use 'cpu' or 'auto'."
             )
+
+    def _check_private_training(self) -> None:
+        """Under DP the plan fixes the steps, and nothing may look at real rows outside it."""
+        if self.validation is not None and not (
+            isinstance(self.validation, float | int) and self.validation == 0
+        ):
+            raise PrivacyError(
+                "validation cannot be used with differential privacy: scoring the generator on "
+                "real rows would leak them outside the accounting. Leave it unset (it is off "
+                "under DP, and the ledger says so)."
+            )
+        for name in ("max_steps", "max_seconds"):
+            if getattr(self, name) is not None:
+                raise PrivacyError(
+                    f"{name} cannot be used with differential privacy: the DP plan fixes the "
+                    "number of steps from epochs and batch_size. Set epochs instead."
+                )
+
+    def _schedule(self, rows: float) -> tuple[int, int | None]:
+        """Epochs and the step budget (None: epochs alone decide) for a table of ``rows``."""
+        if self.privacy is not None:
+            return self._setting("epochs"), None
+        per_epoch = max(1, int(rows) // self._setting("batch_size"))
+        budget = self.max_steps
+        if budget is None and self.epochs is None:
+            low, high = AUTO_STEPS
+            budget = min(max(CTGAN_EPOCHS * per_epoch, low), high)
+        epochs = self.epochs if self.epochs is not None else math.ceil(budget / per_epoch)
+        return epochs, budget
 
     def _torch_device(self) -> torch.device:
         if self.device == "auto":

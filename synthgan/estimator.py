@@ -47,5 +47,24 @@ class Estimator:
         defaults = {
             p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
         }
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults.get(k)]
+        changed = [
+            f"{k}={_short_repr(v)}"
+            for k, v in self.get_params().items()
+            if v is not defaults.get(k) and _differs(v, defaults.get(k))
+        ]
         return f"{type(self).__name__}({', '.join(changed)})"
+
+
+def _differs(value: Any, default: Any) -> bool:
+    try:
+        return bool(value != default)
+    except (TypeError, ValueError):  # a table compares element-wise: it is not the default
+        return True
+
+
+def _short_repr(value: Any) -> str:
+    """A table parameter (a validation table) shows its shape, not its rows."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and hasattr(value, "columns"):
+        return f"<{type(value).__name__} {shape[0]} x {shape[1]}>"
+    return repr(value)

@@ -16,6 +16,7 @@ __all__ = [
     "MappingOf",
     "OptionalInt",
     "Options",
+    "ShareOrTable",
     "validate",
 ]
 
@@ -99,6 +100,21 @@ class OptionalInt:
 
     def __str__(self) -> str:
         return "None or an int in [0, inf)"
+
+
+class ShareOrTable:
+    """None (*auto*), a share in [0, ``high``], or a pandas DataFrame (a validation table)."""
+
+    def __init__(self, high: float):
+        self.share = Interval(float, 0, high)
+
+    def accepts(self, value: Any) -> bool:
+        import pandas as pd
+
+        return value is None or isinstance(value, pd.DataFrame) or self.share.accepts(value)
+
+    def __str__(self) -> str:
+        return f"None, {self.share} or a pandas DataFrame"
 
 
 class Instance:

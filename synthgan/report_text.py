@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["describe_model", "schema_table"]
+__all__ = ["describe_model", "schema_table", "training_line"]
 
 
 def _domain(column: dict[str, Any]) -> str:
@@ -40,6 +40,29 @@ def schema_table(schema: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def training_line(training: dict[str, Any]) -> str:
+    """How long a fit trained, why it stopped and what validation kept."""
+    validation = training.get("validation", "off")
+    if "steps" not in training:  # under DP: the ledger has the steps
+        return f"validation {validation}"
+    line = f"trained {training['steps']:,} steps (stopped by {training['stopped_by']})"
+    if isinstance(validation, dict) and validation.get("best"):
+        best = validation["best"]
+        line += (
+            f"; kept the generator of step {best['step']:,}: validation fidelity "
+            f"{best['fidelity']:.3f} (detection AUC {best['detection_auc']:.3f}) on "
+            f"{validation['rows']:,} held-out rows"
+        )
+        if best.get("lost_categories"):
+            lost = best["lost_categories"]
+            line += f"; categories it rarely makes: {', '.join(lost[:5])}" + (
+                ", ..." if len(lost) > 5 else ""
+            )
+    else:
+        line += "; no validation"
+    return line
+
+
 def describe_model(manifest: dict[str, Any]) -> str:
     """A readable summary of a model file's manifest."""
     fit = manifest.get("fit", {})
@@ -62,6 +85,8 @@ def describe_model(manifest: dict[str, Any]) -> str:
         f"critic {settings.get('discriminator_dim')}, "
         f"seed {config.get('seed')}",
     ]
+    if "training" in fit:
+        lines.append("  " + training_line(fit["training"]))
     if history:
         last = history[-1]
         lines.append(

@@ -3,16 +3,27 @@ keep the history, stop a diverging run and show progress."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import torch
 
 from synthgan.fairness import Fairness
 from synthgan.prepare import Prepared
-from synthgan.train.callbacks import DivergenceCheck, History, ProgressBar
+from synthgan.privacy.ledger import VALIDATION_OFF
+from synthgan.train.callbacks import (
+    Budget,
+    Callback,
+    DivergenceCheck,
+    History,
+    ProgressBar,
+    Validation,
+)
 from synthgan.train.dp import DPGANTrainer
 from synthgan.train.gan import GANConfig, GANTrainer
 
-__all__ = ["train_generator"]
+__all__ = ["train_generator", "training_summary"]
 
 
 def train_generator(
@@ -23,14 +34,16 @@ def train_generator(
     device: torch.device,
     seeds: tuple[int, int],
     verbose: bool,
+    extra: Sequence[Callback] = (),
 ) -> tuple[torch.nn.Module, GANTrainer, list[dict[str, float]]]:
     """The generator, the trainer (a DP ledger reads its steps) and the per-epoch history.
-    ``seeds``: the trainer's numpy seed and torch's (initial weights, generated batches)."""
+    ``seeds``: the trainer's numpy seed and torch's (initial weights, generated batches);
+    ``extra``: callbacks run after the divergence check (the budget, validation)."""
     train_seed, torch_seed = seeds
     history = History()
     # History first (the diverged epoch is recorded before the check raises), the bar last
     # (it never counts a diverged epoch); the trainer says whether the bar may show times.
-    callbacks = [history, DivergenceCheck(), ProgressBar(enabled=verbose)]
+    callbacks = [history, DivergenceCheck(), *extra, ProgressBar(enabled=verbose)]
     # nn.Linear's initialisation draws from torch's global generator: fork it so the seed
     # fixes the initial weights without disturbing the caller's random state.
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
@@ -51,3 +64,24 @@ def train_generator(
             )
         generator = trainer.fit(torch.from_numpy(ready.data), ready.codes, epochs, callbacks)
     return generator, trainer, history.records
+
+
+def training_summary(
+    trainer: GANTrainer, callbacks: Sequence[Callback], private: bool, validation_rows: int
+) -> dict[str, Any]:
+    """How a fit trained and why it stopped, for ``fit_info_`` (under DP only that validation
+    was off: the ledger has the steps)."""
+    if private:
+        return {"validation": VALIDATION_OFF}
+    summary: dict[str, Any] = {"steps": trainer.global_step, "stopped_by": "epochs"}
+    for callback in callbacks:
+        if isinstance(callback, Budget) and callback.reason is not None:
+            summary["stopped_by"] = callback.reason
+        if isinstance(callback, Validation):
+            if callback.stopped_early:
+                summary["stopped_by"] = (
+                    f"early stopping ({callback.patience} validations without improvement)"
+                )
+            summary["validation"] = {"rows": validation_rows, **callback.summary()}
+    summary.setdefault("validation", "off")
+    return summary

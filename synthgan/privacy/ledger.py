@@ -9,7 +9,12 @@ from typing import Any
 
 from synthgan.privacy.settings import NEIGHBOURING, NOT_COVERED
 
-__all__ = ["LedgerItem", "PrivacyLedger"]
+__all__ = ["VALIDATION_OFF", "LedgerItem", "PrivacyLedger"]
+
+#: What a DP model's ledger and fit record say about validation while training.
+VALIDATION_OFF = (
+    "off: under differential privacy no real rows are held out or scored outside the accounting"
+)
 
 
 @dataclass
@@ -123,6 +128,8 @@ class PrivacyLedger:
                 f"{t['planned_steps']} planned steps"
                 + (" (stopped: budget reached)" if t.get("stopped_by_budget") else "")
             )
+        if "validation" in t:
+            lines.append(f"  validation while training: {t['validation']}")
         if "accounted_sample_rate" in t:
             lines.append(
                 f"    accounted at rate {t['accounted_sample_rate']:.4g} and "

@@ -44,7 +44,7 @@ from scipy.special import ndtri
 from synthgan._version import __version__
 from synthgan.errors import PrivacyError, SchemaError
 from synthgan.privacy.accountant import Budget, combined_noise
-from synthgan.privacy.ledger import LedgerItem, PrivacyLedger
+from synthgan.privacy.ledger import VALIDATION_OFF, LedgerItem, PrivacyLedger
 from synthgan.privacy.settings import (
     COUNT_TAIL_DELTA_SHARE,
     THRESHOLD_DELTA_SHARE,
@@ -259,6 +259,7 @@ class PrivatePlan:
                 "count_window": round(self.window, 1),
                 "stopped_by_budget": trainer.stopped_by_budget,
                 "preprocessing_share": self.privacy.preprocessing_share,
+                "validation": VALIDATION_OFF,
             },
             public=public,
             epsilon_spent=spent,

@@ -1,9 +1,8 @@
 """Training callbacks: what the loop reports, and whether it goes on, kept out of the loop itself.
 
 The trainer calls each callback's hooks in list order; a hook that wants training to end sets
-``trainer.stop_training = True`` (looked at after every epoch), and a hook that finds the
-model unusable raises. Validation, early stopping and checkpoints are meant to be added the same
-way, as callbacks, without touching the loop.
+``trainer.stop_training = True`` (looked at after every step), and a hook that finds the model
+unusable raises. The step budget, validation and early stopping are callbacks.
 
 Privacy rules are not callbacks: the DP trainer enforces its accountant's step budget itself,
 where it draws batches, so no list of callbacks can leave it out (see ``train/dp.py``).
@@ -12,16 +11,21 @@ where it draws batches, so no list of callbacks can leave it out (see ``train/dp
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from synthgan.errors import TrainingError
 from synthgan.progress import progress_bar
 
 if TYPE_CHECKING:
+    import torch
+
     from synthgan.train.gan import GANTrainer
 
-__all__ = ["Callback", "DivergenceCheck", "History", "ProgressBar"]
+__all__ = ["Budget", "Callback", "DivergenceCheck", "History", "ProgressBar", "Validation"]
 
 Metrics = dict[str, float]
 
@@ -34,6 +38,9 @@ class Callback:
 
     def on_epoch_begin(self, trainer: GANTrainer, epoch: int) -> None:
         """Before the first step of ``epoch`` (counted from 1)."""
+
+    def on_step_end(self, trainer: GANTrainer) -> None:
+        """After every step; ``trainer.global_step`` counts them from 1."""
 
     def on_epoch_end(self, trainer: GANTrainer, metrics: Metrics) -> None:
         """After an epoch that took at least one step, with the metrics it may report.
@@ -70,6 +77,101 @@ class DivergenceCheck(Callback):
             )
 
 
+class Budget(Callback):
+    """Ends training after ``max_steps`` steps or ``max_seconds`` of wall time, whichever comes
+    first (``None``: no limit of that kind). Not used under DP, whose plan fixes the steps."""
+
+    def __init__(self, max_steps: int | None = None, max_seconds: float | None = None) -> None:
+        self.max_steps, self.max_seconds = max_steps, max_seconds
+        self.reason: str | None = None  # why it stopped training, if it did
+
+    def on_train_begin(self, trainer: GANTrainer) -> None:
+        self.started, self.reason = time.perf_counter(), None
+
+    def on_step_end(self, trainer: GANTrainer) -> None:
+        if self.max_steps is not None and trainer.global_step >= self.max_steps:
+            self.reason = f"step budget ({self.max_steps:,} steps)"
+        elif (
+            self.max_seconds is not None and time.perf_counter() - self.started >= self.max_seconds
+        ):
+            self.reason = f"time budget ({self.max_seconds:g} s)"
+        if self.reason is not None:
+            trainer.stop_training = True
+
+
+class Validation(Callback):
+    """Scores the generator every ``every`` steps, keeps the best weights and stops early.
+
+    ``score`` is called with the generator (in eval mode) and returns the validation metrics,
+    among them ``fidelity`` (higher is better). Training stops when ``patience`` validations in
+    a row have not beaten the best by ``min_delta``; at the end the generator gets the best
+    weights back. Not used under DP: the scores would read real rows outside the accounting.
+    """
+
+    def __init__(
+        self,
+        score: Callable[[torch.nn.Module], Metrics],
+        every: int,
+        patience: int | None,
+        min_delta: float = 0.002,
+    ) -> None:
+        self.score, self.every, self.patience, self.min_delta = score, every, patience, min_delta
+        self.records: list[Metrics] = []
+        self.best: Metrics | None = None
+        self.stopped_early = False
+        self._best_weights: dict | None = None
+        self._since_best = 0
+
+    def on_train_begin(self, trainer: GANTrainer) -> None:
+        self.records, self.best, self._best_weights = [], None, None
+        self._since_best, self.stopped_early = 0, False
+        self._latest: float | None = None
+
+    def on_epoch_end(self, trainer: GANTrainer, metrics: Metrics) -> None:
+        """The latest validation's fidelity joins the epoch's metrics (history, progress bar)."""
+        if self._latest is not None:
+            metrics["val_fidelity"] = self._latest
+
+    def on_step_end(self, trainer: GANTrainer) -> None:
+        if trainer.global_step % self.every == 0:
+            self.validate(trainer)
+
+    def validate(self, trainer: GANTrainer) -> None:
+        generator = trainer.generator
+        generator.eval()  # batch norm: use, do not update, the running statistics
+        try:
+            metrics = {"step": trainer.global_step, **self.score(generator)}
+        finally:
+            generator.train()
+        self.records.append(metrics)
+        self._latest = metrics["fidelity"]
+        if self.best is None or metrics["fidelity"] > self.best["fidelity"] + self.min_delta:
+            self.best, self._since_best = metrics, 0
+            self._best_weights = copy.deepcopy(generator.state_dict())
+            return
+        self._since_best += 1
+        if self.patience is not None and self._since_best >= self.patience:
+            self.stopped_early = trainer.stop_training = True
+
+    def summary(self) -> dict:
+        """What a fit record keeps: the schedule, the best validation and every score."""
+        return {
+            "every_steps": self.every,
+            "patience": self.patience,
+            "best_step": None if self.best is None else self.best["step"],
+            "best": self.best,
+            "records": [
+                {k: v for k, v in r.items() if isinstance(v, int | float)} for r in self.records
+            ],
+        }
+
+    def on_train_end(self, trainer: GANTrainer) -> None:
+        if not self.records or self.records[-1]["step"] != trainer.global_step:
+            self.validate(trainer)  # the last weights get their chance too
+        if self._best_weights is not None:
+            trainer.generator.load_state_dict(self._best_weights)
+
+
 class ProgressBar(Callback):
     """A bar over the epochs on stderr, showing the latest losses.
 
@@ -77,7 +179,7 @@ class ProgressBar(Callback):
     epoch takes depends on its hidden batch sizes.
     """
 
-    POSTFIX = ("loss_g", "loss_d", "fair_leak")
+    POSTFIX = ("loss_g", "loss_d", "fair_leak", "val_fidelity")
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled

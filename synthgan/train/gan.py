@@ -85,12 +85,13 @@ class GANTrainer:
         epochs: int,
         callbacks: Sequence[Callback] = (),
     ) -> Generator:
-        """Train for ``epochs`` epochs, or until a callback or the trainer sets ``stop_training``.
+        """Train for ``epochs`` epochs, or until a callback sets ``stop_training`` (after a step).
 
         Callbacks run in list order at each hook (see ``train/callbacks.py``).
         """
         self.epochs = epochs
         self.stop_training = False
+        self.global_step = 0
         self._setup(data, codes)
         try:
             for callback in callbacks:
@@ -103,6 +104,11 @@ class GANTrainer:
                 for batch in self._batches():
                     totals += self._train_step(batch)
                     steps += 1
+                    self.global_step += 1
+                    for callback in callbacks:
+                        callback.on_step_end(self)
+                    if self.stop_training:
+                        break
                 if steps:
                     metrics = self._epoch_metrics(epoch, totals / steps, start)
                     for callback in callbacks:

@@ -62,6 +62,9 @@ def test_dp_model_samples_the_table_and_reports_its_ledger(dp_model, table):
     assert ledger.epsilon_spent <= 8.0
     report = dp_model.privacy_report()
     assert "spent of 8" in report and "age: [18.0, 90.0]" in report
+    # No real rows were held out to validate on, and the model says so.
+    assert "validation while training: off: under differential privacy" in report
+    assert dp_model.fit_info_["training"] == {"validation": ledger.training["validation"]}
 
 
 def test_ledger_lists_every_statistic_taken_from_the_rows(dp_model):
@@ -195,6 +198,9 @@ def test_ledger_survives_save_and_load(tmp_path, dp_model):
         (Privacy(epsilon=1.0, accountant="gdp"), {}, "accountant must be"),
         (Privacy(epsilon=1.0, target="nope"), {}, "no learned column of that name"),
         (Privacy(epsilon=1.0, target=["city"]), {}, "target must be a column name"),
+        (Privacy(epsilon=1.0), {"validation": 0.1}, "validation cannot be used with differ"),
+        (Privacy(epsilon=1.0), {"max_steps": 10}, "max_steps cannot be used with differ"),
+        (Privacy(epsilon=1.0), {"max_seconds": 60}, "max_seconds cannot be used with differ"),
     ],
 )
 def test_bad_privacy_requests_fail_before_training(table, monkeypatch, privacy, params, match):

@@ -1,5 +1,6 @@
 """The training loop's callbacks: hook order and metrics, the divergence check, the progress bar,
-stopping early, and the DP step budget that no callback list can drop."""
+stopping early, the step and time budgets, validation with early stopping, and the DP step
+budget that no callback list can drop."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,15 @@ import torch
 from synthgan.conditional import ConditionSpace
 from synthgan.errors import TrainingError
 from synthgan.spans import Span
-from synthgan.train.callbacks import Callback, DivergenceCheck, History, ProgressBar
+from synthgan.train import callbacks
+from synthgan.train.callbacks import (
+    Budget,
+    Callback,
+    DivergenceCheck,
+    History,
+    ProgressBar,
+    Validation,
+)
 from synthgan.train.dp import DPGANTrainer
 from synthgan.train.gan import GANConfig, GANTrainer
 
@@ -203,3 +212,58 @@ def test_a_disabled_progress_bar_prints_nothing(capsys):
     trainer, data, codes = _trainer()
     trainer.fit(data, codes, 1, [ProgressBar(enabled=False)])
     assert capsys.readouterr().err == ""
+
+
+def test_the_step_budget_stops_mid_epoch_at_exactly_its_steps():
+    trainer, data, codes = _trainer()  # 4 steps an epoch
+    history, budget = History(), Budget(max_steps=7)
+    trainer.fit(data, codes, 10, [history, budget])
+    assert trainer.global_step == 7 and budget.reason == "step budget (7 steps)"
+    assert [m["epoch"] for m in history.records] == [1, 2]  # the cut-short epoch still reports
+
+
+def test_the_time_budget_stops_when_the_clock_runs_out(monkeypatch):
+    clock = iter(range(1000))  # each reading of the clock (here and in the trainer): 1 s later
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: float(next(clock)))
+    trainer, data, codes = _trainer()
+    budget = Budget(max_seconds=5)
+    trainer.fit(data, codes, 10, [budget])  # 40 steps without the budget
+    assert 1 < trainer.global_step <= 5 and budget.reason == "time budget (5 s)"
+
+
+class Scripted:
+    """A validation score that follows a script, and the generator weights each score saw."""
+
+    def __init__(self, fidelities):
+        self.fidelities, self.seen, self.modes = list(fidelities), [], []
+
+    def __call__(self, generator):
+        self.modes.append(generator.training)
+        self.seen.append({k: v.clone() for k, v in generator.state_dict().items()})
+        return {"fidelity": self.fidelities[len(self.seen) - 1]}
+
+
+def test_validation_stops_after_patience_and_restores_the_best_generator():
+    trainer, data, codes = _trainer()
+    score = Scripted([0.1, 0.5, 0.3, 0.501, 0.2, 0.9])
+    history, validation = History(), Validation(score, every=2, patience=3)
+    generator = trainer.fit(data, codes, 10, [history, validation])
+    # Best at the 2nd validation (step 4); 0.501 is not better by min_delta: three misses stop.
+    assert trainer.global_step == 10 and validation.stopped_early
+    assert [r["step"] for r in validation.records] == [2, 4, 6, 8, 10]
+    assert validation.best == {"step": 4, "fidelity": 0.5}
+    assert score.modes == [False] * 5 and not generator.training  # scored in eval mode
+    best = score.seen[1]
+    assert all(torch.equal(v, best[k]) for k, v in generator.state_dict().items())
+    assert any(not torch.equal(v, score.seen[-1][k]) for k, v in best.items())
+    assert [m.get("val_fidelity") for m in history.records] == [0.5, 0.501, 0.2]
+    assert validation.summary()["best_step"] == 4
+
+
+def test_validation_scores_the_last_generator_when_training_ends_between_validations():
+    trainer, data, codes = _trainer()
+    score = Scripted([0.1, 0.2])
+    validation = Validation(score, every=5, patience=None)
+    generator = trainer.fit(data, codes, 2, [validation])  # 8 steps: validated at 5 and 8
+    assert [r["step"] for r in validation.records] == [5, 8]
+    assert all(torch.equal(v, score.seen[1][k]) for k, v in generator.state_dict().items())
