@@ -39,6 +39,7 @@ DEFAULT_RUNS = {
 def _forwarded(args: argparse.Namespace) -> list[str]:
     out = ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size)]
     out += ["--synthgan-epochs", str(args.synthgan_epochs)]
+    out += ["--synthgan-params", args.synthgan_params]
     out += ["--seed", str(args.seed), "--dp-gan-epochs", str(args.dp_gan_epochs)]
     out += ["--sample-rows", str(args.sample_rows), "--timeout", str(args.timeout)]
     out += ["--aim-rounds", str(args.aim_rounds)]

@@ -86,7 +86,13 @@ def _tool(run: Run, data: Dataset, args: argparse.Namespace):
     # DP needs every column's kind declared; without DP they are inferred as before.
     overrides = data.kinds if privacy else None
     return TOOLS["synthgan"](
-        epochs, batch, args.seed, privacy=privacy, fairness=fairness, overrides=overrides
+        epochs,
+        batch,
+        args.seed,
+        privacy=privacy,
+        fairness=fairness,
+        overrides=overrides,
+        **json.loads(args.synthgan_params),
     )
 
 
@@ -112,6 +118,7 @@ def run_one(dataset: str, name: str, args: argparse.Namespace) -> Record:
     settings = {
         "epochs": args.epochs,
         "synthgan_epochs": args.synthgan_epochs or "auto",
+        "synthgan_params": json.loads(args.synthgan_params),
         "batch_size": args.batch_size,
         "seed": args.seed,
         "dp_gan_epochs": args.dp_gan_epochs,
@@ -154,6 +161,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=0,
         help="synthgan's non-DP epochs; 0: its automatic length (step budget and validation)",
+    )
+    parser.add_argument(
+        "--synthgan-params",
+        default="{}",
+        help="more Synthesizer parameters as JSON, for measuring a change: '{\"ema\": 0.999}'",
     )
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)

@@ -37,10 +37,20 @@ def _section(r: Record, name: str) -> dict:
     return r.timings.get(name) or {}
 
 
+def _is_experiment(r: Record) -> bool:
+    """A synthgan run away from its defaults (other epochs or parameters): shown among the
+    fidelity experiments, not as the suite's synthgan row."""
+    s = r.settings
+    if r.tool != "synthgan":
+        return False
+    return bool(s.get("synthgan_params")) or s.get("synthgan_epochs", "auto") != "auto"
+
+
 def _latest_by_dataset(records: list[Record]) -> dict[str, list[Record]]:
     """Each dataset's newest record per run (records sort by name, hence by invocation time)."""
     newest: dict[tuple[str, str], Record] = {}
-    for r in sorted(records, key=lambda r: r.details["invocation"]):
+    plain = [r for r in records if not _is_experiment(r)]
+    for r in sorted(plain, key=lambda r: r.details["invocation"]):
         newest[(r.dataset, _run(r))] = r
     known, order = list(DATASETS), list(RUNS)  # synthgan's variants first, then the references
     out: dict[str, list[dict]] = {}
@@ -301,4 +311,55 @@ def suite_section(records: list[Record]) -> list[str]:
     ]
     for dataset, runs in _latest_by_dataset(records).items():
         lines += _dataset_section(dataset, runs)
-    return lines
+    return lines + experiments_section(records)
+
+
+EXPERIMENT_SCORES = (
+    "detection_auc",
+    "detection_lr_auc",
+    "tstr_auc",
+    "tstr_f1",
+    "label_share_error",
+    "column_pair_trends",
+    "column_shapes",
+    "coverage",
+)
+
+
+def experiments_section(records: list[Record]) -> list[str]:
+    """Every synthgan run scored with issue 19's measures, defaults and variants, so
+    that what each change moved can be read side by side (same dataset, seed and scoring)."""
+    runs = [
+        r
+        for r in records
+        if r.tool == "synthgan" and not r.settings.get("fair") and "detection_lr_auc" in r.scores
+    ]
+    if not runs:
+        return []
+    lines = [
+        "## Fidelity experiments (issue 19)",
+        "",
+        "Every synthgan run (fair ones aside) scored with the corrected measures, in run order "
+        "per dataset: "
+        "the defaults of the day and each variant measured against them (its parameters in the "
+        "second column). Same scoring as the suite tables above.",
+        "",
+        "| dataset | run | seed | steps (stopped by) | "
+        + " | ".join(EXPERIMENT_SCORES)
+        + " | fit s | date |",
+        "|---|---|---:|---|" + "---:|" * len(EXPERIMENT_SCORES) + "---:|---|",
+    ]
+    for r in sorted(runs, key=lambda r: (r.dataset, r.details["invocation"])):
+        s, fit = r.settings, _section(r, "fit")
+        variant = s["run"]
+        if not s.get("epsilon"):
+            variant += f", epochs {s.get('synthgan_epochs', s.get('epochs'))}"
+        if s.get("synthgan_params"):
+            variant += ", " + ", ".join(f"{k}={v}" for k, v in s["synthgan_params"].items())
+        stopped = f"{fit['steps']:,} ({fit['stopped_by']})" if fit.get("steps") is not None else "–"
+        lines.append(
+            f"| {r.dataset} | {variant} | {r.seed} | {stopped} | "
+            + " | ".join(fmt(r.scores.get(k)) for k in EXPERIMENT_SCORES)
+            + f" | {fmt(fit.get('fit_seconds'), 0)} | {r.date[:10]} |"
+        )
+    return [*lines, ""]

@@ -22,6 +22,7 @@ class SynthganTool:
         privacy=None,
         fairness=None,
         overrides=None,
+        **params,
     ):
         from synthgan import Synthesizer
 
@@ -33,6 +34,7 @@ class SynthganTool:
             privacy=privacy,
             fairness=fairness,
             overrides=overrides,
+            **params,
         )
 
     def fit(self, df: pd.DataFrame) -> dict:

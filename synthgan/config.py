@@ -44,6 +44,7 @@ DEFAULTS: Mapping[str, Any] = {
     "generator_lr": 2e-4,
     "discriminator_lr": 2e-4,
     "pac": 10,
+    "ema": 0.0,
 }
 #: ...and with it: the best of the sweep in benchmarks/RESULTS.md ("DP settings sweep").
 DP_DEFAULTS: Mapping[str, Any] = {
@@ -53,6 +54,7 @@ DP_DEFAULTS: Mapping[str, Any] = {
     "generator_lr": 1e-3,
     "discriminator_lr": 1e-3,
     "pac": 1,
+    "ema": 0.0,
 }
 
 
@@ -94,6 +96,7 @@ class SynthesizerConfig(Estimator):
         "patience": Auto(Interval(int, 1, None)),
         "max_steps": Auto(Interval(int, 1, None)),
         "max_seconds": Auto(Interval(float, 0, None, closed="neither")),
+        "ema": Auto(Interval(float, 0, 1, closed="left")),
     }
 
     def _setting(self, name: str) -> Any:
@@ -142,11 +145,12 @@ class SynthesizerConfig(Estimator):
                 "real rows would leak them outside the accounting. Leave it unset (it is off "
                 "under DP, and the ledger says so)."
             )
-        for name in ("max_steps", "max_seconds"):
+        for name in ("max_steps", "max_seconds", "patience"):
             if getattr(self, name) is not None:
                 raise PrivacyError(
                     f"{name} cannot be used with differential privacy: the DP plan fixes the "
-                    "number of steps from epochs and batch_size. Set epochs instead."
+                    "number of steps from epochs and batch_size (and nothing is validated on "
+                    "real rows). Set epochs instead."
                 )
 
     def _schedule(self, rows: float) -> tuple[int, int | None]:

@@ -40,6 +40,8 @@ def to_manifest(model: Synthesizer) -> dict[str, Any]:
         params["privacy"] = model.privacy.to_dict()
     if model.fairness is not None:
         params["fairness"] = model.fairness.to_dict()
+    if isinstance(params["validation"], pd.DataFrame):  # rows are never stored: only its size
+        params["validation"] = f"a table of {len(params['validation'])} rows"
     return {
         "synthgan_version": __version__,
         "versions": {
@@ -124,4 +126,6 @@ def _config_args(config: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
         args["privacy"] = Privacy.from_dict(args["privacy"])
     if args.get("fairness") is not None:
         args["fairness"] = Fairness.from_dict(args["fairness"])
+    if isinstance(args.get("validation"), str):  # the fit validated on a table of its own
+        args["validation"] = None
     return args

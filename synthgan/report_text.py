@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["describe_model", "schema_table", "training_line"]
+__all__ = [
+    "describe_model",
+    "schema_table",
+    "sparkline",
+    "training_curves",
+    "training_line",
+    "training_series",
+]
+
+BARS = "▁▂▃▄▅▆▇█"
+#: Points per curve in `synthgan info` (longer series are averaged down to this many).
+CURVE_POINTS = 48
 
 
 def _domain(column: dict[str, Any]) -> str:
@@ -63,6 +74,72 @@ def training_line(training: dict[str, Any]) -> str:
     return line
 
 
+def sparkline(values: list[float], points: int = CURVE_POINTS) -> str:
+    """A curve in one line of block characters, low to high (series longer than ``points`` are
+    averaged in equal chunks)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    if len(v) > points:
+        v = np.array([chunk.mean() for chunk in np.array_split(v, points)])
+    lo, hi = float(v.min()), float(v.max())
+    if hi == lo:
+        return BARS[0] * len(v)
+    return "".join(BARS[round((x - lo) / (hi - lo) * (len(BARS) - 1))] for x in v)
+
+
+def training_series(history: list[dict[str, Any]], fit: dict[str, Any]) -> dict[str, Any]:
+    """Per epoch, the losses and the generator's gradient norm; per validation, its step and
+    fidelity, and the step whose generator was kept (empty where the model has none)."""
+    series: dict[str, Any] = {
+        key: [h[key] for h in history if key in h] for key in ("loss_g", "loss_d", "grad_g")
+    }
+    validation = fit.get("training", {}).get("validation")
+    records = validation.get("records", []) if isinstance(validation, dict) else []
+    series["validation_step"] = [r["step"] for r in records]
+    series["val_fidelity"] = [r["fidelity"] for r in records]
+    series["best_step"] = validation.get("best_step") if records else None
+    return series
+
+
+def training_curves(history: list[dict[str, Any]], fit: dict[str, Any]) -> list[str]:
+    """The losses, the generator's gradient norm and the validation fidelity as sparklines."""
+    series = training_series(history, fit)
+    del series["validation_step"], series["best_step"]
+    lines = []
+    for key, values in series.items():
+        if len(values) >= 2:
+            lines.append(
+                f"    {key:<13} {sparkline(values)}  {min(values):.3g} .. {max(values):.3g}, "
+                f"last {values[-1]:.3g}"
+            )
+    if lines:
+        lines.insert(
+            0, f"  training curves (over {len(history)} epochs; validations for val_fidelity):"
+        )
+    return lines
+
+
+def diagnostics_lines(diagnostics: dict[str, Any]) -> list[str]:
+    """Coverage, duplicates and the fit's warnings."""
+    coverage = diagnostics.get("coverage") or {}
+    line = "  diagnostics: "
+    if coverage:
+        worst = min(coverage, key=coverage.get)
+        line += (
+            "the generator makes every category and numeric mode with 0.1 % of the rows; "
+            if coverage[worst] == 1
+            else f"of the categories and numeric modes with 0.1 % of the rows, it makes "
+            f"{coverage[worst]:.0%} of {worst}'s (the lowest); "
+        )
+    line += f"duplicate rows {diagnostics['duplicate_rate']:.2%}"
+    if diagnostics.get("real_duplicate_rate") is not None:
+        line += f" (real {diagnostics['real_duplicate_rate']:.2%})"
+    lines = [line]
+    lines += [f"  warning: {w}" for w in diagnostics.get("warnings", [])]
+    return lines
+
+
 def describe_model(manifest: dict[str, Any]) -> str:
     """A readable summary of a model file's manifest."""
     fit = manifest.get("fit", {})
@@ -83,10 +160,14 @@ def describe_model(manifest: dict[str, Any]) -> str:
         f"  epochs {settings.get('epochs')}, batch {settings.get('batch_size')}, "
         f"pac {settings.get('pac')}, generator {config.get('generator_dim')}, "
         f"critic {settings.get('discriminator_dim')}, "
-        f"seed {config.get('seed')}",
+        + (f"weight average {settings['ema']:g}, " if settings.get("ema") else "")
+        + f"seed {config.get('seed')}",
     ]
     if "training" in fit:
         lines.append("  " + training_line(fit["training"]))
+    lines += training_curves(history, fit)
+    if "diagnostics" in fit:
+        lines += diagnostics_lines(fit["diagnostics"])
     if history:
         last = history[-1]
         lines.append(

@@ -24,6 +24,7 @@ from synthgan.config import (
     VALIDATIONS,
     SynthesizerConfig,
 )
+from synthgan.diagnostics import diagnose, duplicate_rate_of
 from synthgan.errors import ConfigError, NotFittedError
 from synthgan.fairness import Fairness
 from synthgan.io import ChunkWriter, atomic_path, table_format
@@ -34,7 +35,7 @@ from synthgan.prepare import Prepared, prepare
 from synthgan.privacy import Privacy
 from synthgan.privacy.withheld import withheld
 from synthgan.sampling import SamplingEngine, parse_conditions
-from synthgan.train.callbacks import Budget, Callback, Validation
+from synthgan.train.callbacks import Budget, Callback, Validation, WeightAverage
 from synthgan.training import train_generator, training_summary
 from synthgan.transform import TableTransformer
 from synthgan.validation import ValidationScorer, split_validation
@@ -76,7 +77,8 @@ class Synthesizer(SynthesizerConfig):
         Schema corrections per column: a kind, a role, or a dict (see :func:`infer_schema`).
         Under ``privacy`` every column's kind must be declared here.
     seed
-        Fixes the model and every sample on CPU. ``None`` draws fresh entropy. Under
+        Fixes the model and every sample on CPU (unless ``max_seconds`` ends training: the
+        clock does not repeat). ``None`` draws fresh entropy. Under
         ``privacy`` it fixes only what is public (initial weights, generated batches,
         post-processing, sampling): the DP noise always comes from fresh entropy.
     device
@@ -96,6 +98,9 @@ class Synthesizer(SynthesizerConfig):
     max_steps, max_seconds
         A budget of steps or of wall-clock seconds; training stops at whichever comes first.
         Not under ``privacy``, whose plan fixes the steps.
+    ema
+        Decay of an exponential moving average of the generator's weights, which becomes the
+        generator kept (0: off; *auto*: see ``synthgan.config.DEFAULTS``).
     fairness
         A :class:`Fairness` setting: an adversary head removes the dependence of a target on a
         sensitive attribute (demographic parity) in the synthetic data. Works with ``privacy``
@@ -136,6 +141,7 @@ class Synthesizer(SynthesizerConfig):
         patience: int | None = None,
         max_steps: int | None = None,
         max_seconds: float | None = None,
+        ema: float | None = None,
     ):
         self.epochs = epochs
         self.batch_size = batch_size
@@ -159,6 +165,7 @@ class Synthesizer(SynthesizerConfig):
         self.patience = patience
         self.max_steps = max_steps
         self.max_seconds = max_seconds
+        self.ema = ema
 
     # -- fit ----------------------------------------------------------------------------------
 
@@ -182,9 +189,9 @@ class Synthesizer(SynthesizerConfig):
         now = datetime.now(timezone.utc)
         fitted_at = now.date().isoformat() if private else now.isoformat(timespec="seconds")
         seeds = np.random.SeedSequence(self.seed)
-        # The fourth seed is new: the first three are the same as before it was added.
-        transform_seed, train_seed, torch_seed, split_seed = (
-            int(s) for s in seeds.generate_state(4)
+        # The last two seeds are new: the first three are the same as before they were added.
+        transform_seed, train_seed, torch_seed, split_seed, check_seed = (
+            int(s) for s in seeds.generate_state(5)
         )
         held = None
         if not private and isinstance(df, pd.DataFrame):
@@ -239,6 +246,13 @@ class Synthesizer(SynthesizerConfig):
             "settings": {name: self._setting(name) for name in DEFAULTS} | {"epochs": epochs},
             "training": training_summary(trainer, watch, private, 0 if held is None else len(held)),
         }
+        real_duplicates = None
+        if not private:
+            learned = [c.name for c in ready.schema.learned]
+            real_duplicates = duplicate_rate_of(df[learned], round(ready.rows), check_seed)
+        self.fit_info_["diagnostics"] = diagnose(
+            self._engine(), history, round(ready.rows), check_seed, real_duplicates
+        )
         if not private:  # how long a DP fit takes depends on the rows and the hidden batches
             self.fit_info_["preprocess_seconds"] = round(ready.seconds, 3)
             self.fit_info_["fit_seconds"] = round(time.perf_counter() - started, 3)
@@ -253,12 +267,17 @@ class Synthesizer(SynthesizerConfig):
         steps: int | None,
         seed: int,
     ) -> list[Callback]:
-        """The callbacks that end a plain fit early: the budget, and validation on ``held``."""
+        """The callbacks that shape what training returns: the weight average, the budget, and
+        validation on ``held``."""
         watch: list[Callback] = []
+        if self._setting("ema") > 0:
+            watch.append(WeightAverage(self._setting("ema")))
         if steps is not None or self.max_seconds is not None:
-            watch.append(Budget(steps, self.max_seconds))
+            automatic = self.max_steps is None and self.epochs is None
+            watch.append(Budget(steps, self.max_seconds, automatic=automatic))
         if held is not None:
-            total = steps or epochs * max(1, int(ready.rows) // self._setting("batch_size"))
+            total = epochs * max(1, int(ready.rows) // self._setting("batch_size"))
+            total = min(total, steps or total)
             scorer = ValidationScorer(ready, held, self.embedding_dim, seed)
             every = max(total // VALIDATIONS, MIN_VALIDATION_STEPS)
             watch.append(Validation(scorer, every, self.patience or PATIENCE))

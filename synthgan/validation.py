@@ -61,14 +61,17 @@ def split_validation(
             raise ConfigError(
                 f"The validation table has {len(validation)} rows; at least {MIN_ROWS} are needed."
             )
-        return df, validation[list(df.columns)].iloc[:MAX_ROWS]
+        rows = validation[list(df.columns)]
+        if len(rows) > MAX_ROWS:  # a random subset: a sorted file's first rows are not typical
+            rows = rows.sample(n=MAX_ROWS, random_state=np.random.default_rng(seed))
+        return df, rows
     if validation is None:
         if len(df) < MIN_TABLE_ROWS:
             return df, None
         validation = AUTO_SHARE
-    n = min(round(validation * len(df)), MAX_ROWS)
-    if n == 0:
+    if validation == 0:
         return df, None
+    n = min(round(validation * len(df)), MAX_ROWS)
     if n < MIN_ROWS:
         raise ConfigError(
             f"validation={validation:g} holds out {n} of {len(df)} rows; at least {MIN_ROWS} "

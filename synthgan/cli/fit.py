@@ -30,11 +30,18 @@ __all__ = ["fit"]
 )
 @click.option(
     "--validation",
+    type=click.FloatRange(0, 0.5),
     default=None,
-    metavar="SHARE|FILE",
-    help="Rows to score the generator on while training: a share held out (0: none) or a "
-    "table file [default: a tenth, at most 5,000 rows, for tables of 10,000+ rows; none "
-    "with --epsilon]. The best generator is kept.",
+    metavar="SHARE",
+    help="Share of the rows held out to score the generator on while training (0: none) "
+    "[default: a tenth, at most 5,000 rows, for tables of 10,000+ rows; none with "
+    "--epsilon]. The best generator is kept.",
+)
+@click.option(
+    "--validation-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A table (CSV or Parquet) to validate on instead; every row of DATA is trained on.",
 )
 @click.option(
     "--patience",
@@ -114,7 +121,8 @@ def fit(
     data: Path,
     output: Path,
     epochs: int | None,
-    validation: str | None,
+    validation: float | None,
+    validation_file: Path | None,
     patience: int | None,
     max_steps: int | None,
     max_seconds: float | None,
@@ -143,6 +151,21 @@ def fit(
 
     setup_logging(quiet)
     check_writable(output, reading=data)  # before the work: a DP fit would spend the budget
+    if validation is not None and validation_file is not None:
+        raise click.UsageError("--validation and --validation-file are alternatives.")
+    training_checks = {
+        "--validation": validation or None,  # 0 (none) is what DP does anyway
+        "--validation-file": validation_file,
+        "--patience": patience,
+        "--max-steps": max_steps,
+        "--max-seconds": max_seconds,
+    }
+    refused = [name for name, value in training_checks.items() if value is not None]
+    if epsilon is not None and refused:  # before any file is read
+        raise click.UsageError(
+            f"{', '.join(refused)} cannot be used with --epsilon: the DP plan fixes the steps, "
+            "and scoring on real rows would happen outside the privacy accounting."
+        )
     if epsilon is None and (delta, public_file, dp_target) != (None, None, None):
         raise click.UsageError(
             "--delta, --public and --dp-target need --epsilon (differential privacy)."
@@ -171,7 +194,7 @@ def fit(
         verbose=not quiet,
         privacy=privacy,
         fairness=fairness,
-        validation=_validation(validation),
+        validation=validation if validation_file is None else read_table(validation_file),
         patience=patience,
         max_steps=max_steps,
         max_seconds=max_seconds,
@@ -193,15 +216,3 @@ def fit(
             err=True,
         )
         click.echo(model.privacy_report(), err=True)
-
-
-def _validation(value: str | None):
-    """``--validation``: a share, or the path of a table to validate on."""
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        from synthgan.io import read_table
-
-        return read_table(Path(value))

@@ -92,7 +92,7 @@ def evaluate(
         positive=positive,
         ignore=ignore,
     )
-    ledger, model_summary = _model_facts(model)
+    ledger, model_summary, curves = _model_facts(model)
     rng = np.random.default_rng(seed)
     scores: dict[str, float] = {}
     not_applicable: dict[str, str] = {}
@@ -147,6 +147,8 @@ def evaluate(
         "synthgan_version": __version__,
         "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+    if curves:
+        details["model"] = {"training_curves": curves}
     report = Report(scores, not_applicable, details, settings, timings, ledger, model_summary)
     logger.info("evaluation done in %.1fs", sum(timings.values()))
     return report
@@ -172,11 +174,12 @@ def encode_tables(tables) -> tuple[dict, dict, dict, dict[str, np.ndarray]]:
     return {}, {"width": space.width}, {}, encoded
 
 
-def _model_facts(model: Any) -> tuple[dict[str, Any] | None, str | None]:
-    """The DP ledger and a readable summary of the model that made the synthetic table."""
+def _model_facts(model: Any) -> tuple[dict[str, Any] | None, str | None, dict[str, Any]]:
+    """The DP ledger, a readable summary and the training curves of the model that made the
+    synthetic table."""
     if model is None:
-        return None, None
-    from synthgan.report_text import describe_model
+        return None, None, {}
+    from synthgan.report_text import describe_model, training_series
 
     if isinstance(model, str | os.PathLike):
         from synthgan.persist import read_model
@@ -186,7 +189,8 @@ def _model_facts(model: Any) -> tuple[dict[str, Any] | None, str | None]:
         manifest = model.manifest()
     else:
         raise ConfigError("model= takes a fitted Synthesizer or the path of a .sgm file.")
-    return manifest.get("privacy"), describe_model(manifest)
+    curves = training_series(manifest.get("history", []), manifest.get("fit", {}))
+    return manifest.get("privacy"), describe_model(manifest), curves
 
 
 def _check_finite(scores: dict[str, float]) -> None:

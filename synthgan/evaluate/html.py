@@ -252,6 +252,9 @@ def _privacy(report: Report) -> str:
         )
     if report.model_summary:
         out += ["<h3>Model</h3>", f"<pre>{escape(report.model_summary)}</pre>"]
+    curves = d.get("model", {}).get("training_curves")
+    if curves and any(curves.get(k) for k in ("loss_g", "val_fidelity")):
+        out.append(_img(plots.training_plot(curves), "training curves"))
     out.append(_scores(s, "privacy"))
     quantiles = d.get("privacy", {}).get("dcr_quantiles")
     if quantiles:

@@ -15,19 +15,20 @@ __all__ = [
     "fairness_plot",
     "mia_plot",
     "pair_heatmap",
+    "training_plot",
     "utility_plot",
 ]
 
 REAL, SYNTHETIC, HOLDOUT = "#4C72B0", "#DD8452", "#55A868"
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, columns: int = 1):
     import matplotlib
 
     matplotlib.use("Agg", force=False)  # no display; never opens a window
     import matplotlib.pyplot as plt
 
-    return plt.subplots(figsize=(width, height), dpi=90)
+    return plt.subplots(1, columns, figsize=(width, height), dpi=90)
 
 
 def _uri(fig) -> str:
@@ -169,4 +170,30 @@ def fairness_plot(
     ax.set_xticks(at, list(rates), rotation=20, ha="right", fontsize=7)
     ax.set_ylabel(f"P({positive[:20]})", fontsize=8)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _uri(fig)
+
+
+def training_plot(curves: dict[str, Any]) -> str:
+    """The losses and the generator's gradient norm per epoch; the validation fidelity per
+    validation (right), when the fit validated."""
+    validated = len(curves.get("val_fidelity", [])) > 0
+    fig, axes = _figure(7.2 if validated else 3.6, 2.4, 2 if validated else 1)
+    axes = list(axes) if validated else [axes]
+    left = axes[0]
+    for key, color in (("loss_g", SYNTHETIC), ("loss_d", REAL), ("grad_g", HOLDOUT)):
+        values = curves.get(key) or []
+        if values:
+            left.plot(np.arange(1, len(values) + 1), values, label=key, color=color, lw=1)
+    left.set_xlabel("epoch", fontsize=8)
+    left.set_title("losses and gradient norm", fontsize=9)
+    left.legend(fontsize=7, frameon=False)
+    if validated:
+        right = axes[1]
+        right.plot(curves["validation_step"], curves["val_fidelity"], marker=".", color=SYNTHETIC)
+        if curves.get("best_step") is not None:
+            right.axvline(curves["best_step"], color="grey", lw=0.8, ls="--")
+        right.set_xlabel("step", fontsize=8)
+        right.set_title("validation fidelity (dashed: the generator kept)", fontsize=9)
+    for ax in axes:
+        ax.tick_params(labelsize=7)
     return _uri(fig)

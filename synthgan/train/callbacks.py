@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
     from synthgan.train.gan import GANTrainer
 
-__all__ = ["Budget", "Callback", "DivergenceCheck", "History", "ProgressBar", "Validation"]
+__all__ = [
+    "Budget",
+    "Callback",
+    "DivergenceCheck",
+    "History",
+    "ProgressBar",
+    "Validation",
+    "WeightAverage",
+]
 
 Metrics = dict[str, float]
 
@@ -81,8 +89,11 @@ class Budget(Callback):
     """Ends training after ``max_steps`` steps or ``max_seconds`` of wall time, whichever comes
     first (``None``: no limit of that kind). Not used under DP, whose plan fixes the steps."""
 
-    def __init__(self, max_steps: int | None = None, max_seconds: float | None = None) -> None:
+    def __init__(
+        self, max_steps: int | None = None, max_seconds: float | None = None, automatic=False
+    ) -> None:
         self.max_steps, self.max_seconds = max_steps, max_seconds
+        self.automatic = automatic  # the step budget is the default, not the user's
         self.reason: str | None = None  # why it stopped training, if it did
 
     def on_train_begin(self, trainer: GANTrainer) -> None:
@@ -90,7 +101,8 @@ class Budget(Callback):
 
     def on_step_end(self, trainer: GANTrainer) -> None:
         if self.max_steps is not None and trainer.global_step >= self.max_steps:
-            self.reason = f"step budget ({self.max_steps:,} steps)"
+            kind = "automatic step budget" if self.automatic else "step budget"
+            self.reason = f"{kind} ({self.max_steps:,} steps)"
         elif (
             self.max_seconds is not None and time.perf_counter() - self.started >= self.max_seconds
         ):
@@ -99,10 +111,47 @@ class Budget(Callback):
             trainer.stop_training = True
 
 
+class WeightAverage(Callback):
+    """Keeps an exponential moving average of the generator's weights, and makes it the
+    generator that training returns (Yazıcı et al., "The unusual effectiveness of averaging in
+    GAN training", ICLR 2019): the average smooths the oscillation of the GAN game.
+
+    ``trainer.kept_generator`` becomes the average, so validation scores it. The decay warms up
+    as ``(1 + t) / (10 + t)`` so early steps are not frozen in. Works under DP too: averaging
+    generator weights is post-processing.
+    """
+
+    def __init__(self, decay: float) -> None:
+        self.decay = decay
+
+    def on_train_begin(self, trainer: GANTrainer) -> None:
+        self.average = copy.deepcopy(trainer.generator).requires_grad_(False)
+        trainer.kept_generator = self.average
+        self.steps = 0
+
+    def on_step_end(self, trainer: GANTrainer) -> None:
+        import torch
+
+        self.steps += 1
+        weight = 1 - min(self.decay, (1 + self.steps) / (10 + self.steps))
+        with torch.no_grad():
+            live = trainer.generator
+            for mine, theirs in zip(self.average.parameters(), live.parameters(), strict=True):
+                mine.lerp_(theirs, weight)
+            for mine, theirs in zip(self.average.buffers(), live.buffers(), strict=True):
+                mine.copy_(theirs)  # batch-norm statistics: the live network's
+
+    def on_train_end(self, trainer: GANTrainer) -> None:
+        if trainer.completed:
+            trainer.generator.load_state_dict(self.average.state_dict())
+        trainer.kept_generator = trainer.generator
+
+
 class Validation(Callback):
     """Scores the generator every ``every`` steps, keeps the best weights and stops early.
 
-    ``score`` is called with the generator (in eval mode) and returns the validation metrics,
+    ``score`` is called with the generator training would return (``trainer.kept_generator``,
+    in eval mode) and returns the validation metrics,
     among them ``fidelity`` (higher is better). Training stops when ``patience`` validations in
     a row have not beaten the best by ``min_delta``; at the end the generator gets the best
     weights back. Not used under DP: the scores would read real rows outside the accounting.
@@ -136,8 +185,10 @@ class Validation(Callback):
         if trainer.global_step % self.every == 0:
             self.validate(trainer)
 
-    def validate(self, trainer: GANTrainer) -> None:
-        generator = trainer.generator
+    def validate(self, trainer: GANTrainer, final: bool = False) -> None:
+        """Score the generator; keep its weights if it is the best yet. Patience counts only
+        while training (``final``: the last score, after training ended)."""
+        generator = trainer.kept_generator
         generator.eval()  # batch norm: use, do not update, the running statistics
         try:
             metrics = {"step": trainer.global_step, **self.score(generator)}
@@ -150,7 +201,7 @@ class Validation(Callback):
             self._best_weights = copy.deepcopy(generator.state_dict())
             return
         self._since_best += 1
-        if self.patience is not None and self._since_best >= self.patience:
+        if not final and self.patience is not None and self._since_best >= self.patience:
             self.stopped_early = trainer.stop_training = True
 
     def summary(self) -> dict:
@@ -166,10 +217,14 @@ class Validation(Callback):
         }
 
     def on_train_end(self, trainer: GANTrainer) -> None:
+        if not trainer.completed:  # an error ended training: nothing worth scoring or keeping
+            return
         if not self.records or self.records[-1]["step"] != trainer.global_step:
-            self.validate(trainer)  # the last weights get their chance too
+            self.validate(trainer, final=True)  # the last weights get their chance too
         if self._best_weights is not None:
-            trainer.generator.load_state_dict(self._best_weights)
+            # Into the generator training returns, whatever the order of the callbacks: a
+            # weight average that ends after this one copies it on.
+            trainer.kept_generator.load_state_dict(self._best_weights)
 
 
 class ProgressBar(Callback):
@@ -179,7 +234,7 @@ class ProgressBar(Callback):
     epoch takes depends on its hidden batch sizes.
     """
 
-    POSTFIX = ("loss_g", "loss_d", "fair_leak", "val_fidelity")
+    POSTFIX = ("loss_g", "loss_d", "grad_g", "fair_leak", "val_fidelity")
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled

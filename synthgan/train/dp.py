@@ -137,7 +137,7 @@ class DPGANTrainer(GANTrainer):
 
     # The critic's loss on real rows is not private: only generator-side losses are reported,
     # and no timings (an epoch's time depends on its hidden batch sizes).
-    loss_names = ("loss_g", "loss_cond")
+    loss_names = ("loss_g", "loss_cond", "grad_g")
     reports_timing = False
 
     def __init__(
@@ -253,7 +253,7 @@ class DPGANTrainer(GANTrainer):
     def private_step(self, rows: np.ndarray) -> torch.Tensor:
         """One critic update on a Poisson batch; a generator update every ``discriminator_steps``.
 
-        Returns the generator's losses (zero when it did not update).
+        Returns the generator's losses and gradient norm (zero when it did not update).
         """
         b = self.config.batch_size
         generator_turn = (self.steps_taken + 1) % self.config.discriminator_steps == 0
@@ -263,7 +263,7 @@ class DPGANTrainer(GANTrainer):
             fake = self.activation(raw, self.tg)
         self.private_critic_step(rows, torch.cat([fake.detach(), cond], dim=1))
         if not generator_turn:
-            return fake.new_zeros(2)
+            return fake.new_zeros(len(self.loss_names))
         return torch.stack(self.generator_step(raw, fake, cond, col, slot))
 
     def _real_inputs(self, rows: np.ndarray) -> torch.Tensor:

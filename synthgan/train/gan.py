@@ -51,7 +51,7 @@ class GANTrainer:
     """Trains a generator on an encoded real matrix; holds no state beyond one ``fit`` call."""
 
     #: The losses :meth:`_train_step` returns, in order, as the epoch metrics name them.
-    loss_names: tuple[str, ...] = ("loss_d", "loss_g", "loss_cond")
+    loss_names: tuple[str, ...] = ("loss_d", "loss_g", "loss_cond", "grad_g")
     #: Whether an epoch's duration may be reported (not under DP: it depends on the rows).
     reports_timing = True
 
@@ -92,7 +92,9 @@ class GANTrainer:
         self.epochs = epochs
         self.stop_training = False
         self.global_step = 0
+        self.completed = False  # set once training ended normally (not by an exception)
         self._setup(data, codes)
+        self.kept_generator = self.generator  # what fit returns (a callback may average it)
         try:
             for callback in callbacks:
                 callback.on_train_begin(self)
@@ -115,6 +117,7 @@ class GANTrainer:
                         callback.on_epoch_end(self, metrics)
                 if self.stop_training:
                     break
+            self.completed = True
         finally:
             for callback in callbacks:
                 callback.on_train_end(self)
@@ -189,7 +192,8 @@ class GANTrainer:
         return torch.randn(n, self.config.embedding_dim, generator=self.tg, device=self.device)
 
     def step(self) -> torch.Tensor:
-        """One training step; returns (critic loss, generator loss, condition loss)."""
+        """One training step; returns (critic loss, generator loss, condition loss, the
+        generator's gradient norm)."""
         b = self.config.batch_size
         for _ in range(self.config.discriminator_steps - 1):
             cond, col, slot = self._conditions(b)
@@ -204,8 +208,7 @@ class GANTrainer:
         raw = self.generator(torch.cat([self._noise(b), cond], dim=1))
         fake = self.activation(raw, self.tg)
         loss_d = self.critic_step(fake.detach(), cond, col, slot)
-        loss_g, loss_cond = self.generator_step(raw, fake, cond, col, slot)
-        return torch.stack([loss_d, loss_g, loss_cond])
+        return torch.stack([loss_d, *self.generator_step(raw, fake, cond, col, slot)])
 
     def critic_step(
         self, fake: torch.Tensor, cond: torch.Tensor, col: np.ndarray, slot: np.ndarray
@@ -234,7 +237,9 @@ class GANTrainer:
         cond: torch.Tensor,
         col: np.ndarray,
         slot: np.ndarray,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One generator update; returns its loss, the condition loss and the gradient's norm
+        (a diagnostic: vanishing or exploding norms show a game that has come apart)."""
         self.critic.requires_grad_(False)  # the critic's weight gradients would be thrown away
         score = self.critic(torch.cat([fake, cond], dim=1), self.tg)
         self.critic.requires_grad_(True)
@@ -244,8 +249,10 @@ class GANTrainer:
             loss = loss + self.fair.penalty(raw, fake)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
+        grads = [p.grad for p in self.generator.parameters() if p.grad is not None]
+        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
         self.opt_g.step()
-        return loss.detach(), loss_cond.detach()
+        return loss.detach(), loss_cond.detach(), norm.detach()
 
     def _condition_loss(self, raw: torch.Tensor, col: np.ndarray, slot: np.ndarray) -> torch.Tensor:
         """Cross-entropy between each row's asked-for value and the generator's logits for it."""

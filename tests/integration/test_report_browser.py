@@ -9,8 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import FAST
 
-from synthgan import evaluate
+from synthgan import Synthesizer, evaluate
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -51,12 +52,16 @@ def chromium(page: Path, tmp_path: Path, *extra: str) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory, people) -> Path:
     rows = people(3000, seed=4)
+    # A model that validated while training, for the model panel and its training curves.
+    fast = {**FAST, "epochs": None, "max_steps": 100, "validation": 0.2}
+    model = Synthesizer(seed=0, **fast).fit(rows.iloc[:1500])
     report = evaluate(
         rows.iloc[:1500],
         rows.iloc[1500:2500],
         holdout=rows.iloc[2500:],
         target="outcome",
         sensitive="sex",
+        model=model,
         verbose=False,
     )
     return report.to_html(tmp_path_factory.mktemp("report") / "report.html")
@@ -85,6 +90,8 @@ def test_report_dom_has_every_panel_and_its_figures(report_page, tmp_path):
     images = re.findall(r'<img src="([^"]+)"', dom)
     assert len(images) >= 10 and all(src.startswith("data:image/png;base64,") for src in images)
     assert 'class="badge good"' in dom
+    assert ">Model</h3>" in dom and "training curves (over" in dom  # the model's sparklines
+    assert re.search(r'<img src="data:image/png;base64,[^"]+" alt="training curves">', dom)
     for group in ("F", "M"):  # each group's rate interval and rows, per table
         cell = r"<td>[01]\.\d{3} <small>\[[01]\.\d{3}, [01]\.\d{3}\], [\d,]+ rows</small></td>"
         assert re.search(rf"<td>{group}</td>({cell}){{5}}</tr>", dom)

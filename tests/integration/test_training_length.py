@@ -1,19 +1,21 @@
 """How long a fit trains: the automatic step budget, the validation split that keeps the best
 generator and stops early, the explicit budgets, and how the model file and CLI report it."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import FAST, make_population
 
-from synthgan import Synthesizer
+from synthgan import Synthesizer, load
 from synthgan.cli import main
 from synthgan.config import AUTO_STEPS
 from synthgan.errors import ConfigError
 from synthgan.validation import ValidationScorer, split_validation
 
-SHORT = {**FAST, "epochs": None, "max_steps": 60}  # 12 steps an epoch on 1,200 rows
+SHORT = {**FAST, "epochs": None, "max_steps": 60}  # 60 steps of 100 rows, whatever the table
 
 
 @pytest.fixture(scope="module")
@@ -98,18 +100,33 @@ def test_no_validation_on_small_tables_or_when_switched_off(population):
         assert "val_fidelity" not in model.history_[-1]
 
 
-def test_a_validation_table_of_its_own_keeps_every_training_row(population):
+def _manifest_bytes(path):
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return b"".join(z.read(name) for name in z.namelist() if name.endswith(".json"))
+
+
+def test_a_validation_table_of_its_own_keeps_every_training_row(population, tmp_path):
     train, held = population.iloc[:1000], population.iloc[1000:]
     model = Synthesizer(seed=0, validation=held, **SHORT).fit(train)
     assert model.fit_info_["rows"] == 1000
     assert model.fit_info_["training"]["validation"]["rows"] == len(held)
     assert f"seed=0, verbose=False, validation=<DataFrame {len(held)} x 6>," in repr(model)
+    # The model file keeps the table's size, never its rows, and loads.
+    path = model.save(tmp_path / "m.sgm")
+    again = load(path)
+    assert again.validation is None
+    assert again.fit_info_["training"] == model.fit_info_["training"]
+    pd.testing.assert_frame_equal(again.sample(50, seed=1), model.sample(50, seed=1))
+    assert b"a table of 340 rows" in _manifest_bytes(path)
 
 
 @pytest.mark.parametrize(
     ("validation", "match"),
     [
         (0.01, "holds out 13 of 1340 rows; at least 50"),
+        (0.0001, "holds out 0 of 1340 rows; at least 50"),  # not silently none
         (0.6, "'validation' parameter of Synthesizer must be None, a float in \\[0, 0.5\\]"),
         ("auto", "'validation' parameter .* Got 'auto'"),
     ],
@@ -151,3 +168,30 @@ def test_cli_fit_reports_how_it_trained_and_info_shows_it(tmp_path, population):
     assert "held-out rows" in result.output and "268 held-out" in result.output
     info = CliRunner().invoke(main, ["info", str(model_path)]).output
     assert "trained 60 steps" in info and "validation fidelity" in info
+    # The curves: losses and gradient norm per epoch, fidelity per validation (50 and 60).
+    assert re.search(r"    loss_g +[▁▂▃▄▅▆▇█]{6} ", info)  # 6 epochs of 10 steps
+    assert re.search(r"    val_fidelity +[▁▂▃▄▅▆▇█]{2} ", info)
+    assert "  diagnostics: " in info and "duplicate rows" in info
+
+
+def test_cli_validates_on_a_file_and_refuses_validation_under_dp(tmp_path, population):
+    data, held = tmp_path / "t.csv", tmp_path / "held.csv"
+    population.iloc[:1000].to_csv(data, index=False)
+    population.iloc[1000:].to_csv(held, index=False)
+    out = tmp_path / "m.sgm"
+    args = ["fit", str(data), "-o", str(out), "--max-steps", "60", "--batch-size", "100"]
+    result = CliRunner().invoke(main, [*args, "--validation-file", str(held)])
+    assert result.exit_code == 0, result.output
+    assert "on 340 held-out rows" in result.output
+    assert load(out).fit_info_["rows"] == 1000
+    for extra, named in (
+        (["--validation", "0.1"], "--validation"),
+        (["--validation-file", str(tmp_path / "absent.csv")], "--validation-file"),
+        (["--patience", "3"], "--patience"),
+    ):
+        result = CliRunner().invoke(
+            main, ["fit", str(data), "-o", str(tmp_path / "dp.sgm"), "--epsilon", "1", *extra]
+        )
+        assert result.exit_code == 2 and f"{named} cannot be used with --epsilon" in result.output
+    result = CliRunner().invoke(main, [*args, "--validation", "0.7"])
+    assert result.exit_code == 2 and "0.7 is not in the range" in result.output

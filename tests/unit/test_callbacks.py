@@ -17,6 +17,7 @@ from synthgan.train.callbacks import (
     History,
     ProgressBar,
     Validation,
+    WeightAverage,
 )
 from synthgan.train.dp import DPGANTrainer
 from synthgan.train.gan import GANConfig, GANTrainer
@@ -105,10 +106,10 @@ def test_hooks_run_in_list_order_with_each_epochs_mean_losses(monkeypatch):
     per_epoch = N // BATCH
     assert len(steps) == 2 * per_epoch
     for epoch, metrics in enumerate(ends, start=1):
-        assert list(metrics) == ["epoch", "loss_d", "loss_g", "loss_cond", "seconds"]
+        assert list(metrics) == ["epoch", "loss_d", "loss_g", "loss_cond", "grad_g", "seconds"]
         assert metrics["epoch"] == epoch and metrics["seconds"] > 0
         mean = torch.stack(steps[(epoch - 1) * per_epoch : epoch * per_epoch]).mean(0)
-        got = [metrics["loss_d"], metrics["loss_g"], metrics["loss_cond"]]
+        got = [metrics[k] for k in ("loss_d", "loss_g", "loss_cond", "grad_g")]
         assert got == pytest.approx(mean.tolist(), rel=1e-5)
 
 
@@ -124,7 +125,7 @@ def test_a_dp_epoch_reports_generator_losses_only_and_no_time():
     trainer, data, codes = _trainer(private=True)
     history = History()
     trainer.fit(data, codes, 2, [history])
-    assert [list(m) for m in history.records] == [["epoch", "loss_g", "loss_cond"]] * 2
+    assert [list(m) for m in history.records] == [["epoch", "loss_g", "loss_cond", "grad_g"]] * 2
 
 
 def test_divergence_check_raises_on_a_nan_loss_with_the_epoch_and_the_metrics():
@@ -267,3 +268,73 @@ def test_validation_scores_the_last_generator_when_training_ends_between_validat
     generator = trainer.fit(data, codes, 2, [validation])  # 8 steps: validated at 5 and 8
     assert [r["step"] for r in validation.records] == [5, 8]
     assert all(torch.equal(v, score.seen[1][k]) for k, v in generator.state_dict().items())
+
+
+def test_a_step_reports_the_generators_gradient_norm():
+    trainer, data, codes = _trainer()
+    trainer.fit(data, codes, 1)  # builds the networks
+    losses = trainer.step()
+    grads = [p.grad.flatten() for p in trainer.generator.parameters() if p.grad is not None]
+    assert losses[-1].item() == pytest.approx(torch.cat(grads).norm().item(), rel=1e-5)
+    assert losses[-1].item() > 0
+
+
+class LiveWeights(Callback):
+    """The live generator's weights before training and after every step."""
+
+    def on_train_begin(self, trainer):
+        self.initial = [p.detach().clone() for p in trainer.generator.parameters()]
+        self.seen = []
+
+    def on_step_end(self, trainer):
+        self.seen.append([p.detach().clone() for p in trainer.generator.parameters()])
+
+
+def test_the_weight_average_is_the_generator_training_returns():
+    trainer, data, codes = _trainer()
+    live, decay = LiveWeights(), 0.9
+    generator = trainer.fit(data, codes, 2, [live, WeightAverage(decay)])
+    expected = live.initial
+    for t, weights in enumerate(live.seen, start=1):
+        w = 1 - min(decay, (1 + t) / (10 + t))  # the warm-up: 2/11 kept after step 1
+        expected = [e + w * (x - e) for e, x in zip(expected, weights, strict=True)]
+    got = list(generator.parameters())
+    assert all(torch.allclose(g, e, atol=1e-6) for g, e in zip(got, expected, strict=True))
+    assert not all(torch.equal(g, x) for g, x in zip(got, live.seen[-1], strict=True))
+    assert trainer.kept_generator is generator
+
+
+def test_validation_scores_the_averaged_generator():
+    trainer, data, codes = _trainer()
+    score = Scripted([0.5, 0.4])
+    average = WeightAverage(0.9)
+    generator = trainer.fit(data, codes, 2, [average, Validation(score, every=4, patience=None)])
+    # The first validation (step 4, the best) saw the average, not the live weights.
+    kept = score.seen[0]
+    assert all(torch.equal(v, kept[k]) for k, v in generator.state_dict().items())
+
+
+def test_the_best_generator_is_kept_whichever_callback_ends_first():
+    trainer, data, codes = _trainer()
+    score = Scripted([0.5, 0.1])
+    # Validation before the average: the average, ending after it, must not undo the choice.
+    generator = trainer.fit(
+        data, codes, 2, [Validation(score, every=4, patience=None), WeightAverage(0.9)]
+    )
+    assert all(torch.equal(v, score.seen[0][k]) for k, v in generator.state_dict().items())
+
+
+def test_the_final_validation_does_not_count_as_patience():
+    trainer, data, codes = _trainer()
+    validation = Validation(Scripted([0.5, 0.1]), every=5, patience=1)
+    trainer.fit(data, codes, 2, [validation])  # 8 steps: validated at 5, then 8 at the end
+    assert [r["step"] for r in validation.records] == [5, 8] and not validation.stopped_early
+
+
+def test_a_failed_fit_is_not_scored_at_its_end():
+    trainer, data, codes = _trainer()
+    data[3, 0] = float("nan")
+    score = Scripted([0.5])
+    with pytest.raises(TrainingError):
+        trainer.fit(data, codes, 3, [DivergenceCheck(), Validation(score, every=100, patience=1)])
+    assert score.seen == [] and not trainer.completed
