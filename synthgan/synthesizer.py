@@ -100,7 +100,7 @@ class Synthesizer(SynthesizerConfig):
         Not under ``privacy``, whose plan fixes the steps.
     ema
         Decay of an exponential moving average of the generator's weights, which becomes the
-        generator kept (0: off; *auto*: see ``synthgan.config.DEFAULTS``).
+        generator kept (0: off; *auto*: 0.999 without privacy, off under it).
     fairness
         A :class:`Fairness` setting: an adversary head removes the dependence of a target on a
         sensitive attribute (demographic parity) in the synthetic data. Works with ``privacy``

@@ -59,6 +59,13 @@ __all__ = ["fit"]
     help="Stop training after this much wall-clock time.",
 )
 @click.option(
+    "--ema",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=None,
+    help="Decay of the generator's weight average, the generator kept (0: off) "
+    "[default: 0.999; off with --epsilon].",
+)
+@click.option(
     "--batch-size",
     type=click.IntRange(min=2),
     default=None,
@@ -126,6 +133,7 @@ def fit(
     patience: int | None,
     max_steps: int | None,
     max_seconds: float | None,
+    ema: float | None,
     batch_size: int | None,
     max_categories: int,
     seed: int | None,
@@ -198,6 +206,7 @@ def fit(
         patience=patience,
         max_steps=max_steps,
         max_seconds=max_seconds,
+        ema=ema,
     ).fit(df)
     model.save(output)
     if quiet:

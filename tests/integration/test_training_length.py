@@ -195,3 +195,21 @@ def test_cli_validates_on_a_file_and_refuses_validation_under_dp(tmp_path, popul
         assert result.exit_code == 2 and f"{named} cannot be used with --epsilon" in result.output
     result = CliRunner().invoke(main, [*args, "--validation", "0.7"])
     assert result.exit_code == 2 and "0.7 is not in the range" in result.output
+
+
+def test_the_generator_kept_is_a_weight_average_without_dp_only(population):
+    from synthgan import Privacy
+
+    averaged = Synthesizer(seed=0, **SHORT).fit(population)
+    last = Synthesizer(seed=0, ema=0, **SHORT).fit(population)
+    assert averaged.fit_info_["settings"]["ema"] == 0.999
+    assert last.fit_info_["settings"]["ema"] == 0
+    # Same seed, same steps: only the weights kept differ.
+    untimed = [
+        [{k: v for k, v in h.items() if k != "seconds"} for h in m.history_]
+        for m in (averaged, last)
+    ]
+    assert untimed[0] == untimed[1]
+    weights = zip(averaged.generator_.parameters(), last.generator_.parameters(), strict=True)
+    assert not all(a.equal(b) for a, b in weights)
+    assert Synthesizer(privacy=Privacy(epsilon=1.0))._setting("ema") == 0
