@@ -155,11 +155,15 @@ class SynthesizerConfig(Estimator):
                     "real rows). Set epochs instead."
                 )
 
+    def _steps_per_epoch(self, rows: float) -> int:
+        """As the trainer counts them (under DP, the expected number)."""
+        return max(1, int(rows) // self._setting("batch_size"))
+
     def _schedule(self, rows: float) -> tuple[int, int | None]:
         """Epochs and the step budget (None: epochs alone decide) for a table of ``rows``."""
         if self.privacy is not None:
             return self._setting("epochs"), None
-        per_epoch = max(1, int(rows) // self._setting("batch_size"))
+        per_epoch = self._steps_per_epoch(rows)
         budget = self.max_steps
         if budget is None and self.epochs is None:
             low, high = AUTO_STEPS

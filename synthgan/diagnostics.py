@@ -32,7 +32,7 @@ MAX_NAMED = 8
 #: times their size (or spread: a loss near zero may cross it) in the second quarter have
 #: diverged...
 DIVERGENCE_RATIO = 10.0
-#: ...unless they stay below this size (a loss that grows from 0.001 to 0.02 is still small).
+#: ...unless they stay below this size (a loss that grows from 0.001 to 0.5 is still small).
 DIVERGENCE_FLOOR = 1.0
 WATCHED = ("loss_g", "loss_d", "grad_g")
 
@@ -103,7 +103,7 @@ def _coverage(
             expected = transformer.encoder(span.column).modes.weights
         else:  # a category span or a number's missing flag: the condition frequencies
             expected = np.asarray(next(frequencies))
-        labels = _labels(transformer.encoder(span.column), span.role, span.width)
+        labels = _labels(transformer.encoder(span.column), span.role)
         for label, real, share in zip(labels, expected, made, strict=True):
             if real < MIN_REAL_SHARE:
                 continue
@@ -115,14 +115,13 @@ def _coverage(
     return {column: float(np.mean(ok)) for column, ok in covered.items()}, lost
 
 
-def _labels(encoder: Any, role: str, width: int) -> list[str]:
+def _labels(encoder: Any, role: str) -> list[str]:
     if role == "missing":
         return ["(present)", "(missing)"]
     if role == "mode":
         return [f"(mode near {mean:.4g})" for mean in encoder.modes.means]
     labels = [str(v) for v in encoder.kept]
-    labels += ["(other)"] * encoder.has_other + ["(missing)"] * encoder.column.nullable
-    return labels[:width]
+    return labels + ["(other)"] * encoder.has_other + ["(missing)"] * encoder.column.nullable
 
 
 def stability_warnings(history: list[dict[str, float]]) -> list[str]:

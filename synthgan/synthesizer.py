@@ -276,7 +276,7 @@ class Synthesizer(SynthesizerConfig):
             automatic = self.max_steps is None and self.epochs is None
             watch.append(Budget(steps, self.max_seconds, automatic=automatic))
         if held is not None:
-            total = epochs * max(1, int(ready.rows) // self._setting("batch_size"))
+            total = epochs * self._steps_per_epoch(ready.rows)
             total = min(total, steps or total)
             scorer = ValidationScorer(ready, held, self.embedding_dim, seed)
             every = max(total // VALIDATIONS, MIN_VALIDATION_STEPS)

@@ -15,12 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from synthgan.errors import ConfigError
+from synthgan.evaluate.detection import boosting_detection, detection_score
 from synthgan.evaluate.diversity import MIN_SHARE_RATIO, coverage_cells
-from synthgan.evaluate.features import model_frame
 from synthgan.evaluate.quality import quality_scores
 from synthgan.evaluate.tables import prepare_tables
 from synthgan.postprocess import PostProcessor
@@ -87,8 +85,7 @@ class ValidationScorer:
     scores then move with the generator only), and scores them against it."""
 
     def __init__(self, ready: Prepared, rows: pd.DataFrame, embedding_dim: int, seed: int):
-        learned = [c.name for c in ready.schema.columns if c.role not in ("id", "ignored")]
-        self.rows = rows[learned].reset_index(drop=True)
+        self.rows = rows[[c.name for c in ready.schema.learned]].reset_index(drop=True)
         self.ready, self.embedding_dim, self.seed = ready, embedding_dim, seed
 
     def __call__(self, generator: torch.nn.Module) -> dict[str, Any]:
@@ -108,7 +105,9 @@ class ValidationScorer:
         generated = engine.generate(len(self.rows), None, rng, tg)
         tables = prepare_tables(self.rows, generated[self.rows.columns])
         scores, _, _ = quality_scores(tables)
-        auc = _detection_auc(tables, self.seed)
+        both = pd.concat([tables.real, tables.synthetic], ignore_index=True)
+        y = np.r_[np.zeros(len(tables.real)), np.ones(len(tables.synthetic))]
+        auc = float(boosting_detection(tables, both, y, self.seed, DETECTION_TREES).mean())
         lost = [
             f"{column}={cell}"
             for column in tables.categorical
@@ -118,7 +117,7 @@ class ValidationScorer:
             if synthetic < MIN_SHARE_RATIO * real
         ]
         parts = [scores["column_shapes"], scores.get("column_pair_trends", scores["column_shapes"])]
-        parts.append(1.0 - 2.0 * max(auc - 0.5, 0.0))
+        parts.append(detection_score(auc))
         return {
             "fidelity": float(np.mean(parts)),
             "column_shapes": scores["column_shapes"],
@@ -126,14 +125,3 @@ class ValidationScorer:
             "detection_auc": auc,
             "lost_categories": lost,
         }
-
-
-def _detection_auc(tables, seed: int) -> float:
-    n = len(tables.real)
-    x = model_frame(tables, pd.concat([tables.real, tables.synthetic], ignore_index=True))
-    y = np.r_[np.zeros(n), np.ones(len(tables.synthetic))]
-    model = HistGradientBoostingClassifier(
-        max_iter=DETECTION_TREES, categorical_features="from_dtype", random_state=seed
-    )
-    folds = StratifiedKFold(3, shuffle=True, random_state=seed)
-    return float(cross_val_score(model, x, y, cv=folds, scoring="roc_auc").mean())
