@@ -34,8 +34,18 @@ __all__ = ["ContinuousEncoder", "ModeNormalizer", "fit_modes"]
 MIN_MODE_WEIGHT = 0.005
 #: A single value with at least this share of a column gets a point-mass mode of its own...
 SPIKE_SHARE = 0.05
-#: ...for at most this many values per column.
-MAX_SPIKES = 5
+#: ...and so does one with at least this share (and ``MIN_SPIKE_ROWS`` rows) that stands out from
+#: its neighbours: ``SPIKE_RATIO`` times the lower quartile of the shares of the
+#: ``SPIKE_NEIGHBOURS`` nearest values on each side (30 or 35 weekly hours, 15024 in capital
+#: gains; not one age among many as common, whose neighbours are as common)...
+MIN_SPIKE_SHARE = 0.002
+MIN_SPIKE_ROWS = 10
+SPIKE_RATIO = 4.0
+SPIKE_NEIGHBOURS = 3
+#: ...for at most this many values per column, the most common first, counted on at most this
+#: many values.
+MAX_SPIKES = 30
+SPIKE_SUBSAMPLE = 100_000
 _SCALE = 4.0
 #: A mixture mode narrower than this share of the column's largest magnitude, with at least
 #: ``POINT_SHARE`` of its weight on one value, is a point mass at that value.
@@ -96,36 +106,56 @@ class ModeNormalizer:
 def fit_modes(
     x: np.ndarray, *, max_modes: int = 10, subsample: int = 5_000, seed: int = 0
 ) -> ModeNormalizer:
-    """Fit the modes of ``x`` (1-D, finite) on at most ``subsample`` values.
+    """Fit the modes of ``x`` (1-D, finite): the mixture on at most ``subsample`` values.
 
-    Values that alone make up at least ``SPIKE_SHARE`` of the column (0 in capital gains, 40
-    weekly hours) become point-mass modes that decode to exactly that value; the mixture models
-    the rest. Without this, a spike is smeared over a Gaussian and its value is rarely reproduced.
+    Values common on their own (0 in capital gains, 40 weekly hours) or far more common than
+    their neighbours (35 hours) become point-mass modes that decode to exactly that value; the
+    mixture models the rest. Without this, a spike is smeared over a Gaussian and its value is
+    rarely reproduced: on Adult, weekly hours alone told synthetic rows from real ones with AUC
+    0.71, as most of 30, 35, 55 and 60 hours came out as 29-31 or 54-61.
     """
     rng = np.random.default_rng(seed)
-    if len(x) > subsample:
-        x = rng.choice(x, subsample, replace=False)
-    values, counts = np.unique(x, return_counts=True)
-    share = counts / len(x)
-    spikes = values[np.argsort(-share, kind="stable")[:MAX_SPIKES]]
-    spikes = np.sort(spikes[share[np.searchsorted(values, spikes)] >= SPIKE_SHARE])
+    if len(x) > SPIKE_SUBSAMPLE:
+        x = rng.choice(x, SPIKE_SUBSAMPLE, replace=False)
+    spikes, spike_share = _spikes(x)
     scale = float(np.abs(x).max()) or 1.0
-    means, stds = [spikes], [np.zeros(len(spikes))]
-    weights = [share[np.searchsorted(values, spikes)]]
+    means, stds, weights = [spikes], [np.zeros(len(spikes))], [spike_share]
     rest = x[~np.isin(x, spikes)]
+    rest_share = len(rest) / len(x)
+    if len(rest) > subsample:
+        rest = rng.choice(rest, subsample, replace=False)
     if len(np.unique(rest)) == 1:
         means.append(rest[:1])
         stds.append(np.zeros(1))
-        weights.append(np.array([len(rest) / len(x)]))
+        weights.append(np.array([rest_share]))
     elif len(rest) > 1:
         m, sd, w = _mixture(rest, min(max_modes, len(np.unique(rest))), scale, rng)
         means.append(m)
         stds.append(sd)
-        weights.append(w * len(rest) / len(x))
+        weights.append(w * rest_share)
     weights_all = np.concatenate(weights)
     return ModeNormalizer(
         np.concatenate(means), np.concatenate(stds), weights_all / weights_all.sum()
     )
+
+
+def _spikes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values of ``x`` that get point-mass modes (sorted), and their shares."""
+    values, counts = np.unique(x, return_counts=True)
+    share = counts / len(x)
+    k = SPIKE_NEIGHBOURS
+    padded = np.pad(share, k, constant_values=np.nan)
+    around = np.lib.stride_tricks.sliding_window_view(padded, 2 * k + 1)
+    around = np.delete(around, k, axis=1)  # the value itself
+    has_neighbours = ~np.isnan(around).all(axis=1)
+    level = np.full(len(share), np.inf)
+    if has_neighbours.any():
+        level[has_neighbours] = np.nanquantile(around[has_neighbours], 0.25, axis=1)
+    common = counts >= max(MIN_SPIKE_ROWS, MIN_SPIKE_SHARE * len(x))
+    spike = (share >= SPIKE_SHARE) | (common & (share >= SPIKE_RATIO * level))
+    chosen = np.flatnonzero(spike)
+    chosen = np.sort(chosen[np.argsort(-share[chosen], kind="stable")[:MAX_SPIKES]])
+    return values[chosen], share[chosen]
 
 
 def _mixture(

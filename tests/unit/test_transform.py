@@ -154,6 +154,18 @@ def test_point_masses_get_exact_modes():
     assert (decoded == 0.0).all()
 
 
+def test_values_far_more_common_than_their_neighbours_get_point_masses():
+    # Weekly hours: a smooth spread of integers with 30 and 35 (3 % each) far above 29-31 and
+    # 34-36, and one value (52) at 0.1 %, too rare to be a spike; ages-like values never are.
+    rng = np.random.default_rng(0)
+    smooth = rng.integers(1, 100, 20_000).astype(float)
+    x = np.concatenate([smooth, np.full(600, 30.0), np.full(600, 35.0), np.full(20, 52.0)])
+    modes = fit_modes(x, seed=0)
+    assert sorted(modes.means[modes.stds == 0].tolist()) == [30.0, 35.0]
+    assert modes.weights[modes.means == 30.0][0] == pytest.approx(np.mean(x == 30.0))
+    assert not (fit_modes(smooth, seed=0).stds == 0).any()
+
+
 def test_modes_fitted_on_a_few_integers_are_point_masses_and_encode_finitely():
     # Draws from a DP histogram of a small integer column: each value below the 5 % spike share
     # used to get a mixture mode of width ~1e-11, and a value between them an encoding of ~1e10.
