@@ -105,6 +105,7 @@ class CtganTool:
 
             return wrapper
 
+        df = self._flag_nulls(df)
         discrete = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
         for k in spent:
             setattr(DataTransformer, k, timed(k))
@@ -123,11 +124,29 @@ class CtganTool:
             "epoch_seconds": (total - preprocess) / self.epochs,
         }
 
+    def _flag_nulls(self, df: pd.DataFrame) -> pd.DataFrame:
+        """ctgan refuses missing numbers (ACS has them): each such column gets a discrete
+        missing flag and its mean in the gaps, as SDV's own wrapper does (RDT's
+        ``missing_value_generation='from_column'``); ``sample`` puts the gaps back."""
+        self.null_flags = {}
+        df = df.copy()
+        for c in df.columns:
+            if pd.api.types.is_numeric_dtype(df[c]) and df[c].isna().any():
+                flag = f"{c} (missing)"
+                df[flag] = df[c].isna().map({True: "yes", False: "no"})
+                df[c] = df[c].fillna(df[c].mean())
+                self.null_flags[c] = flag
+        return df
+
     def save(self, path: Path) -> None:
         self.model.save(str(path))  # ctgan's own format is a pickle; benchmark-only
 
     def sample(self, n: int) -> pd.DataFrame:
-        return self.model.sample(n)
+        out = self.model.sample(n)
+        for c, flag in getattr(self, "null_flags", {}).items():
+            out.loc[out[flag] == "yes", c] = float("nan")
+            out = out.drop(columns=flag)
+        return out
 
 
 class TvaeTool(CtganTool):
