@@ -342,12 +342,13 @@ def experiments_section(records: list[Record]) -> list[str]:
         "Every synthgan run (fair ones aside) scored with the corrected measures, in run order "
         "per dataset: "
         "the defaults of the day and each variant measured against them (its parameters in the "
-        "second column). Same scoring as the suite tables above.",
+        "second column; a default changes with the commit). Same scoring as the suite tables "
+        "above.",
         "",
         "| dataset | run | seed | steps (stopped by) | "
         + " | ".join(EXPERIMENT_SCORES)
-        + " | fit s | date |",
-        "|---|---|---:|---|" + "---:|" * len(EXPERIMENT_SCORES) + "---:|---|",
+        + " | fit s | commit | date |",
+        "|---|---|---:|---|" + "---:|" * len(EXPERIMENT_SCORES) + "---:|---|---|",
     ]
     for r in sorted(runs, key=lambda r: (r.dataset, r.details["invocation"])):
         s, fit = r.settings, _section(r, "fit")
@@ -360,6 +361,6 @@ def experiments_section(records: list[Record]) -> list[str]:
         lines.append(
             f"| {r.dataset} | {variant} | {r.seed} | {stopped} | "
             + " | ".join(fmt(r.scores.get(k)) for k in EXPERIMENT_SCORES)
-            + f" | {fmt(fit.get('fit_seconds'), 0)} | {r.date[:10]} |"
+            + f" | {fmt(fit.get('fit_seconds'), 0)} | {r.commit or '–'} | {r.date[:10]} |"
         )
     return [*lines, ""]
