@@ -71,3 +71,30 @@ def test_draws_sample_each_span_from_its_softmax():
     category_share = torch.bincount(draws[:, 1], minlength=2) / 40_000
     torch.testing.assert_close(mode_share, torch.tensor([0.2, 0.6, 0.2]), atol=0.01, rtol=0)
     torch.testing.assert_close(category_share, torch.tensor([0.2, 0.8]), atol=0.01, rtol=0)
+
+
+def test_softmax_groups_by_width_match_one_softmax_per_span():
+    # Widths across several power-of-two groups, interleaved with values, so a span put in
+    # the wrong group or back in the wrong place shows.
+    layout, pos = [], 0
+    for i, width in enumerate([2, 529, 1, 3, 9, 2, 40, 5]):
+        if i % 3 == 0:
+            layout.append(Span(f"n{i}", "value", pos, 1))
+            pos += 1
+        layout.append(Span(f"c{i}", "category", pos, width))
+        pos += width
+    raw = torch.randn(30, pos) * 2
+    out = OutputActivation(layout, tau=0.5)(raw, torch.Generator().manual_seed(7))
+
+    u = torch.rand(
+        30, sum(s.width for s in layout if s.is_softmax), generator=torch.Generator().manual_seed(7)
+    )
+    gumbel, used = -torch.log(-torch.log(u.clamp(1e-20, 1 - 1e-7))), 0
+    for s in layout:
+        block = out[:, s.start : s.end]
+        if s.is_softmax:
+            noisy = raw[:, s.start : s.end] + gumbel[:, used : used + s.width]
+            torch.testing.assert_close(block, torch.softmax(noisy / 0.5, dim=-1))
+            used += s.width
+        else:
+            torch.testing.assert_close(block, torch.tanh(raw[:, s.start : s.end]))
