@@ -78,6 +78,7 @@ class CtganTool:
         torch.manual_seed(seed)
         self.epochs = epochs
         self.model = self._model_class()(epochs=epochs, batch_size=batch_size, verbose=False)
+        self.null_flags: dict[str, str] = {}  # numeric column -> its missing flag (``fit``)
 
     @staticmethod
     def _model_class():
@@ -128,7 +129,7 @@ class CtganTool:
         """ctgan refuses missing numbers (ACS has them): each such column gets a discrete
         missing flag and its mean in the gaps, as SDV's own wrapper does (RDT's
         ``missing_value_generation='from_column'``); ``sample`` puts the gaps back."""
-        self.null_flags = {}
+        self.null_flags.clear()
         df = df.copy()
         for c in df.columns:
             if pd.api.types.is_numeric_dtype(df[c]) and df[c].isna().any():
@@ -143,7 +144,7 @@ class CtganTool:
 
     def sample(self, n: int) -> pd.DataFrame:
         out = self.model.sample(n)
-        for c, flag in getattr(self, "null_flags", {}).items():
+        for c, flag in self.null_flags.items():
             out.loc[out[flag] == "yes", c] = float("nan")
             out = out.drop(columns=flag)
         return out
