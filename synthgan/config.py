@@ -99,6 +99,7 @@ class SynthesizerConfig(Estimator):
         "max_steps": Auto(Interval(int, 1, None)),
         "max_seconds": Auto(Interval(float, 0, None, closed="neither")),
         "ema": Auto(Interval(float, 0, 1, closed="left")),
+        "density_ratio": Options(True, False, None),
     }
 
     def _setting(self, name: str) -> Any:
@@ -129,6 +130,12 @@ class SynthesizerConfig(Estimator):
             )
         if self.privacy is not None:
             self._check_private_training()
+        if self.density_ratio and self.fairness is not None:
+            raise ConfigError(
+                "density_ratio cannot be combined with a fairness head: it moves the sample "
+                "towards the real table, dependence of the target on the sensitive attribute "
+                "included. Leave it unset (it is off with a fairness head)."
+            )
         batch_size, pac = self._setting("batch_size"), self._setting("pac")
         if batch_size % pac:
             raise ConfigError(f"batch_size ({batch_size}) must be a multiple of pac ({pac}).")
@@ -154,6 +161,11 @@ class SynthesizerConfig(Estimator):
                     "number of steps from epochs and batch_size (and nothing is validated on "
                     "real rows). Set epochs instead."
                 )
+        if self.density_ratio:
+            raise PrivacyError(
+                "density_ratio cannot be used with differential privacy: its classifier learns "
+                "from real rows outside the accounting. Leave it unset (it is off under DP)."
+            )
 
     def _steps_per_epoch(self, rows: float) -> int:
         """As the trainer counts them (under DP, the expected number)."""

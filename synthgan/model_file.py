@@ -15,7 +15,7 @@ from synthgan._version import __version__
 from synthgan.conditional import ConditionSpace
 from synthgan.errors import ModelFileError
 from synthgan.fairness import Fairness
-from synthgan.postprocess import PostProcessor
+from synthgan.postprocess import TENSOR_PREFIX, PostProcessor
 from synthgan.privacy import Privacy, PrivacyLedger
 from synthgan.schema import Schema
 from synthgan.train.gan import build_generator
@@ -75,7 +75,11 @@ def from_manifest(
         model.transformer_ = TableTransformer.from_dict(manifest["transformer"], model.schema_)
         model.condition_space_ = ConditionSpace.from_dict(manifest["condition_space"])
         model.postprocessor_ = PostProcessor.from_dict(
-            manifest["postprocess"], model.schema_, model.condition_space_.widths
+            manifest["postprocess"],
+            model.schema_,
+            model.condition_space_.widths,
+            tensors,
+            model.transformer_.output_dim_,
         )
         model.history_ = list(manifest["history"])
         model.fit_info_ = dict(manifest["fit"])
@@ -84,7 +88,8 @@ def from_manifest(
         generator = build_generator(
             model._gan_config(), model.condition_space_, model.transformer_.output_dim_
         )
-        generator.load_state_dict(tensors, strict=True)
+        ours = {k: v for k, v in tensors.items() if not k.startswith(TENSOR_PREFIX)}
+        generator.load_state_dict(ours, strict=True)
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as e:

@@ -101,6 +101,12 @@ class Synthesizer(SynthesizerConfig):
     ema
         Decay of an exponential moving average of the generator's weights, which becomes the
         generator kept (0: off; *auto*: 0.999 without privacy, off under it).
+    density_ratio
+        After training, fit a classifier of real against generated rows, and have sampling keep
+        rows it finds more realistic more often (rejection by its density ratio; see
+        ``synthgan/postprocess/density_ratio.py``). *auto*: on, except under ``privacy`` (it
+        reads real rows) and with ``fairness`` (it would restore the real dependence); asking
+        for it there is an error. Sampling draws about three rows for each one it returns.
     fairness
         A :class:`Fairness` setting: an adversary head removes the dependence of a target on a
         sensitive attribute (demographic parity) in the synthetic data. Works with ``privacy``
@@ -142,6 +148,7 @@ class Synthesizer(SynthesizerConfig):
         max_steps: int | None = None,
         max_seconds: float | None = None,
         ema: float | None = None,
+        density_ratio: bool | None = None,
     ):
         self.epochs = epochs
         self.batch_size = batch_size
@@ -166,6 +173,7 @@ class Synthesizer(SynthesizerConfig):
         self.max_steps = max_steps
         self.max_seconds = max_seconds
         self.ema = ema
+        self.density_ratio = density_ratio
 
     # -- fit ----------------------------------------------------------------------------------
 
@@ -226,14 +234,16 @@ class Synthesizer(SynthesizerConfig):
         self.ledger_ = None if plan is None else plan.ledger(trainer, ready.schema, self.seed)
         self.postprocessor_ = PostProcessor()
         parity_pair = self._parity_pair()
-        if private or parity_pair is not None:
+        ratio = self._density_ratio()
+        if private or parity_pair is not None or ratio:
             self.postprocessor_ = fit_post_processor(
                 self._engine(),
                 ready.transformer,
-                ready.space.frequencies,
+                ready.space.frequencies if private or parity_pair is not None else [],
                 parity_pair,
                 ready.summaries,
                 None if plan is None else plan.target_pairs,
+                df if ratio else None,
                 seeds.spawn(1)[0],
             )
         self.fit_info_ = {
@@ -388,6 +398,12 @@ class Synthesizer(SynthesizerConfig):
             () if self.fairness is None else self.fairness.unpinned(),
         )
 
+    def _density_ratio(self) -> bool:
+        """Whether the fit ends with a density-ratio classifier (``density_ratio``)."""
+        if self.density_ratio is None:
+            return self.privacy is None and self.fairness is None
+        return self.density_ratio
+
     def _parity_pair(self) -> tuple[int, int] | None:
         if self.fairness is None:
             return None
@@ -407,7 +423,9 @@ class Synthesizer(SynthesizerConfig):
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model to one ``.sgm`` file (JSON manifest + safetensors weights, nothing pickled)."""
-        return write_model(path, self.manifest(), self.generator_.state_dict())
+        manifest = self.manifest()
+        tensors = self.generator_.state_dict() | self.postprocessor_.tensors()
+        return write_model(path, manifest, tensors)
 
     def manifest(self) -> dict[str, Any]:
         """Everything the model file says about the model, except the weights (JSON-ready)."""

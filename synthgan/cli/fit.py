@@ -66,6 +66,12 @@ __all__ = ["fit"]
     "[default: 0.999; off with --epsilon].",
 )
 @click.option(
+    "--density-ratio/--no-density-ratio",
+    default=None,
+    help="Keep generated rows a real-vs-generated classifier finds realistic more often "
+    "[default: on; off with --epsilon or a fairness head].",
+)
+@click.option(
     "--batch-size",
     type=click.IntRange(min=2),
     default=None,
@@ -134,6 +140,7 @@ def fit(
     max_steps: int | None,
     max_seconds: float | None,
     ema: float | None,
+    density_ratio: bool | None,
     batch_size: int | None,
     max_categories: int,
     seed: int | None,
@@ -207,6 +214,7 @@ def fit(
         max_steps=max_steps,
         max_seconds=max_seconds,
         ema=ema,
+        density_ratio=density_ratio,
     ).fit(df)
     model.save(output)
     if quiet:

@@ -5,8 +5,8 @@ Exact conditional sampling: one discrete condition (the rarest asked for) is han
 generator's condition vector, which makes matching rows common; the rest are enforced by bounded
 rejection. Every returned row satisfies every condition; if the model cannot produce enough
 matching rows within the budget, a :class:`ConditionError` says so instead of returning fewer
-rows. Raking (``synthgan.postprocess``) keeps each generated row with probability weight /
-ceiling, drawing until enough are kept.
+rows. Raking and the density ratio (``synthgan.postprocess``) keep each generated row with
+probability weight / ceiling, drawing until enough are kept.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = ["CHUNK_ROWS", "SamplingEngine", "sample_matching"]
 CHUNK_ROWS = 100_000
 #: Rows per generator forward pass while sampling.
 GENERATE_BATCH = 3_000
-#: The most rows drawn at once to keep ``n`` after raking on a DP target's cells.
+#: The most rows drawn (and decoded) at once to keep ``n`` after filtering decoded rows.
 MAX_RAKING_BATCH = 100_000
 #: A raking loop stops with an error after drawing this many times the rows its model's
 #: acceptance calls for.
@@ -158,17 +158,26 @@ class SamplingEngine:
         self, n: int, fixed: Fixed, rng: np.random.Generator, tg: torch.Generator
     ) -> pd.DataFrame:
         """Decode ``n`` generated rows; ``fixed`` pins the condition vector to one value.
-        Raked on the decoded rows' cells when the model has a DP target's tables."""
+        Filtered on the decoded rows when the model has a DP target's tables (raking on their
+        cells) or a density-ratio classifier."""
         post = self.post
-        if post.cells is None:
+        if post.cells is None and post.ratio is None:
             return self.decode(*self.draw(n, fixed, rng, tg), rng)
+        acceptance = post.raking.acceptance if post.cells is not None else 1.0
+        if post.ratio is not None:
+            acceptance *= post.ratio.acceptance
 
         def kept_rows(batch: int) -> tuple[pd.DataFrame, int]:
-            frame = self.decode(*self.draw_rows(batch, fixed, rng, tg), rng)
-            keep = post.raking.keep(post.cells.of(frame), rng)
+            frame = self.decode(*self.draw(batch, fixed, rng, tg), rng)
+            keep = np.ones(len(frame), dtype=bool)
+            if post.cells is not None:
+                keep &= post.raking.keep(post.cells.of(frame), rng)
+            if post.ratio is not None:
+                encoded = self.transformer.transform(frame, seed=int(rng.integers(2**63 - 1)))
+                keep &= post.ratio.keep(encoded, rng)
             return frame[keep], int(keep.sum())
 
-        frames = _keep_until(n, post.raking.acceptance, kept_rows, MAX_RAKING_BATCH)
+        frames = _keep_until(n, acceptance, kept_rows, MAX_RAKING_BATCH)
         return pd.concat(frames, ignore_index=True).iloc[:n]
 
     def decode(self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator):
