@@ -130,7 +130,7 @@ class SynthesizerConfig(Estimator):
             )
         if self.privacy is not None:
             self._check_private_training()
-        if self.density_ratio and self.fairness is not None:
+        if self.density_ratio and self.fairness is not None and self.fairness.active:
             raise ConfigError(
                 "density_ratio cannot be combined with a fairness head: it moves the sample "
                 "towards the real table, dependence of the target on the sensitive attribute "

@@ -202,6 +202,11 @@ def describe_model(manifest: dict[str, Any]) -> str:
             f"keeps {raking['acceptance']:.0%} of them)"
             + ("; numeric columns mapped onto their DP histograms" if post.get("marginals") else "")
         )
+    if post.get("density_ratio"):
+        lines.append(
+            "  sample filtered by a classifier of real against generated rows (density-ratio "
+            f"rejection; sampling keeps {post['density_ratio']['acceptance']:.0%} of them)"
+        )
     lines.append("  versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     lines.append("")
     lines.append(schema_table(manifest["schema"]))

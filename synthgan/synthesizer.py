@@ -401,7 +401,7 @@ class Synthesizer(SynthesizerConfig):
     def _density_ratio(self) -> bool:
         """Whether the fit ends with a density-ratio classifier (``density_ratio``)."""
         if self.density_ratio is None:
-            return self.privacy is None and self.fairness is None
+            return self.privacy is None and (self.fairness is None or not self.fairness.active)
         return self.density_ratio
 
     def _parity_pair(self) -> tuple[int, int] | None:

@@ -31,6 +31,15 @@ def model_path(tmp_path, csv_path):
 
 def test_fit_writes_a_loadable_model(model_path):
     assert load(model_path).schema_["city"].kind == "categorical"
+    assert load(model_path).postprocessor_.ratio is not None  # on by default
+
+
+def test_fit_without_the_density_ratio(tmp_path, csv_path):
+    path = tmp_path / "n.sgm"
+    args = ["fit", str(csv_path), "-o", str(path), *FAST_ARGS, "--no-density-ratio"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert load(path).postprocessor_.ratio is None
 
 
 def test_fit_with_overrides(tmp_path, csv_path):

@@ -11,6 +11,8 @@ from conftest import FAST, declared, make_population
 
 from synthgan import Fairness, ModelFileError, Privacy, Synthesizer, load
 from synthgan.persist import _canonical, _digest, read_model
+from synthgan.postprocess import TENSOR_PREFIX
+from synthgan.postprocess.density_ratio import DensityRatio
 from synthgan.postprocess.raking import Raking
 
 
@@ -43,6 +45,20 @@ def fair_file(tmp_path_factory):
     return model.save(tmp_path_factory.mktemp("fair") / "fair.sgm"), model
 
 
+@pytest.fixture(scope="module")
+def plain_file(tmp_path_factory):
+    """A model without DP: the density-ratio classifier, its weights among the tensors."""
+    model = Synthesizer(seed=0, **FAST).fit(make_population(600))
+    return model.save(tmp_path_factory.mktemp("plain") / "plain.sgm"), model
+
+
+def test_only_a_model_without_dp_has_a_density_ratio(dp_file, plain_file):
+    for (path, model), expected in ((dp_file, False), (plain_file, True)):
+        _, tensors = read_model(path)
+        assert (model.postprocessor_.ratio is not None) is expected
+        assert any(k.startswith(TENSOR_PREFIX) for k in tensors) is expected
+
+
 def test_a_format_1_file_loads_with_the_same_post_processing(dp_file, tmp_path):
     path, model = dp_file
     manifest, _ = read_model(path)
@@ -59,22 +75,29 @@ def test_a_format_1_file_loads_with_the_same_post_processing(dp_file, tmp_path):
     assert again.sample(300, seed=4).equals(model.sample(300, seed=4))
 
 
+DP_LIES = [
+    lambda p: p.update(marginals=[]),
+    lambda p: p.update(raking=None),  # cells left without their weights
+    lambda p: p["raking"].update(ceiling=1e300),
+    lambda p: p["raking"].update(acceptance=1e-9),
+    lambda p: p["raking"]["factors"][0].__setitem__(0, [1e6] * len(p["raking"]["factors"][0][0])),
+    lambda p: next(iter(p["marginals"].values()))["target"].__setitem__(3, float("nan")),
+    lambda p: next(iter(p["marginals"].values()))["source"].reverse(),
+]
+RATIO_LIES = [
+    lambda p: p.update(density_ratio=None),  # its weights left without the stage
+    lambda p: p["density_ratio"].update(acceptance=1e-9),
+    lambda p: p["density_ratio"].update(hidden=3),
+    lambda p: p["density_ratio"].update(log_ceiling="high"),
+]
+
+
 @pytest.mark.parametrize(
-    "lie",
-    [
-        lambda p: p.update(marginals=[]),
-        lambda p: p.update(raking=None),  # cells left without their weights
-        lambda p: p["raking"].update(ceiling=1e300),
-        lambda p: p["raking"].update(acceptance=1e-9),
-        lambda p: p["raking"]["factors"][0].__setitem__(
-            0, [1e6] * len(p["raking"]["factors"][0][0])
-        ),
-        lambda p: next(iter(p["marginals"].values()))["target"].__setitem__(3, float("nan")),
-        lambda p: next(iter(p["marginals"].values()))["source"].reverse(),
-    ],
+    ("which", "lie"),
+    [("dp_file", lie) for lie in DP_LIES] + [("plain_file", lie) for lie in RATIO_LIES],
 )
-def test_a_lying_post_processor_is_refused_at_load(dp_file, tmp_path, lie):
-    path, _ = dp_file
+def test_a_lying_post_processor_is_refused_at_load(request, tmp_path, which, lie):
+    path, _ = request.getfixturevalue(which)
     manifest, _ = read_model(path)
     lie(manifest["postprocess"])
     bad = tmp_path / "bad.sgm"
@@ -82,6 +105,15 @@ def test_a_lying_post_processor_is_refused_at_load(dp_file, tmp_path, lie):
     _rewrite(bad, manifest)
     with pytest.raises(ModelFileError):
         load(bad)
+
+
+def test_sampling_stops_when_the_density_ratio_keeps_far_fewer_rows_than_the_file_says(
+    plain_file, monkeypatch
+):
+    model = load(plain_file[0])
+    monkeypatch.setattr(DensityRatio, "keep", lambda self, x, rng: rng.random(len(x)) < 0.001)
+    with pytest.raises(ModelFileError, match="kept too few generated rows"):
+        model.sample(2000, seed=0)
 
 
 def test_sampling_stops_when_raking_keeps_far_fewer_rows_than_the_file_says(fair_file, monkeypatch):

@@ -202,6 +202,7 @@ def test_ledger_survives_save_and_load(tmp_path, dp_model):
         (Privacy(epsilon=1.0), {"max_steps": 10}, "max_steps cannot be used with differ"),
         (Privacy(epsilon=1.0), {"max_seconds": 60}, "max_seconds cannot be used with differ"),
         (Privacy(epsilon=1.0), {"patience": 3}, "patience cannot be used with differ"),
+        (Privacy(epsilon=1.0), {"density_ratio": True}, "density_ratio cannot be used with"),
     ],
 )
 def test_bad_privacy_requests_fail_before_training(table, monkeypatch, privacy, params, match):

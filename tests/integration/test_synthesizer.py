@@ -10,6 +10,7 @@ from synthgan import (
     ConditionError,
     ConfigError,
     DataError,
+    Fairness,
     NotFittedError,
     SchemaError,
     Synthesizer,
@@ -18,6 +19,7 @@ from synthgan import (
     load,
 )
 from synthgan.io import read_table
+from synthgan.report_text import describe_model
 from synthgan.sampling import SamplingEngine
 
 
@@ -81,6 +83,19 @@ def test_seed_fixes_weights_and_samples(mixed_frame, fast):
     assert a.sample(500).equals(b.sample(500))  # and the second
     assert not a.sample(500, seed=0).equals(c.sample(500, seed=0))
     assert not a.sample(500, seed=0).equals(a.sample(500, seed=1))
+
+
+def test_the_density_ratio_is_on_by_default_and_kept_by_the_model_file(
+    fitted_mixed, mixed_frame, fast, tmp_path
+):
+    assert fitted_mixed.postprocessor_.ratio is not None
+    sample = fitted_mixed.sample(300, seed=4)
+    assert load(fitted_mixed.save(tmp_path / "m.sgm")).sample(300, seed=4).equals(sample)
+    assert not fitted_mixed.sample(300, seed=4, postprocess=False).equals(sample)
+    assert "density-ratio" in describe_model(fitted_mixed.manifest())
+    off = Synthesizer(seed=0, density_ratio=False, **fast).fit(mixed_frame)
+    assert off.postprocessor_.ratio is None
+    assert "density-ratio" not in describe_model(off.manifest())
 
 
 def test_fit_does_not_touch_global_random_state(mixed_frame, fast):
@@ -244,6 +259,11 @@ def test_unfitted_model_raises_not_fitted(tmp_path):
         ({"device": "tpu"}, "'device'"),
         ({"seed": -1}, "'seed'"),
         ({"overrides": ["a"]}, "'overrides' parameter of Synthesizer must be a dict"),
+        ({"density_ratio": "yes"}, "'density_ratio'"),
+        (
+            {"density_ratio": True, "fairness": Fairness("member", "label")},
+            "density_ratio cannot be combined with a fairness head",
+        ),
     ],
 )
 def test_bad_parameters_raise_config_error_before_training(mixed_frame, params, match):
