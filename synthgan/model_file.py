@@ -85,6 +85,8 @@ def from_manifest(
         model.fit_info_ = dict(manifest["fit"])
         ledger = manifest.get("privacy")
         model.ledger_ = None if ledger is None else PrivacyLedger.from_dict(ledger)
+        if model.ledger_ is not None and model.postprocessor_.ratio is not None:
+            raise ValueError("a DP model has no density ratio (it would have read real rows)")
         generator = build_generator(
             model._gan_config(), model.condition_space_, model.transformer_.output_dim_
         )

@@ -243,7 +243,7 @@ class Synthesizer(SynthesizerConfig):
                 parity_pair,
                 ready.summaries,
                 None if plan is None else plan.target_pairs,
-                df if ratio else None,
+                ready.data if ratio and not private else None,
                 seeds.spawn(1)[0],
             )
         self.fit_info_ = {
@@ -253,7 +253,8 @@ class Synthesizer(SynthesizerConfig):
             "encoded_dim": ready.width,
             "device": str(device),
             "fitted_at": fitted_at,
-            "settings": {name: self._setting(name) for name in DEFAULTS} | {"epochs": epochs},
+            "settings": {name: self._setting(name) for name in DEFAULTS}
+            | {"epochs": epochs, "density_ratio": ratio},
             "training": training_summary(trainer, watch, private, 0 if held is None else len(held)),
         }
         real_duplicates = None

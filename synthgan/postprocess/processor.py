@@ -103,6 +103,8 @@ class PostProcessor:
             raise ValueError(f"marginal maps for columns that are not numeric: {sorted(unknown)}")
         marginals = {n: MarginalMap.from_dict(m) for n, m in data["marginals"].items()}
         ratio_data = data.get("density_ratio")  # absent from files older than the stage
+        if ratio_data is not None and (raking is not None or cells is not None):
+            raise ValueError("the density ratio never comes with raking (DP or a fairness head)")
         ours = {
             k[len(TENSOR_PREFIX) :]: v for k, v in tensors.items() if k.startswith(TENSOR_PREFIX)
         }
@@ -132,13 +134,13 @@ def fit_post_processor(
     parity_pair: tuple[int, int] | None,
     summaries: Mapping[str, Any] | None,
     pairs: TargetPairs | None,
-    real: pd.DataFrame | None,
+    real: np.ndarray | None,
     seed: np.random.SeedSequence,
 ) -> PostProcessor:
     """Fit each stage on rows generated with the stages before it in place (``engine.post``):
     the maps see raked rows, the target's raking sees mapped ones, as sampling returns them.
     ``frequencies``: the condition vector's (empty: no raking); ``summaries``, ``pairs``: DP
-    releases, or None; ``real``: the training rows for the density ratio, or None (under DP)."""
+    releases, or None; ``real``: the encoded training rows for the density ratio, or None."""
     rng = np.random.default_rng(seed)
     tg = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
     post = engine.post = PostProcessor()
@@ -157,7 +159,7 @@ def fit_post_processor(
         post.cells = pairs.cells
     if real is not None:
         n = min(len(real), RATIO_MAX_ROWS)
-        rows = real.iloc[np.sort(rng.choice(len(real), n, replace=False))]
+        rows = real[np.sort(rng.choice(len(real), n, replace=False))]
         generated = engine.generate(n, None, rng, tg)
         pool = engine.generate(RATIO_POOL_ROWS, None, rng, tg)
 
@@ -165,6 +167,6 @@ def fit_post_processor(
             return transformer.transform(frame, seed=int(rng.integers(2**63 - 1)))
 
         post.ratio = DensityRatio.fit(
-            encoded(rows), encoded(generated), encoded(pool), int(rng.integers(2**63 - 1))
+            rows, encoded(generated), encoded(pool), int(rng.integers(2**63 - 1))
         )
     return post

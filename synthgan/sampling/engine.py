@@ -24,6 +24,7 @@ from synthgan.conditional import ConditionSpace
 from synthgan.errors import ConditionError, ModelFileError
 from synthgan.nn import OutputActivation
 from synthgan.postprocess import PostProcessor
+from synthgan.postprocess.density_ratio import MIN_ACCEPTANCE
 from synthgan.progress import progress_bar
 from synthgan.sampling.conditions import Condition
 from synthgan.schema import Schema
@@ -38,8 +39,8 @@ CHUNK_ROWS = 100_000
 GENERATE_BATCH = 3_000
 #: The most rows drawn (and decoded) at once to keep ``n`` after filtering decoded rows.
 MAX_RAKING_BATCH = 100_000
-#: A raking loop stops with an error after drawing this many times the rows its model's
-#: acceptance calls for.
+#: A rejection loop (raking, the density ratio) stops with an error after drawing this many
+#: times the rows its model's acceptance calls for.
 RAKING_SLACK = 20
 #: Give up on conditions once this many candidate rows per requested row have been generated...
 REJECTION_BUDGET_PER_ROW = 50
@@ -163,21 +164,21 @@ class SamplingEngine:
         post = self.post
         if post.cells is None and post.ratio is None:
             return self.decode(*self.draw(n, fixed, rng, tg), rng)
-        acceptance = post.raking.acceptance if post.cells is not None else 1.0
-        if post.ratio is not None:
-            acceptance *= post.ratio.acceptance
+        # Never both: a model file that has them together is refused at load.
+        acceptance = post.ratio.acceptance if post.ratio is not None else post.raking.acceptance
 
         def kept_rows(batch: int) -> tuple[pd.DataFrame, int]:
             frame = self.decode(*self.draw(batch, fixed, rng, tg), rng)
-            keep = np.ones(len(frame), dtype=bool)
-            if post.cells is not None:
-                keep &= post.raking.keep(post.cells.of(frame), rng)
             if post.ratio is not None:
                 encoded = self.transformer.transform(frame, seed=int(rng.integers(2**63 - 1)))
-                keep &= post.ratio.keep(encoded, rng)
+                keep = post.ratio.keep(encoded, rng)
+            else:
+                keep = post.raking.keep(post.cells.of(frame), rng)
             return frame[keep], int(keep.sum())
 
-        frames = _keep_until(n, acceptance, kept_rows, MAX_RAKING_BATCH)
+        # Rows pinned to a condition can be kept far less often than the model's average row.
+        pinned = fixed is not None and post.ratio is not None
+        frames = _keep_until(n, acceptance, kept_rows, MAX_RAKING_BATCH, pinned)
         return pd.concat(frames, ignore_index=True).iloc[:n]
 
     def decode(self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator):
@@ -247,15 +248,28 @@ class SamplingEngine:
 
 
 def _keep_until(
-    n: int, acceptance: float, kept_rows: Callable[[int], tuple[Any, int]], cap: int | None = None
+    n: int,
+    acceptance: float,
+    kept_rows: Callable[[int], tuple[Any, int]],
+    cap: int | None = None,
+    pinned: bool = False,
 ) -> list[Any]:
     """Raking's rejection loop: draw batches sized for the rows still missing at the model's
     acceptance (at most ``cap``), keeping what ``kept_rows`` keeps, until ``n`` rows are kept.
     Stops with an error when far more is drawn than the acceptance calls for: a model file
-    that lies about it would otherwise make sampling run for ever."""
+    that lies about it would otherwise make sampling run for ever. ``pinned``: the rows are
+    pinned to a condition, which the density ratio may keep rarely: then the bound is the least
+    acceptance a model file may state, and running past it is a :class:`ConditionError`."""
     parts, kept, drawn = [], 0, 0
+    bound = MIN_ACCEPTANCE if pinned else acceptance
     while kept < n:
-        if drawn > RAKING_SLACK * max(n, GENERATE_BATCH) / acceptance:
+        if drawn > RAKING_SLACK * max(n, GENERATE_BATCH) / bound:
+            if pinned:
+                raise ConditionError(
+                    f"The density ratio kept {kept:,} of {drawn:,} rows generated with this "
+                    "condition: the model makes such rows poorly. Sample them with "
+                    "postprocess=False, or relax the condition."
+                )
             raise ModelFileError(
                 f"Sampling kept too few generated rows: {drawn:,} drawn for {n:,}, while the "
                 f"model says it keeps {acceptance:.1%} of them. The model file is inconsistent; "

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from conftest import FAST, declared, make_population
 
-from synthgan import Fairness, ModelFileError, Privacy, Synthesizer, load
+from synthgan import ConditionError, Fairness, ModelFileError, Privacy, Synthesizer, load
 from synthgan.persist import _canonical, _digest, read_model
 from synthgan.postprocess import TENSOR_PREFIX
 from synthgan.postprocess.density_ratio import DensityRatio
@@ -83,11 +83,12 @@ DP_LIES = [
     lambda p: p["raking"]["factors"][0].__setitem__(0, [1e6] * len(p["raking"]["factors"][0][0])),
     lambda p: next(iter(p["marginals"].values()))["target"].__setitem__(3, float("nan")),
     lambda p: next(iter(p["marginals"].values()))["source"].reverse(),
+    lambda p: p.update(density_ratio={"log_ceiling": 0.0, "acceptance": 0.5}),  # never under DP
 ]
 RATIO_LIES = [
     lambda p: p.update(density_ratio=None),  # its weights left without the stage
     lambda p: p["density_ratio"].update(acceptance=1e-9),
-    lambda p: p["density_ratio"].update(hidden=3),
+    lambda p: p["density_ratio"].update(acceptance=0.05),  # below what a fit can keep
     lambda p: p["density_ratio"].update(log_ceiling="high"),
 ]
 
@@ -114,6 +115,15 @@ def test_sampling_stops_when_the_density_ratio_keeps_far_fewer_rows_than_the_fil
     monkeypatch.setattr(DensityRatio, "keep", lambda self, x, rng: rng.random(len(x)) < 0.001)
     with pytest.raises(ModelFileError, match="kept too few generated rows"):
         model.sample(2000, seed=0)
+
+
+def test_a_condition_the_density_ratio_keeps_too_rarely_is_a_condition_error(
+    plain_file, monkeypatch
+):
+    model = load(plain_file[0])
+    monkeypatch.setattr(DensityRatio, "keep", lambda self, x, rng: rng.random(len(x)) < 0.001)
+    with pytest.raises(ConditionError, match="postprocess=False"):
+        model.sample(2000, conditions={"city": "Oslo"}, seed=0)
 
 
 def test_sampling_stops_when_raking_keeps_far_fewer_rows_than_the_file_says(fair_file, monkeypatch):
