@@ -1,4 +1,5 @@
-"""The suite's part of RESULTS.md: per dataset, the latest suite run's tables and plots."""
+"""The suite's part of RESULTS.md: per dataset, the latest seed-0 suite run's tables and plots,
+the fidelity experiments, and the defaults over seeds against issue 19's targets."""
 
 from __future__ import annotations
 
@@ -47,9 +48,10 @@ def _is_experiment(r: Record) -> bool:
 
 
 def _latest_by_dataset(records: list[Record]) -> dict[str, list[Record]]:
-    """Each dataset's newest record per run (records sort by name, hence by invocation time)."""
+    """Each dataset's newest seed-0 record per run (records sort by name, hence by invocation
+    time): every tool in a table from the same seed; other seeds are in the seeds section."""
     newest: dict[tuple[str, str], Record] = {}
-    plain = [r for r in records if not _is_experiment(r)]
+    plain = [r for r in records if not _is_experiment(r) and r.seed in (0, None)]
     for r in sorted(plain, key=lambda r: r.details["invocation"]):
         newest[(r.dataset, _run(r))] = r
     known, order = list(DATASETS), list(RUNS)  # synthgan's variants first, then the references
@@ -311,7 +313,125 @@ def suite_section(records: list[Record]) -> list[str]:
     ]
     for dataset, runs in _latest_by_dataset(records).items():
         lines += _dataset_section(dataset, runs)
-    return lines + experiments_section(records)
+    return lines + seeds_section(records) + experiments_section(records)
+
+
+SEED_RUNS = ("synthgan", "ctgan", "tvae")
+SEED_SCORES = (  # (header, score key)
+    ("detection AUC", "detection_auc"),
+    ("TSTR AUC", "tstr_auc"),
+    ("TSTR macro-F1", "tstr_f1"),
+    ("class share error", "label_share_error"),
+    ("pair trends", "column_pair_trends"),
+    ("DCR share − expected", "dcr_excess"),
+)
+#: Issue 19's targets for synthgan's defaults: (score key, "max" or "min", bound); a bound that
+#: is a run's name means that run's mean.
+TARGETS = {
+    "adult": (
+        ("detection_auc", "max", 0.70),
+        ("tstr_auc", "min", 0.905),
+        ("tstr_f1", "min", "ctgan"),
+        ("label_share_error", "max", 0.10),
+        ("column_pair_trends", "min", 0.95),
+    ),
+    "compas": (("tstr_auc", "min", "tvae"), ("detection_auc", "max", 0.85)),
+    "acs": (
+        ("fit_seconds", "max", 1800),
+        ("tstr_auc", "min", 0.84),
+        ("detection_auc", "max", 0.85),
+    ),
+}
+
+
+def _value(r: Record, key: str) -> float | None:
+    if key == "fit_seconds":
+        return _section(r, "fit").get(key)
+    if key == "dcr_excess":
+        share, expected = r.scores.get("dcr_share"), r.scores.get("dcr_share_expected")
+        return None if share is None or expected is None else share - expected
+    return r.scores.get(key)
+
+
+def _by_seed(records: list[Record], dataset: str, run: str) -> list[Record]:
+    """The newest default record per seed; synthgan's only from its newest commit's runs, so that
+    the seeds describe one version of the code."""
+    runs = [
+        r
+        for r in records
+        if r.dataset == dataset
+        and _run(r) == run
+        and not _is_experiment(r)
+        and "error" not in r.details
+        and "detection_lr_auc" in r.scores
+    ]
+    runs.sort(key=lambda r: r.details["invocation"])
+    if run == "synthgan" and runs:
+        runs = [r for r in runs if r.commit == runs[-1].commit]
+    return list({r.seed: r for r in runs}.values())
+
+
+def _spread(values: list[float | None], digits: int = 3) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "–"
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return fmt(mean, digits)
+    return f"{fmt(mean, digits)} ({fmt(min(values), digits)}–{fmt(max(values), digits)})"
+
+
+def seeds_section(records: list[Record]) -> list[str]:
+    """synthgan's defaults and the reference GANs over seeds (mean, range), and whether every
+    seed meets issue 19's targets."""
+    lines = [
+        "## Defaults over seeds, against issue 19's targets",
+        "",
+        "Each tool's newest default suite run per seed (synthgan: the runs of its newest commit), "
+        "scored as above; mean (lowest–highest). A target is met when every seed meets it.",
+        "",
+    ]
+    found = False
+    for dataset in DATASETS:
+        groups = {run: _by_seed(records, dataset, run) for run in SEED_RUNS}
+        groups = {run: rs for run, rs in groups.items() if rs}
+        if "synthgan" not in groups:
+            continue
+        found = True
+        lines += [
+            f"### {dataset}",
+            "",
+            "| run | seeds | commits | " + " | ".join(h for h, _ in SEED_SCORES) + " | fit s |",
+            "|---|---|---|" + "---:|" * (len(SEED_SCORES) + 1),
+        ]
+        for run, rs in groups.items():
+            seeds = ", ".join(str(r.seed) for r in sorted(rs, key=lambda r: r.seed))
+            commits = ", ".join(sorted({r.commit or "–" for r in rs}))
+            cells = [_spread([_value(r, k) for r in rs]) for _, k in SEED_SCORES]
+            fit = _spread([_value(r, "fit_seconds") for r in rs], 0)
+            lines.append(f"| {run} | {seeds} | {commits} | " + " | ".join(cells) + f" | {fit} |")
+        lines += ["", "| target | synthgan, every seed | met |", "|---|---|:---:|"]
+        for key, side, bound in TARGETS.get(dataset, ()):
+            if isinstance(bound, str):
+                refs = [_value(r, key) for r in groups.get(bound, [])]
+                refs = [v for v in refs if v is not None]
+                if not refs:
+                    continue
+                bound_text, bound = (
+                    f"{bound}'s mean {fmt(sum(refs) / len(refs))}",
+                    sum(refs) / len(refs),
+                )
+            else:
+                bound_text = fmt(bound)
+            ours = [v for v in (_value(r, key) for r in groups["synthgan"]) if v is not None]
+            met = bool(ours) and all(v <= bound if side == "max" else v >= bound for v in ours)
+            sign = "≤" if side == "max" else "≥"
+            lines.append(
+                f"| {key} {sign} {bound_text} | {', '.join(fmt(v) for v in ours)} | "
+                f"{'yes' if met else 'no'} |"
+            )
+        lines.append("")
+    return lines if found else []
 
 
 EXPERIMENT_SCORES = (

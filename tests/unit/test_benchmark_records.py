@@ -53,3 +53,27 @@ def test_an_unknown_record_is_refused(tmp_path):
     (tmp_path / "x.json").write_text('{"what": 1}')
     with pytest.raises(ValueError, match="unknown benchmark record"):
         read(tmp_path / "x.json")
+
+
+def _suite(tool: str, seed: int, commit: str, when: str, **scores) -> Record:
+    scores = {"detection_lr_auc": 0.6, **scores}
+    return Record(
+        "suite", "compas", tool, seed, {"run": tool}, scores, commit=commit,
+        details={"invocation": when},
+    )  # fmt: skip
+
+
+def test_the_seeds_table_judges_every_seed_of_synthgans_newest_commit():
+    from benchmarks.suite_report import seeds_section
+
+    records = [
+        _suite("tvae", 0, "a", "1", tstr_auc=0.70, detection_auc=1.0),
+        _suite("tvae", 1, "a", "2", tstr_auc=0.72, detection_auc=1.0),
+        _suite("synthgan", 0, "old", "3", tstr_auc=0.50, detection_auc=0.70),  # older code
+        _suite("synthgan", 0, "new", "4", tstr_auc=0.75, detection_auc=0.80),
+        _suite("synthgan", 1, "new", "5", tstr_auc=0.73, detection_auc=0.90),
+    ]
+    text = "\n".join(seeds_section(records))
+    assert "| synthgan | 0, 1 | new | 0.850 (0.800–0.900) | 0.740 (0.730–0.750) |" in text
+    assert "| tstr_auc ≥ tvae's mean 0.710 | 0.750, 0.730 | yes |" in text
+    assert "| detection_auc ≤ 0.850 | 0.800, 0.900 | no |" in text  # one seed misses it
