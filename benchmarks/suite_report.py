@@ -412,10 +412,14 @@ def seeds_section(records: list[Record]) -> list[str]:
             lines.append(f"| {run} | {seeds} | {commits} | " + " | ".join(cells) + f" | {fit} |")
         lines += ["", "| target | synthgan, every seed | met |", "|---|---|:---:|"]
         for key, side, bound in TARGETS.get(dataset, ()):
+            sign = "≤" if side == "max" else "≥"
             if isinstance(bound, str):
                 refs = [_value(r, key) for r in groups.get(bound, [])]
                 refs = [v for v in refs if v is not None]
                 if not refs:
+                    lines.append(
+                        f"| {key} {sign} {bound}'s | – | no {bound} run with these measures |"
+                    )
                     continue
                 bound_text, bound = (
                     f"{bound}'s mean {fmt(sum(refs) / len(refs))}",
@@ -425,7 +429,6 @@ def seeds_section(records: list[Record]) -> list[str]:
                 bound_text = fmt(bound)
             ours = [v for v in (_value(r, key) for r in groups["synthgan"]) if v is not None]
             met = bool(ours) and all(v <= bound if side == "max" else v >= bound for v in ours)
-            sign = "≤" if side == "max" else "≥"
             lines.append(
                 f"| {key} {sign} {bound_text} | {', '.join(fmt(v) for v in ours)} | "
                 f"{'yes' if met else 'no'} |"
