@@ -421,10 +421,8 @@ def seeds_section(records: list[Record]) -> list[str]:
                         f"| {key} {sign} {bound}'s | – | no {bound} run with these measures |"
                     )
                     continue
-                bound_text, bound = (
-                    f"{bound}'s mean {fmt(sum(refs) / len(refs))}",
-                    sum(refs) / len(refs),
-                )
+                mean = sum(refs) / len(refs)
+                bound_text, bound = f"{bound}'s mean {fmt(mean)}", mean
             else:
                 bound_text = fmt(bound)
             ours = [v for v in (_value(r, key) for r in groups["synthgan"]) if v is not None]

@@ -243,7 +243,7 @@ class Synthesizer(SynthesizerConfig):
                 parity_pair,
                 ready.summaries,
                 None if plan is None else plan.target_pairs,
-                ready.data if ratio and not private else None,
+                ready.data if ratio else None,  # never under DP: config refuses it
                 seeds.spawn(1)[0],
             )
         self.fit_info_ = {
