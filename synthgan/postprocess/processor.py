@@ -122,9 +122,6 @@ class Draws(Protocol):
     def draw(self, n: int, fixed: None, rng: np.random.Generator, tg: torch.Generator): ...
     def draw_rows(self, n: int, fixed: None, rng: np.random.Generator, tg: torch.Generator): ...
     def decode(self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator): ...
-    def generate(
-        self, n: int, fixed: None, rng: np.random.Generator, tg: torch.Generator
-    ) -> pd.DataFrame: ...
 
 
 def fit_post_processor(
@@ -160,13 +157,12 @@ def fit_post_processor(
     if real is not None:
         n = min(len(real), RATIO_MAX_ROWS)
         rows = real[np.sort(rng.choice(len(real), n, replace=False))]
-        generated = engine.generate(n, None, rng, tg)
-        pool = engine.generate(RATIO_POOL_ROWS, None, rng, tg)
 
-        def encoded(frame: pd.DataFrame) -> np.ndarray:
-            return transformer.transform(frame, seed=int(rng.integers(2**63 - 1)))
+        def generated(count: int) -> np.ndarray:  # as sampling scores them
+            values, draws = engine.draw(count, None, rng, tg)
+            return transformer.encode_draws(values, draws, seed=int(rng.integers(2**63 - 1)))
 
         post.ratio = DensityRatio.fit(
-            rows, encoded(generated), encoded(pool), int(rng.integers(2**63 - 1))
+            rows, generated(n), generated(RATIO_POOL_ROWS), int(rng.integers(2**63 - 1))
         )
     return post

@@ -162,24 +162,38 @@ class SamplingEngine:
         Filtered on the decoded rows when the model has a DP target's tables (raking on their
         cells) or a density-ratio classifier."""
         post = self.post
-        if post.cells is None and post.ratio is None:
-            return self.decode(*self.draw(n, fixed, rng, tg), rng)
         # Never both: a model file that has them together is refused at load.
-        acceptance = post.ratio.acceptance if post.ratio is not None else post.raking.acceptance
+        if post.ratio is not None:
+            return self.decode(*self._ratio_draws(n, fixed, rng, tg), rng)
+        if post.cells is None:
+            return self.decode(*self.draw(n, fixed, rng, tg), rng)
 
         def kept_rows(batch: int) -> tuple[pd.DataFrame, int]:
             frame = self.decode(*self.draw(batch, fixed, rng, tg), rng)
-            if post.ratio is not None:
-                encoded = self.transformer.transform(frame, seed=int(rng.integers(2**63 - 1)))
-                keep = post.ratio.keep(encoded, rng)
-            else:
-                keep = post.raking.keep(post.cells.of(frame), rng)
+            keep = post.raking.keep(post.cells.of(frame), rng)
             return frame[keep], int(keep.sum())
 
-        # Rows pinned to a condition can be kept far less often than the model's average row.
-        pinned = fixed is not None and post.ratio is not None
-        frames = _keep_until(n, acceptance, kept_rows, MAX_RAKING_BATCH, pinned)
+        frames = _keep_until(n, post.raking.acceptance, kept_rows, MAX_RAKING_BATCH)
         return pd.concat(frames, ignore_index=True).iloc[:n]
+
+    def _ratio_draws(
+        self, n: int, fixed: Fixed, rng: np.random.Generator, tg: torch.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` generated rows the density ratio keeps, scored before decoding: most generated
+        rows are rejected, and decoding them would cost as much as generating them."""
+        ratio = self.post.ratio
+
+        def kept_rows(batch: int) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+            values, draws = self.draw(batch, fixed, rng, tg)
+            encoded = self.transformer.encode_draws(
+                values, draws, seed=int(rng.integers(2**63 - 1))
+            )
+            keep = ratio.keep(encoded, rng)
+            return (values[keep], draws[keep]), int(keep.sum())
+
+        # Rows pinned to a condition can be kept far less often than the model's average row.
+        parts = _keep_until(n, ratio.acceptance, kept_rows, MAX_RAKING_BATCH, fixed is not None)
+        return _stack(parts, n)
 
     def decode(self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator):
         """Generated rows as a frame, with the numeric marginal maps applied."""
@@ -201,11 +215,7 @@ class SamplingEngine:
             keep = raking.keep(draws[:, columns], rng)
             return (values[keep], draws[keep]), int(keep.sum())
 
-        parts = _keep_until(n, raking.acceptance, kept_rows)
-        return (
-            np.concatenate([v for v, _ in parts])[:n],
-            np.concatenate([d for _, d in parts])[:n],
-        )
+        return _stack(_keep_until(n, raking.acceptance, kept_rows), n)
 
     @torch.no_grad()
     def draw_rows(
@@ -245,6 +255,14 @@ class SamplingEngine:
             else:
                 out[column.name] = learned[column.name].reset_index(drop=True)
         return pd.DataFrame(out)
+
+
+def _stack(parts: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``n`` rows of kept (values, draws) parts."""
+    return (
+        np.concatenate([v for v, _ in parts])[:n],
+        np.concatenate([d for _, d in parts])[:n],
+    )
 
 
 def _keep_until(

@@ -147,6 +147,16 @@ class CategoricalEncoder:
         out[np.arange(len(series)), self.codes(series)] = 1.0
         return out
 
+    def encode_draws(
+        self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """What :meth:`encode` gives the values these draws decode to: each decodes to a value
+        of its own slot (a rare value of the other slot, missing for the missing slot)."""
+        del values, rng
+        out = np.zeros((len(draws), self.width), dtype=np.float32)
+        out[np.arange(len(draws)), draws[:, 0]] = 1.0
+        return out
+
     def decode_draws(
         self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator
     ) -> pd.Series:

@@ -74,18 +74,18 @@ class ModeNormalizer:
         """
         point = self.stds == 0
         width = np.where(point, 1.0, self.stds)
-        z = (x[:, None] - self.means[None, :]) / width[None, :]
-        log_post = np.log(self.weights)[None, :] - np.log(width)[None, :] - 0.5 * z**2
         if point.all():  # only point masses: an unseen value takes the nearest one
-            log_post = -np.abs(z)
-        else:
-            log_post[:, point] = -np.inf
-        log_post -= log_post.max(axis=1, keepdims=True)
-        cdf = np.cumsum(np.exp(log_post), axis=1)
-        u = rng.random(len(x))[:, None] * cdf[:, -1:]
-        mode = np.minimum((cdf < u).sum(axis=1), self.n_modes - 1)
-        for k in np.flatnonzero(point):
-            mode[x == self.means[k]] = k
+            mode = _draw(-np.abs(x[:, None] - self.means[None, :]), rng)
+        else:  # the posterior over the Gaussian modes alone (point masses take only their value)
+            gauss = np.flatnonzero(~point)
+            z = (x[:, None] - self.means[gauss]) / width[gauss]
+            mode = gauss[_draw(np.log(self.weights[gauss] / width[gauss]) - 0.5 * z**2, rng)]
+        points = np.flatnonzero(point)
+        if len(points):
+            order = points[np.argsort(self.means[points], kind="stable")]
+            at = np.minimum(np.searchsorted(self.means[order], x), len(order) - 1)
+            hit = self.means[order][at] == x
+            mode[hit] = order[at[hit]]
         scalar = (x - self.means[mode]) / (_SCALE * width[mode])
         scalar[point[mode]] = 0.0
         # The generator's tanh cannot go past ±1: a value that far from every mode (under DP,
@@ -101,6 +101,15 @@ class ModeNormalizer:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModeNormalizer:
         return cls(*(np.asarray(data[k], dtype=float) for k in ("means", "stds", "weights")))
+
+
+def _draw(log_weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One column index per row, drawn with probability proportional to ``exp(log_weights)``."""
+    # Floored: far-off modes would otherwise make exp() return subnormals, which are slow.
+    relative = np.maximum(log_weights - log_weights.max(axis=1, keepdims=True), -60.0)
+    cdf = np.cumsum(np.exp(relative), axis=1)
+    u = rng.random(len(cdf))[:, None] * cdf[:, -1:]
+    return np.minimum((cdf < u).sum(axis=1), cdf.shape[1] - 1)
 
 
 def fit_modes(
@@ -236,7 +245,20 @@ class ContinuousEncoder:
         return spans
 
     def encode(self, series: pd.Series, rng: np.random.Generator) -> np.ndarray:
-        values = to_float(series, self.column, keep_missing=True)
+        return self._encode_floats(to_float(series, self.column, keep_missing=True), rng)
+
+    def encode_draws(
+        self, values: np.ndarray, draws: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """What :meth:`encode` gives the values these draws decode to, without building them
+        (a datetime column takes the round trip: its rounding is pandas')."""
+        x = self._decoded_floats(values, draws, None, None)
+        if self.column.kind == "datetime":
+            x = datetime_to_seconds(seconds_to_datetime(x, self.column.datetime_unit, "x"))
+        return self._encode_floats(x, rng)
+
+    def _encode_floats(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Encode float values (datetimes as seconds), NaN for missing."""
         missing = np.isnan(values)
         if self.column.bounds is not None:
             values = np.clip(values, *self.column.bounds)
@@ -272,6 +294,20 @@ class ContinuousEncoder:
     ) -> pd.Series:
         """Decode from the value scalar and the drawn mode (and missing flag) of each row;
         ``remap`` moves the decoded values before they are clipped and rounded."""
+        x = self._decoded_floats(values, draws, rng, remap)
+        column = self.column
+        if column.kind == "datetime":
+            return seconds_to_datetime(x, column.datetime_unit, column.name)
+        return restore_dtype(pd.Series(x, name=column.name), column, np.isnan(x))
+
+    def _decoded_floats(
+        self,
+        values: np.ndarray,
+        draws: np.ndarray,
+        rng: np.random.Generator | None,
+        remap: Remap | None,
+    ) -> np.ndarray:
+        """Decoded values as floats, clipped and rounded, NaN where the missing flag is drawn."""
         x = self.modes.decode(values[:, 0].astype(float), draws[:, 0])
         if remap is not None:
             x = remap(x, rng)
@@ -282,13 +318,9 @@ class ContinuousEncoder:
             x = np.round(x)
         elif column.kind == "numeric" and column.decimals is not None:
             x = np.round(x, column.decimals)
-        missing = np.zeros(len(x), dtype=bool)
         if column.nullable:
-            missing = draws[:, 1] == 1
-            x[missing] = np.nan
-        if column.kind == "datetime":
-            return seconds_to_datetime(x, column.datetime_unit, column.name)
-        return restore_dtype(pd.Series(x, name=column.name), column, missing)
+            x[draws[:, 1] == 1] = np.nan
+        return x
 
     def to_dict(self) -> dict[str, Any]:
         return {"modes": self.modes.to_dict(), "impute": self.impute}

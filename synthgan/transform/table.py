@@ -169,6 +169,17 @@ class TableTransformer:
             out[:, lo:hi] = encoder.encode(df[encoder.column.name], rng)
         return out
 
+    def encode_draws(self, values: np.ndarray, draws: np.ndarray, *, seed: int = 0) -> np.ndarray:
+        """``transform`` of the rows that ``inverse_draws`` decodes these draws to, computed
+        without building them: how sampling scores generated rows it may reject."""
+        self._check_fitted()
+        rng = np.random.default_rng(seed)
+        out = np.empty((len(values), self.output_dim_), dtype=np.float32)
+        for encoder, v, d in self.blocks(values, draws):
+            lo, hi = self.column_spans_[encoder.column.name]
+            out[:, lo:hi] = encoder.encode_draws(v, d, rng)
+        return out
+
     def inverse_transform(self, matrix: np.ndarray, *, seed: int = 0) -> pd.DataFrame:
         """Decode an encoded (or generated) matrix back into a table of the learned columns."""
         self._check_fitted()
