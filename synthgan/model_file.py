@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from synthgan._version import __version__
+from synthgan.combinations import Combinations
 from synthgan.conditional import ConditionSpace
 from synthgan.errors import ModelFileError
 from synthgan.fairness import Fairness
@@ -52,6 +53,7 @@ def to_manifest(model: Synthesizer) -> dict[str, Any]:
         },
         "config": params,
         "schema": model.schema_.to_dict(),
+        "combinations": None if model.combinations_ is None else model.combinations_.to_dict(),
         "transformer": model.transformer_.to_dict(),
         "condition_space": model.condition_space_.to_dict(),
         "postprocess": model.postprocessor_.to_dict(),
@@ -72,6 +74,11 @@ def from_manifest(
         model = cls(**_config_args(manifest["config"], cls._param_names()))
         model._validate()
         model.schema_ = Schema.from_dict(manifest["schema"])
+        combinations = manifest.get("combinations")  # absent from files older than the option
+        model.combinations_ = None if combinations is None else Combinations.from_dict(combinations)
+        groups = () if model.combinations_ is None else model.combinations_.groups
+        if any(g.name not in model.schema_ for g in groups):
+            raise ValueError("a fixed combination without its learned column in the schema")
         model.transformer_ = TableTransformer.from_dict(manifest["transformer"], model.schema_)
         model.condition_space_ = ConditionSpace.from_dict(manifest["condition_space"])
         model.postprocessor_ = PostProcessor.from_dict(

@@ -14,6 +14,7 @@ __all__ = [
     "IntTuple",
     "Interval",
     "MappingOf",
+    "NameGroups",
     "OptionalInt",
     "Options",
     "ShareOrTable",
@@ -143,6 +144,21 @@ class MappingOf:
 
     def __str__(self) -> str:
         return f"a dict of {self.what}, or None"
+
+
+class NameGroups:
+    """None or a list of groups (lists or tuples) of column names."""
+
+    def accepts(self, value: Any) -> bool:
+        return value is None or (
+            isinstance(value, (list, tuple))
+            and all(
+                isinstance(g, (list, tuple)) and all(isinstance(c, str) for c in g) for g in value
+            )
+        )
+
+    def __str__(self) -> str:
+        return "a list of lists of column names, or None"
 
 
 def validate(owner: str, params: Mapping[str, Any], constraints: Mapping[str, Any]) -> None:

@@ -175,6 +175,10 @@ def describe_model(manifest: dict[str, Any]) -> str:
             + (f"loss_d {last['loss_d']:.3f}, " if "loss_d" in last else "")
             + f"condition loss {last['loss_cond']:.3f}"
         )
+    groups = (manifest.get("combinations") or {}).get("groups", [])
+    if groups:
+        names = "; ".join(" + ".join(g["columns"]) for g in groups)
+        lines.append(f"  fixed combinations (each learned as one column): {names}")
     if config.get("fairness"):
         f = config["fairness"]
         lines.append(

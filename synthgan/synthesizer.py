@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from synthgan.combinations import Combinations
 from synthgan.config import (
     DEFAULTS,
     MIN_VALIDATION_STEPS,
@@ -76,6 +77,12 @@ class Synthesizer(SynthesizerConfig):
     overrides
         Schema corrections per column: a kind, a role, or a dict (see :func:`infer_schema`).
         Under ``privacy`` every column's kind must be declared here.
+    fixed_combinations
+        Groups of columns whose rows may only take combinations the real table has, such as a
+        code and its label, or a number and its band: ``[("education", "education-num")]``.
+        Each group is learned as one categorical column and split back when sampling, so no
+        row mixes them (see ``synthgan/combinations.py``). Under ``privacy`` the combinations
+        are released like a categorical column's values: rare ones are withheld.
     seed
         Fixes the model and every sample on CPU (unless ``max_seconds`` ends training: the
         clock does not repeat). ``None`` draws fresh entropy. Under
@@ -138,6 +145,7 @@ class Synthesizer(SynthesizerConfig):
         max_modes: int = 10,
         max_categories: int = 100,
         overrides: Mapping[str, Any] | None = None,
+        fixed_combinations: Sequence[Sequence[str]] | None = None,
         seed: int | None = None,
         device: Literal["cpu", "cuda", "auto"] = "cpu",
         verbose: bool = True,
@@ -163,6 +171,7 @@ class Synthesizer(SynthesizerConfig):
         self.max_modes = max_modes
         self.max_categories = max_categories
         self.overrides = overrides
+        self.fixed_combinations = fixed_combinations
         self.seed = seed
         self.device = device
         self.verbose = verbose
@@ -201,13 +210,21 @@ class Synthesizer(SynthesizerConfig):
         transform_seed, train_seed, torch_seed, split_seed, check_seed = (
             int(s) for s in seeds.generate_state(5)
         )
+        combinations, overrides, validation = None, self.overrides, self.validation
+        if self.fixed_combinations and isinstance(df, pd.DataFrame):
+            combinations = self._combinations(df)
+            with withheld(private, "reading the table"):
+                df = combinations.fuse(df)
+                if isinstance(validation, pd.DataFrame):
+                    validation = combinations.fuse(validation)
+            overrides = combinations.fuse_overrides(overrides)
         held = None
         if not private and isinstance(df, pd.DataFrame):
-            df, held = split_validation(df, self.validation, split_seed)
+            df, held = split_validation(df, validation, split_seed)
         transformer = TableTransformer(max_modes=self.max_modes, max_categories=self.max_categories)
         with withheld(private, "reading the table"):
             schedule = (self._setting("batch_size"), self._setting("epochs"))
-            ready = prepare(df, self.overrides, transformer, transform_seed, self.privacy, schedule)
+            ready = prepare(df, overrides, transformer, transform_seed, self.privacy, schedule)
         if self.fairness is not None:
             self.fairness.check(ready.schema)
         device = self._torch_device()
@@ -226,6 +243,7 @@ class Synthesizer(SynthesizerConfig):
             )
 
         self.schema_ = ready.schema
+        self.combinations_ = combinations
         self.transformer_ = ready.transformer
         self.condition_space_ = ready.space
         self.generator_ = generator.cpu().eval()
@@ -269,6 +287,32 @@ class Synthesizer(SynthesizerConfig):
             self.fit_info_["fit_seconds"] = round(time.perf_counter() - started, 3)
         self._sample_calls = 0
         return self
+
+    def _combinations(self, df: pd.DataFrame) -> Combinations:
+        """The declared fixed combinations, checked against the other settings and the table."""
+        grouped = {c for group in self.fixed_combinations for c in group}
+        public = set(self.privacy.public) if self.privacy is not None else set()
+        if grouped & public:
+            raise ConfigError(
+                f"Columns {sorted(grouped & public)} are declared public and in a fixed "
+                "combination: the combination is learned as one column, whose values are "
+                "released under DP. Declare them public or group them, not both."
+            )
+        reserved = {
+            "the fairness head's sensitive column": None
+            if self.fairness is None
+            else self.fairness.sensitive,
+            "the fairness head's target": None if self.fairness is None else self.fairness.target,
+            "the DP target": None if self.privacy is None else self.privacy.target,
+        }
+        for what, name in reserved.items():
+            if name in grouped:
+                raise ConfigError(
+                    f"Column {name!r} is {what} and cannot be in a fixed combination."
+                )
+        return Combinations.declare(
+            self.fixed_combinations, df, self.overrides, self.privacy is not None
+        )
 
     def _watchers(
         self,
@@ -341,7 +385,7 @@ class Synthesizer(SynthesizerConfig):
         chunks = self._chunks(n, conditions, seed, "Sampling", postprocess)
         parts = list(chunks)
         if not parts:
-            return self._engine(postprocess).empty_frame()
+            return self._empty_frame(postprocess)
         return pd.concat(parts, ignore_index=True)
 
     def sample_to(
@@ -367,7 +411,7 @@ class Synthesizer(SynthesizerConfig):
                 for chunk in self._chunks(n, conditions, seed, desc, postprocess):
                     writer.write(chunk)
                 if writer.empty:
-                    writer.write(self._engine(postprocess).empty_frame())
+                    writer.write(self._empty_frame(postprocess))
             finally:
                 writer.close()
         return target
@@ -383,10 +427,19 @@ class Synthesizer(SynthesizerConfig):
         self._check_fitted()
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ConfigError(f"n must be an int >= 0; got {n!r}.")
+        combinations = self.combinations_
+        if conditions and combinations is not None:
+            learned = {g.name: self.schema_[g.name].categories or () for g in combinations.groups}
+            conditions = combinations.conditions(conditions, learned)
         parsed = parse_conditions(conditions, self.schema_, self.transformer_) if conditions else []
         seeds = self._sampling_seeds(seed)
         engine = self._engine(postprocess)
-        return engine.chunks(int(n), parsed, seeds, desc=desc, verbose=self.verbose)
+        chunks = engine.chunks(int(n), parsed, seeds, desc=desc, verbose=self.verbose)
+        return chunks if combinations is None else map(combinations.split, chunks)
+
+    def _empty_frame(self, postprocess: bool) -> pd.DataFrame:
+        empty = self._engine(postprocess).empty_frame()
+        return empty if self.combinations_ is None else self.combinations_.split(empty)
 
     def _engine(self, postprocess: bool = True) -> SamplingEngine:
         return SamplingEngine(

@@ -92,6 +92,14 @@ __all__ = ["fit"]
 )
 @with_options(override_options)
 @click.option(
+    "--fixed-combination",
+    "fixed_combinations",
+    multiple=True,
+    metavar="COL,COL[,...]",
+    help="Columns whose rows keep only combinations the table has (a code and its label), "
+    "e.g. --fixed-combination education,education-num.",
+)
+@click.option(
     "--epsilon",
     type=float,
     default=None,
@@ -147,6 +155,7 @@ def fit(
     device: str,
     override: tuple[str, ...],
     overrides_file: Path | None,
+    fixed_combinations: tuple[str, ...],
     epsilon: float | None,
     delta: float | None,
     public_file: Path | None,
@@ -206,6 +215,7 @@ def fit(
         seed=seed,
         device=device,
         overrides=parse_overrides(override, overrides_file) or None,
+        fixed_combinations=[group.split(",") for group in fixed_combinations] or None,
         verbose=not quiet,
         privacy=privacy,
         fairness=fairness,
