@@ -93,7 +93,7 @@ class Combinations:
         overrides = overrides or {}
         seen: set[str] = set()
         out = []
-        grouped = [c for columns in groups for c in columns if c in df.columns]
+        grouped = list(dict.fromkeys(c for columns in groups for c in columns if c in df.columns))
         # Under DP the kinds are the declared ones (an undeclared kind is a PrivacyError).
         structure = (
             infer_schema(
@@ -140,7 +140,7 @@ class Combinations:
             group = self._group_of(name)
             if group is None:
                 out[name] = df[name]
-            elif name == group.columns[0]:
+            elif group.name not in out:
                 out[group.name] = group.fuse(df)
         return pd.DataFrame(out, index=df.index)
 
