@@ -32,7 +32,7 @@ def test_a_condition_must_single_out_one_combination():
     combinations = Combinations.declare([("code", "label")], df, None, False)
     learned = {"code + label": list(combinations.fuse(df)["code + label"].unique())}
     asked = combinations.conditions({"label": "two", "rest": 1.5}, learned)
-    assert asked == {"rest": 1.5, "code + label": "[2, \"two\"]"}
+    assert asked == {"rest": 1.5, "code + label": '[2, "two"]'}
     assert combinations.conditions({"code": "1"}, learned)["code + label"] == '[1, "one"]'
     assert combinations.conditions({"code": None}, learned)["code + label"] == "[null, null]"
     with pytest.raises(ConditionError, match="no combination"):
