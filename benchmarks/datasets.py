@@ -29,6 +29,9 @@ class Dataset:
     #: Each column's kind, from the dataset's documentation (../shared/data/README.md), never
     #: from its values: what a DP fit must be told.
     kinds: dict[str, str] = field(default_factory=dict)
+    #: Columns the documentation says recode one another: synthgan is told them as fixed
+    #: combinations, as a user who read it would.
+    combinations: tuple[tuple[str, ...], ...] = ()
 
 
 def _kinds(df: pd.DataFrame, integers: set[str]) -> dict[str, str]:
@@ -50,7 +53,16 @@ def _split(df: pd.DataFrame, test_share: float) -> tuple[pd.DataFrame, pd.DataFr
 def adult() -> Dataset:
     train, test = _read("adult/train.csv"), _read("adult/test.csv")
     numeric = {"age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"}
-    return Dataset("adult", train, test, "income", "sex", ">50K", kinds=_kinds(train, numeric))
+    return Dataset(
+        "adult",
+        train,
+        test,
+        "income",
+        "sex",
+        ">50K",
+        kinds=_kinds(train, numeric),
+        combinations=(("education", "education-num"),),  # "a 1:1 recoding"
+    )
 
 
 def compas() -> Dataset:

@@ -85,6 +85,7 @@ def _tool(run: Run, data: Dataset, args: argparse.Namespace):
     epochs, batch = (None, None) if privacy else (args.synthgan_epochs or None, args.batch_size)
     # DP needs every column's kind declared; without DP they are inferred as before.
     overrides = data.kinds if privacy else None
+    params = {"fixed_combinations": [list(g) for g in data.combinations] or None}
     return TOOLS["synthgan"](
         epochs,
         batch,
@@ -92,7 +93,7 @@ def _tool(run: Run, data: Dataset, args: argparse.Namespace):
         privacy=privacy,
         fairness=fairness,
         overrides=overrides,
-        **json.loads(args.synthgan_params),
+        **params | json.loads(args.synthgan_params),
     )
 
 
@@ -130,6 +131,9 @@ def run_one(dataset: str, name: str, args: argparse.Namespace) -> Record:
         "epsilon": run.epsilon,
         "delta": DELTA if run.epsilon else None,
         "fair": run.fair,
+        "fixed_combinations": [list(g) for g in data.combinations]
+        if run.tool == "synthgan"
+        else None,
     }
     timings = {"fit": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in fit.items()}}
     fake = tool.sample(len(data.train))

@@ -174,6 +174,16 @@ def _synthgan_length(runs: list[Record]) -> str:
     )
 
 
+def _declared_groups(runs: list[Record]) -> str:
+    """Which synthgan runs were told the documented fixed combinations (newer runs are)."""
+    told = [r for r in runs if r.settings.get("fixed_combinations")]
+    if not told:
+        return ""
+    groups = "; ".join(" + ".join(g) for g in told[0].settings["fixed_combinations"])
+    commits = ", ".join(sorted({r.commit for r in told}))
+    return f"synthgan runs at {commits} are told the documented fixed combinations ({groups}); "
+
+
 def _dataset_section(dataset: str, runs: list[Record]) -> list[str]:
     ok = [r for r in runs if "error" not in r.details]
     first = runs[0]
@@ -189,7 +199,8 @@ def _dataset_section(dataset: str, runs: list[Record]) -> list[str]:
         + (f"; scored on {s['score_rows']:,}-row subsamples" if s.get("score_rows") else "")
         + f" · CTGAN/TVAE epochs {s.get('epochs')}, synthgan {_synthgan_length(runs)}, batch "
         f"{s.get('batch_size')}, seed {s.get('seed')}; synthgan under DP uses its DP defaults; "
-        "smartnoise DPCTGAN/PATECTGAN "
+        + _declared_groups(runs)
+        + "smartnoise DPCTGAN/PATECTGAN "
         f"{s.get('dp_gan_epochs')} epochs"
         + (f", AIM {s['aim_rounds']} rounds" if s.get("aim_rounds") else "")
         + ".",
