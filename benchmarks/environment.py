@@ -33,8 +33,10 @@ def _commit() -> str | None:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
         ).stdout.strip()
-        dirty = subprocess.run(  # results being written are not a change of the code
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!*/results/*"],
+        # Records, RESULTS.md and its plots, which each run rewrites, are not a change of the code.
+        generated = [":!*/results/*", ":!*/RESULTS.md", ":!*/plots/*"]
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *generated],
             capture_output=True,
             text=True,
             check=True,

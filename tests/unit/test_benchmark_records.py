@@ -75,5 +75,5 @@ def test_the_seeds_table_judges_every_seed_of_synthgans_newest_commit():
     ]
     text = "\n".join(seeds_section(records))
     assert "| synthgan | 0, 1 | new | 0.850 (0.800–0.900) | 0.740 (0.730–0.750) |" in text
-    assert "| tstr_auc ≥ tvae's mean 0.710 | 0.750, 0.730 | yes |" in text
-    assert "| detection_auc ≤ 0.850 | 0.800, 0.900 | no |" in text  # one seed misses it
+    assert "| synthgan | tstr_auc ≥ tvae's mean 0.710 | 0.750, 0.730 | yes |" in text
+    assert "| synthgan | detection_auc ≤ 0.850 | 0.800, 0.900 | no |" in text  # one seed misses it
