@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from synthgan.conditional import ConditionSpace
+from synthgan.encoded import CompactRows
 from synthgan.errors import DataError
 from synthgan.inference import infer_schema
 from synthgan.privacy import Privacy, fresh_entropy
@@ -37,7 +38,7 @@ class Prepared:
 
     schema: Schema
     transformer: TableTransformer
-    data: np.ndarray
+    data: CompactRows
     codes: list[np.ndarray]
     space: ConditionSpace
     rows: float
@@ -48,7 +49,7 @@ class Prepared:
     @property
     def width(self) -> int:
         """Encoded features per row."""
-        return int(self.data.shape[1])
+        return self.data.width
 
 
 def prepare(
@@ -83,7 +84,7 @@ def prepare_plain(
     """Infer the schema, fit the encoders and encode ``df``, reading its rows directly."""
     schema = infer_schema(df, overrides)
     transformer.fit(df, schema, seed=seed)
-    data = transformer.transform(df, seed=seed)
+    data = transformer.transform_compact(df, seed=seed)
     _check_finite(data, transformer)
     codes = transformer.condition_codes(data)
     return Prepared(
@@ -115,7 +116,7 @@ def prepare_private(
     transformer.fit_private(schema, summaries, seed=seed)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        data = transformer.transform(clean, seed=plan.encoding_seed)
+        data = transformer.transform_compact(clean, seed=plan.encoding_seed)
     codes = transformer.condition_codes(data)
     counts = transformer.private_condition_counts(summaries, plan.n_rows)
     space = condition_space(transformer, counts=counts, n_rows=plan.n_rows)
@@ -137,15 +138,14 @@ def condition_space(
     return ConditionSpace.from_counts(*layout, counts, n_rows)
 
 
-def _check_finite(data: np.ndarray, transformer: TableTransformer) -> None:
+def _check_finite(data: CompactRows, transformer: TableTransformer) -> None:
     """Refuse to train on an encoding with inf or NaN: the GAN would diverge without a word.
 
     Not under DP, where such an error would name what one row did; there values are clipped to
     the DP or public range and scalars to [-1, 1], so the encoding is finite by construction."""
-    bad_features = ~np.isfinite(data).all(axis=0)
-    if not bad_features.any():
+    finite = np.isfinite(data.values).all(axis=0)
+    value_spans = [s for s in transformer.spans_ if not s.is_softmax]
+    bad = list(dict.fromkeys(s.column for s, ok in zip(value_spans, finite, strict=True) if not ok))
+    if not bad:
         return
-    bad = [
-        name for name, (lo, hi) in transformer.column_spans_.items() if bad_features[lo:hi].any()
-    ]
     raise DataError(f"Columns {bad} encode to non-finite values: check them for extreme values.")

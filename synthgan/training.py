@@ -62,7 +62,7 @@ def train_generator(
             trainer = DPGANTrainer(
                 config, spans, space, **common, **plan.trainer_args(), secret=plan.secret
             )
-        generator = trainer.fit(torch.from_numpy(ready.data), ready.codes, epochs, callbacks)
+        generator = trainer.fit(ready.data, ready.codes, epochs, callbacks)
     return generator, trainer, history.records
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from synthgan.encoded import CompactRows
 from synthgan.postprocess.density_ratio import DensityRatio
 from synthgan.postprocess.marginals import MarginalMap, fit_marginal_maps
 from synthgan.postprocess.raking import Raking, marginal_targets
@@ -131,7 +132,7 @@ def fit_post_processor(
     parity_pair: tuple[int, int] | None,
     summaries: Mapping[str, Any] | None,
     pairs: TargetPairs | None,
-    real: np.ndarray | None,
+    real: CompactRows | None,
     seed: np.random.SeedSequence,
 ) -> PostProcessor:
     """Fit each stage on rows generated with the stages before it in place (``engine.post``):
@@ -156,7 +157,7 @@ def fit_post_processor(
         post.cells = pairs.cells
     if real is not None:
         n = min(len(real), RATIO_MAX_ROWS)
-        rows = real[np.sort(rng.choice(len(real), n, replace=False))]
+        rows = real.dense(np.sort(rng.choice(len(real), n, replace=False)))
 
         def generated(count: int) -> np.ndarray:  # as sampling scores them
             values, draws = engine.draw(count, None, rng, tg)

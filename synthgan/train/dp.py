@@ -36,6 +36,7 @@ from opacus.optimizers import DPOptimizerFastGradientClipping
 from opacus.utils.uniform_sampler import UniformWithReplacementSampler
 
 from synthgan.conditional import ConditionSpace
+from synthgan.encoded import CompactRows, DenseBatches
 from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator
 from synthgan.spans import Span
@@ -177,11 +178,11 @@ class DPGANTrainer(GANTrainer):
             target[j, : len(freq)] = torch.as_tensor(freq)
         self.target_frequencies = target.to(device)
 
-    def _setup(self, data: torch.Tensor, codes: list[np.ndarray]) -> None:
+    def _setup(self, data: CompactRows, codes: list[np.ndarray]) -> None:
         cfg = self.config
-        n, data_dim = data.shape
+        n, data_dim = len(data), data.width
         self.n_rows = n
-        self.data = data.to(self.device)
+        self.data = DenseBatches(data, self.device)
         self.codes = np.stack(codes, axis=1) if codes else np.zeros((n, 0), np.int64)
         self._build_networks(data_dim, pac=1)  # the fairness head sees generated rows only
         seeds = (int(s) for s in self.secret.generate_state(4, np.uint64))
@@ -268,7 +269,7 @@ class DPGANTrainer(GANTrainer):
 
     def _real_inputs(self, rows: np.ndarray) -> torch.Tensor:
         """Real rows with a condition vector made from each row's own value in a random column."""
-        real = self.data[torch.as_tensor(rows, device=self.device)]
+        real = self.data.batch(torch.as_tensor(rows, device=self.device))
         if not self.space.n_columns:
             return real
         col = self.row_rng.integers(self.space.n_columns, size=len(rows))

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from synthgan.conditional import ConditionSpace, RowIndex
+from synthgan.encoded import CompactRows, DenseBatches
 from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator, Generator, OutputActivation
 from synthgan.spans import Span
@@ -80,7 +81,7 @@ class GANTrainer:
 
     def fit(
         self,
-        data: torch.Tensor,
+        data: CompactRows,
         codes: list[np.ndarray],
         epochs: int,
         callbacks: Sequence[Callback] = (),
@@ -124,10 +125,10 @@ class GANTrainer:
         self.generator.eval()
         return self.generator
 
-    def _setup(self, data: torch.Tensor, codes: list[np.ndarray]) -> None:
+    def _setup(self, data: CompactRows, codes: list[np.ndarray]) -> None:
         cfg = self.config
-        n, data_dim = data.shape
-        self.data = data.to(self.device)
+        n, data_dim = len(data), data.width
+        self.data = DenseBatches(data, self.device)
         self.row_index = RowIndex(self.space, codes) if self.space.n_columns else None
         self._build_networks(data_dim, cfg.pac)
         self.opt_d = self._adam(self.critic, cfg.discriminator_lr)
@@ -219,7 +220,9 @@ class GANTrainer:
             rows = self.rng.integers(len(self.data), size=b)
         else:
             rows = self.row_index.sample(col[perm], slot[perm], self.rng)
-        real = torch.cat([self.data[torch.as_tensor(rows, device=self.device)], cond[perm]], dim=1)
+        real = torch.cat(
+            [self.data.batch(torch.as_tensor(rows, device=self.device)), cond[perm]], dim=1
+        )
         fake = torch.cat([fake, cond], dim=1)
         alpha = torch.rand(b // self.config.pac, 1, generator=self.tg, device=self.device)
         s_real, s_fake, grad = self.critic.wgan_terms(real, fake, alpha, self.tg)

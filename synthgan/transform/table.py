@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
+from synthgan.encoded import CompactRows, compact_block
 from synthgan.errors import NotFittedError, SchemaError
 from synthgan.schema import Column, Schema
 from synthgan.spans import Span
@@ -22,6 +23,8 @@ from synthgan.transform.continuous import ContinuousEncoder, Remap
 __all__ = ["TableTransformer"]
 
 Encoder = ContinuousEncoder | CategoricalEncoder
+#: Rows encoded at once per column: bounds the dense block a wide column makes (100 slots: 40 MB).
+ENCODE_ROWS = 100_000
 
 
 class TableTransformer:
@@ -134,9 +137,9 @@ class TableTransformer:
         soft = [s for s in self.spans_ if s.is_softmax]
         return [i for i, s in enumerate(soft) if s.role in ("category", "missing")]
 
-    def condition_codes(self, encoded: np.ndarray) -> list[np.ndarray]:
-        """For each condition span, the slot every row of an encoded matrix occupies."""
-        return [encoded[:, s.start : s.end].argmax(axis=1) for s in self.condition_spans()]
+    def condition_codes(self, encoded: CompactRows) -> list[np.ndarray]:
+        """For each condition span, the slot every encoded row occupies."""
+        return [encoded.slots[:, j].astype(np.int64) for j in self.condition_draw_columns()]
 
     def private_condition_counts(
         self, summaries: Mapping[str, Any], n_rows: float
@@ -161,12 +164,27 @@ class TableTransformer:
 
     def transform(self, df: pd.DataFrame, *, seed: int = 0) -> np.ndarray:
         """Encode ``df`` into an ``(n_rows, output_dim_)`` float32 matrix."""
+        return self.transform_compact(df, seed=seed).dense()
+
+    def transform_compact(self, df: pd.DataFrame, *, seed: int = 0) -> CompactRows:
+        """Encode ``df`` compactly (see ``compact.py``), a column and ``ENCODE_ROWS`` rows at a
+        time, so no dense block of the whole table is ever built. The mixture modes' draws
+        follow one stream in column order, so the result does not depend on the chunk size."""
         self._check_fitted()
         rng = np.random.default_rng(seed)
-        out = np.empty((len(df), self.output_dim_), dtype=np.float32)
+        out = CompactRows.empty(len(df), self.spans_)
+        v = d = 0
         for encoder in self.encoders_:
-            lo, hi = self.column_spans_[encoder.column.name]
-            out[:, lo:hi] = encoder.encode(df[encoder.column.name], rng)
+            spans = encoder.spans(0)
+            n_values = sum(not s.is_softmax for s in spans)
+            n_slots = len(spans) - n_values
+            series = df[encoder.column.name]
+            for lo in range(0, len(df), ENCODE_ROWS):
+                chunk = slice(lo, lo + ENCODE_ROWS)
+                values, slots = compact_block(encoder.encode(series.iloc[chunk], rng), spans)
+                out.values[chunk, v : v + n_values] = values
+                out.slots[chunk, d : d + n_slots] = slots
+            v, d = v + n_values, d + n_slots
         return out
 
     def encode_draws(self, values: np.ndarray, draws: np.ndarray, *, seed: int = 0) -> np.ndarray:

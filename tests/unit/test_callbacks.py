@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from synthgan.conditional import ConditionSpace
+from synthgan.encoded import CompactRows, compact_block
 from synthgan.errors import TrainingError
 from synthgan.spans import Span
 from synthgan.train import callbacks
@@ -45,7 +46,11 @@ def _trainer(private=False, max_steps=10_000):
         "torch_generator": torch.Generator().manual_seed(0),
     }
     if not private:
-        return GANTrainer(config, spans, space, **common), torch.from_numpy(data), codes
+        return (
+            GANTrainer(config, spans, space, **common),
+            CompactRows(*compact_block(data, spans), tuple(spans)),
+            codes,
+        )
     trainer = DPGANTrainer(
         config,
         spans,
@@ -57,7 +62,7 @@ def _trainer(private=False, max_steps=10_000):
         max_steps=max_steps,
         secret=np.random.SeedSequence(0),
     )
-    return trainer, torch.from_numpy(data), codes
+    return trainer, CompactRows(*compact_block(data, spans), tuple(spans)), codes
 
 
 class Recorder(Callback):
@@ -130,7 +135,9 @@ def test_a_dp_epoch_reports_generator_losses_only_and_no_time():
 
 def test_divergence_check_raises_on_a_nan_loss_with_the_epoch_and_the_metrics():
     trainer, data, codes = _trainer()
-    data[3, 0] = float("nan")  # one bad value makes the critic's loss NaN from the first step
+    data.values[3, 0] = float(
+        "nan"
+    )  # one bad value makes the critic's loss NaN from the first step
     log = []
     with pytest.raises(TrainingError) as caught:
         trainer.fit(data, codes, 3, [DivergenceCheck(), Recorder("r", log)])
@@ -333,7 +340,7 @@ def test_the_final_validation_does_not_count_as_patience():
 
 def test_a_failed_fit_is_not_scored_at_its_end():
     trainer, data, codes = _trainer()
-    data[3, 0] = float("nan")
+    data.values[3, 0] = float("nan")
     score = Scripted([0.5])
     with pytest.raises(TrainingError):
         trainer.fit(data, codes, 3, [DivergenceCheck(), Validation(score, every=100, patience=1)])

@@ -10,6 +10,7 @@ import torch
 from conftest import declared
 
 from synthgan.conditional import ConditionSpace
+from synthgan.encoded import CompactRows, compact_block
 from synthgan.inference import infer_schema
 from synthgan.nn import Discriminator
 from synthgan.privacy.accountant import Budget, combined_noise
@@ -121,6 +122,7 @@ def _trainer(n=600, noise=0.0, clip=1e6, batch=50, seed=0, max_steps=10_000):
     codes = [rng.integers(0, 3, n)]
     data = np.zeros((n, 5), np.float32)
     data[:, 0] = rng.normal(size=n)
+    data[:, 1] = 1
     data[np.arange(n), 2 + codes[0]] = 1
     spans = [Span("x", "value", 0, 1), Span("x", "mode", 1, 1), Span("c", "category", 2, 3)]
     space = ConditionSpace.from_counts(["c"], [3], [2], [np.array([300.0, 200.0, 100.0])], n)
@@ -144,14 +146,14 @@ def _trainer(n=600, noise=0.0, clip=1e6, batch=50, seed=0, max_steps=10_000):
         max_steps=max_steps,
         secret=np.random.SeedSequence(seed),
     )
-    return trainer, torch.from_numpy(data), codes
+    return trainer, CompactRows(*compact_block(data, spans), tuple(spans)), codes
 
 
 def test_noise_is_added_once_to_the_real_rows_and_never_to_generated_ones(monkeypatch):
     trainer, data, codes = _trainer(noise=0.0, clip=1.0, batch=50)
     trainer.fit(data, codes, epochs=1)
     critic, m, b = trainer.critic, 40, 50
-    fake = torch.randn(b, data.shape[1] + 3)
+    fake = torch.randn(b, data.width + 3)
 
     def step_gradient(noise):
         """The critic's gradient as the optimizer is about to apply it, for fixed draws."""
@@ -226,7 +228,7 @@ def test_an_empty_poisson_batch_still_takes_a_noisy_step():
     trainer, data, codes = _trainer(noise=1.0, clip=1.0)
     trainer.fit(data, codes, epochs=1)
     before = [p.detach().clone() for p in trainer.critic.parameters()]
-    trainer.private_critic_step(np.zeros(0, np.int64), torch.randn(50, data.shape[1] + 3))
+    trainer.private_critic_step(np.zeros(0, np.int64), torch.randn(50, data.width + 3))
     after = list(trainer.critic.parameters())
     assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
 
@@ -339,7 +341,7 @@ def test_generator_is_pulled_toward_the_dp_frequencies_of_every_discrete_column(
     trainer, data, codes = _trainer()
     trainer.fit(data, codes, epochs=1)
     col, slot = np.zeros(8, np.int64), np.zeros(8, np.int64)
-    raw = torch.zeros(8, data.shape[1])
+    raw = torch.zeros(8, data.width)
     target = torch.tensor([300.0, 200.0, 100.0]) / 600
     raw[:, 2:5] = target.log()  # every row's softmax equals the DP frequencies
     plain = GANTrainer._condition_loss(trainer, raw, col, slot)

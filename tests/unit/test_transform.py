@@ -221,3 +221,40 @@ def test_encoding_draws_equals_encoding_the_rows_they_decode_to(mixed_frame):
         transformer.transform(decoded, seed=3),
         atol=1e-6,
     )
+
+
+def test_compact_rows_hold_what_each_encoder_encodes_whatever_the_chunk(mixed_frame, monkeypatch):
+    from synthgan.transform import table
+
+    transformer = TableTransformer().fit(mixed_frame, infer_schema(mixed_frame))
+    compact = transformer.transform_compact(mixed_frame, seed=3)
+    rng = np.random.default_rng(3)  # each encoder on the whole column, in order: the reference
+    expected = np.hstack([e.encode(mixed_frame[e.column.name], rng) for e in transformer.encoders_])
+    np.testing.assert_array_equal(compact.dense(), expected)
+    monkeypatch.setattr(table, "ENCODE_ROWS", 7)  # chunks of 7 rows: the same mode draws
+    chunked = transformer.transform_compact(mixed_frame, seed=3)
+    np.testing.assert_array_equal(chunked.values, compact.values)
+    np.testing.assert_array_equal(chunked.slots, compact.slots)
+
+
+def test_dense_batches_build_the_same_rows_as_the_compact_table(mixed_frame):
+    import torch
+
+    from synthgan.encoded import DenseBatches
+
+    transformer = TableTransformer().fit(mixed_frame, infer_schema(mixed_frame))
+    compact = transformer.transform_compact(mixed_frame)
+    index = np.random.default_rng(0).integers(len(compact), size=50)
+    batch = DenseBatches(compact, torch.device("cpu")).batch(torch.as_tensor(index))
+    np.testing.assert_array_equal(batch.numpy(), compact.dense(index))
+
+
+def test_a_wide_category_costs_one_small_integer_per_row():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {"code": rng.integers(0, 300, 5_000).astype(str), "x": rng.normal(size=5_000)}
+    )
+    transformer = TableTransformer(max_categories=400).fit(df, infer_schema(df))
+    compact = transformer.transform_compact(df)
+    assert compact.width > 300 and compact.slots.dtype == np.int16
+    assert compact.nbytes * 50 < compact.dense().nbytes
