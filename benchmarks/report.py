@@ -287,6 +287,35 @@ def _eval_section(records: list[Record]) -> list[str]:
     return lines
 
 
+def _scale_section(records: list[Record]) -> list[str]:
+    """Peak memory of default fits on ACS resampled to millions of rows (``benchmarks.scale``)."""
+    runs = [r for r in records if r.what == "fit-scale"]
+    if not runs:
+        return []
+    machine = runs[-1].environment["machine"]
+    lines = [
+        "## Fitting large tables: memory (issue 20)",
+        "",
+        "ACS's training split resampled with replacement to each row count, text columns as "
+        "pandas categoricals; default settings with a short step budget (memory does not grow "
+        "with steps). Peak resident memory of the fitting process, the table's own included. "
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB.",
+        "",
+        "| rows | table MB | encoded features | steps | peak MB after reading | peak MB, fit "
+        "| fit s | preprocessing s | commit | date | command |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+    ]
+    for r in runs:
+        t = r.timings
+        lines.append(
+            f"| {t['rows']:,} | {t['table_mb']:,.0f} | {t['encoded_dim']} | {t['steps']} | "
+            f"{t['peak_rss_after_reading_mb']:,.0f} | **{t['peak_rss_mb']:,.0f}** | "
+            f"{t['fit_seconds']:,.0f} | {t['preprocess_seconds']:,.1f} | {r.commit} | "
+            f"{r.date[:16]} | `{r.command}` |"
+        )
+    return [*lines, ""]
+
+
 def _tool_pairs(records: list[Record]) -> list[list[Record]]:
     """The two-tool runs, each a list of its tools' records (one run: one date)."""
     runs: dict[str, list[Record]] = {}
@@ -322,6 +351,7 @@ def write_results() -> Path:
         lines += _speed_run_section(run)
     lines += _dp_section(records)
     lines += _eval_section(records)
+    lines += _scale_section(records)
     lines += fairness_section([r for r in records if r.what == "fairness"], PLOTS)
     lines += [
         "## All two-tool runs (issue 3)",

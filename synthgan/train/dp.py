@@ -267,6 +267,10 @@ class DPGANTrainer(GANTrainer):
             return fake.new_zeros(len(self.loss_names))
         return torch.stack(self.generator_step(raw, fake, cond, col, slot))
 
+    def _release_rows(self) -> None:
+        super()._release_rows()
+        self.codes = None
+
     def _real_inputs(self, rows: np.ndarray) -> torch.Tensor:
         """Real rows with a condition vector made from each row's own value in a random column."""
         real = self.data.batch(torch.as_tensor(rows, device=self.device))

@@ -122,6 +122,7 @@ class GANTrainer:
         finally:
             for callback in callbacks:
                 callback.on_train_end(self)
+            self._release_rows()
         self.generator.eval()
         return self.generator
 
@@ -133,6 +134,11 @@ class GANTrainer:
         self._build_networks(data_dim, cfg.pac)
         self.opt_d = self._adam(self.critic, cfg.discriminator_lr)
         self.steps_per_epoch = max(1, n // cfg.batch_size)
+
+    def _release_rows(self) -> None:
+        """Let go of the real rows and their index once training ends: what follows the fit
+        (post-processing, on five million rows) then runs without them in memory."""
+        self.data = self.row_index = None
 
     def _build_networks(self, data_dim: int, pac: int) -> None:
         """The generator, the critic, the generator's optimiser and the fairness head, in the

@@ -138,8 +138,9 @@ class TableTransformer:
         return [i for i, s in enumerate(soft) if s.role in ("category", "missing")]
 
     def condition_codes(self, encoded: CompactRows) -> list[np.ndarray]:
-        """For each condition span, the slot every encoded row occupies."""
-        return [encoded.slots[:, j].astype(np.int64) for j in self.condition_draw_columns()]
+        """For each condition span, the slot every encoded row occupies (views, not copies:
+        five million rows of ACS's 28 condition columns are 1.1 GB as int64)."""
+        return [encoded.slots[:, j] for j in self.condition_draw_columns()]
 
     def private_condition_counts(
         self, summaries: Mapping[str, Any], n_rows: float

@@ -126,6 +126,14 @@ def test_history_keeps_the_metrics_each_epoch_reported():
     assert [m["epoch"] for m in history.records] == [1, 2, 3]
 
 
+@pytest.mark.parametrize("private", [False, True])
+def test_the_trainer_lets_go_of_the_real_rows_when_training_ends(private):
+    trainer, data, codes = _trainer(private=private)
+    trainer.fit(data, codes, 1)
+    assert trainer.data is None and getattr(trainer, "row_index", None) is None
+    assert getattr(trainer, "codes", None) is None
+
+
 def test_a_dp_epoch_reports_generator_losses_only_and_no_time():
     trainer, data, codes = _trainer(private=True)
     history = History()
@@ -279,7 +287,7 @@ def test_validation_scores_the_last_generator_when_training_ends_between_validat
 
 def test_a_step_reports_the_generators_gradient_norm():
     trainer, data, codes = _trainer()
-    trainer.fit(data, codes, 1)  # builds the networks
+    trainer._setup(data, codes)  # the networks and the rows, as fit builds them
     losses = trainer.step()
     grads = [p.grad.flatten() for p in trainer.generator.parameters() if p.grad is not None]
     assert losses[-1].item() == pytest.approx(torch.cat(grads).norm().item(), rel=1e-5)

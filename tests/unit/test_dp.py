@@ -151,7 +151,7 @@ def _trainer(n=600, noise=0.0, clip=1e6, batch=50, seed=0, max_steps=10_000):
 
 def test_noise_is_added_once_to_the_real_rows_and_never_to_generated_ones(monkeypatch):
     trainer, data, codes = _trainer(noise=0.0, clip=1.0, batch=50)
-    trainer.fit(data, codes, epochs=1)
+    trainer._setup(data, codes)  # the networks, the DP optimizer and the rows, as fit builds them
     critic, m, b = trainer.critic, 40, 50
     fake = torch.randn(b, data.width + 3)
 
@@ -226,7 +226,7 @@ def test_training_stops_at_the_step_budget():
 
 def test_an_empty_poisson_batch_still_takes_a_noisy_step():
     trainer, data, codes = _trainer(noise=1.0, clip=1.0)
-    trainer.fit(data, codes, epochs=1)
+    trainer._setup(data, codes)
     before = [p.detach().clone() for p in trainer.critic.parameters()]
     trainer.private_critic_step(np.zeros(0, np.int64), torch.randn(50, data.width + 3))
     after = list(trainer.critic.parameters())
