@@ -289,9 +289,10 @@ def _eval_section(records: list[Record]) -> list[str]:
 
 def _scale_section(records: list[Record]) -> list[str]:
     """Peak memory of default fits on ACS resampled to millions of rows (``benchmarks.scale``)."""
+    lines = _processes_lines([r for r in records if r.what == "fit-processes"])
     runs = [r for r in records if r.what == "fit-scale"]
     if not runs:
-        return []
+        return lines
     machine = runs[-1].environment["machine"]
     lines = [
         "## Fitting large tables: memory (issue 20)",
@@ -312,6 +313,34 @@ def _scale_section(records: list[Record]) -> list[str]:
             f"{t['peak_rss_after_reading_mb']:,.0f} | **{t['peak_rss_mb']:,.0f}** | "
             f"{t['fit_seconds']:,.0f} | {t['preprocess_seconds']:,.1f} | {r.commit} | "
             f"{r.date[:16]} | `{r.command}` |"
+        )
+    return [*lines, ""]
+
+
+def _processes_lines(runs: list[Record]) -> list[str]:
+    """Adult's time per step in one and several data-parallel processes (``benchmarks.scale``)."""
+    if not runs:
+        return []
+    machine = runs[-1].environment["machine"]
+    lines = [
+        "## Data-parallel processes: time per step (issue 20)",
+        "",
+        "Adult, default settings but no validation and no density ratio, a fixed step budget; "
+        "`Synthesizer(distributed=N)` starts N processes on this machine, each with its share "
+        f"of the 500-row batch and cores / N threads. {machine['cpu']}, {machine['cores']} "
+        "cores. Runs alternate between the process counts.",
+        "",
+        "| processes | steps | s / step | s / epoch | fit s (rank 0) | wall s | final loss_d "
+        "| final loss_g | commit | date | command |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+    ]
+    for r in runs:
+        t = r.timings
+        lines.append(
+            f"| {t['processes']} | {t['steps']} | {t['seconds_per_step']:.4f} | "
+            f"{t['seconds_per_epoch']:.2f} | {t['fit_seconds']:,.0f} | {t['wall_seconds']:,.0f} | "
+            f"{t['final_losses']['loss_d']:.3f} | {t['final_losses']['loss_g']:.3f} | "
+            f"{r.commit} | {r.date[:16]} | `{r.command}` |"
         )
     return [*lines, ""]
 

@@ -4,6 +4,7 @@ without privacy, and the checks of combinations, before any data is read."""
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from synthgan.errors import ConfigError, PrivacyError
 from synthgan.estimator import Estimator
 from synthgan.fairness import Fairness
 from synthgan.params import (
+    AnyOf,
     Auto,
     Instance,
     Interval,
@@ -102,6 +104,7 @@ class SynthesizerConfig(Estimator):
         "max_seconds": Auto(Interval(float, 0, None, closed="neither")),
         "ema": Auto(Interval(float, 0, 1, closed="left")),
         "density_ratio": Options(True, False, None),
+        "distributed": AnyOf(Options(None, "env"), Interval(int, 1, None)),
     }
 
     def _setting(self, name: str) -> Any:
@@ -132,6 +135,8 @@ class SynthesizerConfig(Estimator):
             )
         if self.privacy is not None:
             self._check_private_training()
+        if self.distributed not in (None, 1):
+            self._check_distributed()
         if self.density_ratio and self.fairness is not None and self.fairness.active:
             raise ConfigError(
                 "density_ratio cannot be combined with a fairness head: it moves the sample "
@@ -144,6 +149,31 @@ class SynthesizerConfig(Estimator):
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ConfigError(
                 "device='cuda' was asked for but CUDA is not available; use 'cpu' or 'auto'."
+            )
+
+    def _check_distributed(self) -> None:
+        """What data-parallel training does not cover yet, refused before any work."""
+        if self.privacy is not None:
+            raise ConfigError(
+                "distributed training with differential privacy is not available yet (each "
+                "process would need its own Poisson sample and one shared noise draw). Leave "
+                "distributed unset to fit in one process."
+            )
+        if self.fairness is not None and self.fairness.weight != 0:
+            raise ConfigError(
+                "distributed training with a fairness head is not available yet. Leave "
+                "distributed unset to fit in one process."
+            )
+        if isinstance(self.distributed, int):
+            self._check_process_batch(self.distributed)
+
+    def _check_process_batch(self, processes: int) -> None:
+        """The batch splits into one equal share per process, each a multiple of pac."""
+        batch, pac = self._setting("batch_size"), self._setting("pac")
+        if batch % (processes * pac):
+            raise ConfigError(
+                f"batch_size ({batch}) must split into {processes} equal per-process batches, "
+                f"each a multiple of pac ({pac}): use a multiple of {processes * pac}."
             )
 
     def _check_private_training(self) -> None:
@@ -186,11 +216,15 @@ class SynthesizerConfig(Estimator):
         return epochs, budget
 
     def _torch_device(self) -> torch.device:
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.device)
+        kind = self.device
+        if kind == "auto":
+            kind = "cuda" if torch.cuda.is_available() else "cpu"
+        if kind == "cuda" and self.distributed == "env":  # one GPU per process on a machine
+            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        return torch.device(kind)
 
-    def _gan_config(self) -> GANConfig:
+    def _gan_config(self, processes: int = 1) -> GANConfig:
+        """The trainer's settings; ``batch_size`` is each of ``processes``' share."""
         return GANConfig(
             embedding_dim=self.embedding_dim,
             generator_dim=tuple(self.generator_dim),
@@ -198,7 +232,7 @@ class SynthesizerConfig(Estimator):
             generator_lr=float(self._setting("generator_lr")),
             discriminator_lr=float(self._setting("discriminator_lr")),
             weight_decay=float(self.weight_decay),
-            batch_size=self._setting("batch_size"),
+            batch_size=self._setting("batch_size") // processes,
             pac=self._setting("pac"),
             discriminator_steps=self.discriminator_steps,
         )

@@ -9,6 +9,7 @@ from typing import Any
 from synthgan.errors import ConfigError
 
 __all__ = [
+    "AnyOf",
     "Auto",
     "Instance",
     "IntTuple",
@@ -89,6 +90,19 @@ class Auto:
 
     def __str__(self) -> str:
         return f"None or {self.inner}"
+
+
+class AnyOf:
+    """A value any of ``inner`` accepts."""
+
+    def __init__(self, *inner: Any):
+        self.inner = inner
+
+    def accepts(self, value: Any) -> bool:
+        return any(c.accepts(value) for c in self.inner)
+
+    def __str__(self) -> str:
+        return " or ".join(str(c) for c in self.inner)
 
 
 class OptionalInt:

@@ -29,6 +29,7 @@ from synthgan.diagnostics import diagnose, duplicate_rate_of
 from synthgan.errors import ConfigError, NotFittedError
 from synthgan.fairness import Fairness
 from synthgan.io import ChunkWriter, atomic_path, table_format
+from synthgan.launch import fit_in_processes, join_process_group
 from synthgan.model_file import from_manifest, to_manifest
 from synthgan.persist import read_model, write_model
 from synthgan.postprocess import PostProcessor, fit_post_processor
@@ -37,6 +38,7 @@ from synthgan.privacy import Privacy
 from synthgan.privacy.withheld import withheld
 from synthgan.sampling import SamplingEngine, parse_conditions
 from synthgan.train.callbacks import Budget, Callback, Validation, WeightAverage
+from synthgan.train.world import SINGLE, World
 from synthgan.training import train_generator, training_summary
 from synthgan.transform import TableTransformer
 from synthgan.validation import ValidationScorer, split_validation
@@ -118,6 +120,14 @@ class Synthesizer(SynthesizerConfig):
         A :class:`Fairness` setting: an adversary head removes the dependence of a target on a
         sensitive attribute (demographic parity) in the synthetic data. Works with ``privacy``
         at no privacy cost: the head only sees generated rows.
+    distributed
+        Data-parallel training over torch.distributed. ``None``: one process. An int N: fit
+        starts N processes on this machine (gloo on CPU, NCCL on CUDA, one GPU each), each
+        drawing its own share of every batch (``batch_size`` stays the batch of all of them);
+        the gradients are averaged, so every process holds the same model. ``"env"``: this
+        process is one of a ``torchrun`` launch (several machines too; see the README's
+        "Large tables and several processes"); every rank calls ``fit`` on the same table.
+        Not yet with ``privacy`` or ``fairness``.
 
     Examples
     --------
@@ -157,6 +167,7 @@ class Synthesizer(SynthesizerConfig):
         max_seconds: float | None = None,
         ema: float | None = None,
         density_ratio: bool | None = None,
+        distributed: int | Literal["env"] | None = None,
     ):
         self.epochs = epochs
         self.batch_size = batch_size
@@ -183,6 +194,7 @@ class Synthesizer(SynthesizerConfig):
         self.max_seconds = max_seconds
         self.ema = ema
         self.density_ratio = density_ratio
+        self.distributed = distributed
 
     # -- fit ----------------------------------------------------------------------------------
 
@@ -199,6 +211,9 @@ class Synthesizer(SynthesizerConfig):
             For a table or parameters that cannot be learned, before any training starts.
         """
         self._validate()
+        if isinstance(self.distributed, int) and self.distributed > 1:
+            return self._adopt(fit_in_processes(self, df, self.distributed))
+        world = self._join_world()
         started = time.perf_counter()
         private = self.privacy is not None
         # When the fit started; under DP the day only, since the file's own time (when it was
@@ -233,13 +248,14 @@ class Synthesizer(SynthesizerConfig):
         with withheld(private, "training"):
             generator, trainer, history = train_generator(
                 ready,
-                self._gan_config(),
+                self._gan_config(world.size),
                 epochs,
                 self.fairness,
                 device,
                 (train_seed, torch_seed),
                 self.verbose,
                 watch,
+                world,
             )
 
         self.schema_ = ready.schema
@@ -270,6 +286,7 @@ class Synthesizer(SynthesizerConfig):
             "rows_are_dp_estimate": private,
             "encoded_dim": ready.width,
             "device": str(device),
+            "processes": world.size,
             "fitted_at": fitted_at,
             "settings": {name: self._setting(name) for name in DEFAULTS}
             | {"epochs": epochs, "density_ratio": ratio},
@@ -285,6 +302,24 @@ class Synthesizer(SynthesizerConfig):
         if not private:  # how long a DP fit takes depends on the rows and the hidden batches
             self.fit_info_["preprocess_seconds"] = round(ready.seconds, 3)
             self.fit_info_["fit_seconds"] = round(time.perf_counter() - started, 3)
+        self._sample_calls = 0
+        return self
+
+    def _join_world(self) -> World:
+        """The data-parallel ranks this fit trains with (``distributed="env"``: the torchrun
+        group, joined here), checked against the batch."""
+        if self.distributed != "env":
+            return SINGLE
+        join_process_group(self._torch_device())
+        world = World.current()
+        self._check_process_batch(world.size)
+        return world
+
+    def _adopt(self, fitted: Synthesizer) -> Synthesizer:
+        """Take over what ``fitted`` learned (its fitted attributes); keep this one's settings."""
+        for name, value in vars(fitted).items():
+            if name.endswith("_") and not name.startswith("_"):
+                setattr(self, name, value)
         self._sample_calls = 0
         return self
 

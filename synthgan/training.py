@@ -22,6 +22,7 @@ from synthgan.train.callbacks import (
 )
 from synthgan.train.dp import DPGANTrainer
 from synthgan.train.gan import GANConfig, GANTrainer
+from synthgan.train.world import SINGLE, World
 
 __all__ = ["train_generator", "training_summary"]
 
@@ -35,15 +36,21 @@ def train_generator(
     seeds: tuple[int, int],
     verbose: bool,
     extra: Sequence[Callback] = (),
+    world: World = SINGLE,
 ) -> tuple[torch.nn.Module, GANTrainer, list[dict[str, float]]]:
     """The generator, the trainer (a DP ledger reads its steps) and the per-epoch history.
     ``seeds``: the trainer's numpy seed and torch's (initial weights, generated batches);
-    ``extra``: callbacks run after the divergence check (the budget, validation)."""
+    ``extra``: callbacks run after the divergence check (the budget, validation); ``world``:
+    the data-parallel ranks (each draws batches of its own; the initial weights are shared)."""
     train_seed, torch_seed = seeds
+    if world.rank:  # rank 0 keeps the single-process seeds
+        train_seed, batch_seed = np.random.SeedSequence([torch_seed, world.rank]).generate_state(2)
+    else:
+        batch_seed = torch_seed
     history = History()
     # History first (the diverged epoch is recorded before the check raises), the bar last
     # (it never counts a diverged epoch); the trainer says whether the bar may show times.
-    callbacks = [history, DivergenceCheck(), *extra, ProgressBar(enabled=verbose)]
+    callbacks = [history, DivergenceCheck(), *extra, ProgressBar(enabled=verbose and world.leader)]
     # nn.Linear's initialisation draws from torch's global generator: fork it so the seed
     # fixes the initial weights without disturbing the caller's random state.
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
@@ -51,12 +58,12 @@ def train_generator(
         common = {
             "device": device,
             "rng": np.random.default_rng(train_seed),
-            "torch_generator": torch.Generator(device=device).manual_seed(torch_seed),
+            "torch_generator": torch.Generator(device=device).manual_seed(int(batch_seed)),
             "fairness": fairness,
         }
         spans, space = ready.transformer.spans_, ready.space
         if ready.plan is None:
-            trainer = GANTrainer(config, spans, space, **common)
+            trainer = GANTrainer(config, spans, space, **common, world=world)
         else:
             plan = ready.plan
             trainer = DPGANTrainer(

@@ -90,6 +90,14 @@ __all__ = ["fit"]
 @click.option(
     "--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True
 )
+@click.option(
+    "--nproc",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Train data-parallel in N processes on this machine (torch.distributed: gloo on CPU, "
+    "one GPU each with --device cuda). Several machines: torchrun, see the README.",
+)
 @with_options(override_options)
 @click.option(
     "--fixed-combination",
@@ -153,6 +161,7 @@ def fit(
     max_categories: int,
     seed: int | None,
     device: str,
+    nproc: int,
     override: tuple[str, ...],
     overrides_file: Path | None,
     fixed_combinations: tuple[str, ...],
@@ -225,6 +234,7 @@ def fit(
         max_seconds=max_seconds,
         ema=ema,
         density_ratio=density_ratio,
+        distributed=nproc if nproc > 1 else None,
     ).fit(df)
     model.save(output)
     if quiet:

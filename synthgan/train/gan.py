@@ -23,6 +23,7 @@ from synthgan.nn import Discriminator, Generator, OutputActivation
 from synthgan.spans import Span
 from synthgan.train.callbacks import Callback
 from synthgan.train.fair import FairnessHead
+from synthgan.train.world import SINGLE, World
 
 __all__ = ["GANConfig", "GANTrainer"]
 
@@ -66,8 +67,10 @@ class GANTrainer:
         rng: np.random.Generator,
         torch_generator: torch.Generator,
         fairness: Fairness | None = None,
+        world: World = SINGLE,
     ):
         self.config = config
+        self.world = world
         self.spans = spans
         self.fairness = fairness if fairness is not None and fairness.weight > 0 else None
         self.space = space
@@ -110,10 +113,11 @@ class GANTrainer:
                     self.global_step += 1
                     for callback in callbacks:
                         callback.on_step_end(self)
+                    self.stop_training = self.world.any(self.stop_training, self.device)
                     if self.stop_training:
                         break
                 if steps:
-                    metrics = self._epoch_metrics(epoch, totals / steps, start)
+                    metrics = self._epoch_metrics(epoch, self.world.mean(totals / steps), start)
                     for callback in callbacks:
                         callback.on_epoch_end(self, metrics)
                 if self.stop_training:
@@ -132,8 +136,10 @@ class GANTrainer:
         self.data = DenseBatches(data, self.device)
         self.row_index = RowIndex(self.space, codes) if self.space.n_columns else None
         self._build_networks(data_dim, cfg.pac)
+        self.world.broadcast_(self.generator, self.critic)
         self.opt_d = self._adam(self.critic, cfg.discriminator_lr)
-        self.steps_per_epoch = max(1, n // cfg.batch_size)
+        # batch_size is each rank's: an epoch is still one pass over the rows.
+        self.steps_per_epoch = max(1, n // (cfg.batch_size * self.world.size))
 
     def _release_rows(self) -> None:
         """Let go of the real rows and their index once training ends: what follows the fit
@@ -236,6 +242,7 @@ class GANTrainer:
         loss = s_fake.mean() - s_real.mean() + penalty
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
+        self.world.average_gradients_(self.critic)
         self.opt_d.step()
         return loss.detach()
 
@@ -258,9 +265,11 @@ class GANTrainer:
             loss = loss + self.fair.penalty(raw, fake)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
+        self.world.average_gradients_(self.generator)
         grads = [p.grad for p in self.generator.parameters() if p.grad is not None]
         norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
         self.opt_g.step()
+        self.world.average_buffers_(self.generator)
         return loss.detach(), loss_cond.detach(), norm.detach()
 
     def _condition_loss(self, raw: torch.Tensor, col: np.ndarray, slot: np.ndarray) -> torch.Tensor:

@@ -1,0 +1,89 @@
+"""Data-parallel training over torch.distributed: what every rank must agree on.
+
+Each rank trains the same networks on batches of its own. After every backward pass the
+gradients are averaged across ranks (one all-reduce per network), so every rank applies the same
+update and the weights stay identical; no DistributedDataParallel wrapper, whose hooks do not
+follow the gradient penalty's double backward. Batch norm's running statistics are averaged
+too. Whether to stop is agreed after every step (a wall-time budget may decide it on one rank).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
+
+__all__ = ["SINGLE", "World"]
+
+
+@dataclass(frozen=True)
+class World:
+    """This process's ``rank`` among ``size`` training processes (1: no communication)."""
+
+    rank: int = 0
+    size: int = 1
+
+    @classmethod
+    def current(cls) -> World:
+        """The initialised default process group, or a world of one."""
+        if dist.is_available() and dist.is_initialized():
+            return cls(dist.get_rank(), dist.get_world_size())
+        return SINGLE
+
+    @property
+    def leader(self) -> bool:
+        return self.rank == 0
+
+    def broadcast_(self, *modules: nn.Module) -> None:
+        """Rank 0's weights everywhere (the seed already makes them equal; this makes it sure)."""
+        if self.size == 1:
+            return
+        for module in modules:
+            for tensor in [*module.parameters(), *module.buffers()]:
+                dist.broadcast(tensor.data, src=0)
+
+    def average_gradients_(self, module: nn.Module) -> None:
+        """Replace each gradient of ``module`` by its mean over the ranks."""
+        if self.size == 1:
+            return
+        grads = [p.grad for p in module.parameters() if p.grad is not None]
+        flat = _flatten_dense_tensors(grads)
+        dist.all_reduce(flat)
+        flat /= self.size
+        for grad, mean in zip(grads, _unflatten_dense_tensors(flat, grads), strict=True):
+            grad.copy_(mean)
+
+    def average_buffers_(self, module: nn.Module) -> None:
+        """Average float buffers (batch norm's running statistics, which each rank updates from
+        its own batches) so the ranks' models stay the same."""
+        if self.size == 1:
+            return
+        buffers = [b for b in module.buffers() if b.is_floating_point()]
+        if buffers:
+            flat = _flatten_dense_tensors(buffers)
+            dist.all_reduce(flat)
+            flat /= self.size
+            for buffer, mean in zip(buffers, _unflatten_dense_tensors(flat, buffers), strict=True):
+                buffer.copy_(mean)
+
+    def mean(self, values: torch.Tensor) -> torch.Tensor:
+        """The mean of ``values`` over the ranks (what an epoch's losses report)."""
+        if self.size == 1:
+            return values
+        values = values.clone()
+        dist.all_reduce(values)
+        return values / self.size
+
+    def any(self, flag: bool, device: torch.device) -> bool:
+        """Whether ``flag`` is set on any rank."""
+        if self.size == 1:
+            return flag
+        value = torch.tensor([float(flag)], device=device)
+        dist.all_reduce(value, op=dist.ReduceOp.MAX)
+        return bool(value.item())
+
+
+SINGLE = World()
