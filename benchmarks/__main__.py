@@ -33,6 +33,7 @@ DEFAULT_RUNS = {
     "adult": list(RUNS),
     "compas": list(RUNS),
     "acs": ["synthgan", "ctgan", "tvae", "gaussiancopula", "synthgan-dp1"],
+    "kdd": ["synthgan", "ctgan", "tvae"],  # no sensitive attribute: no fair runs
 }
 
 

@@ -23,7 +23,7 @@ class Dataset:
     train: pd.DataFrame
     test: pd.DataFrame
     target: str
-    sensitive: str
+    sensitive: str | None  # None: the table has no sensitive attribute (no fairness scores)
     positive: Any
     score_rows: int | None = None
     #: Each column's kind, from the dataset's documentation (../shared/data/README.md), never
@@ -101,4 +101,19 @@ def acs() -> Dataset:
     )
 
 
-DATASETS = {"adult": adult, "compas": compas, "acs": acs}
+def kdd() -> Dataset:
+    """KDD Cup 99, 10 % (494,021 rows, 42 columns, 348,435 of them duplicates of another row):
+    the second scale test. The target is the 23-class ``label`` (a multiclass task for the
+    evaluator); no sensitive attribute; an 80/20 split."""
+    df = _read("kddcup99/kddcup99_10pct.csv.gz")
+    train, test = _split(df, 0.2)
+    symbolic = {"protocol_type", "service", "flag", "land", "logged_in", "root_shell"}
+    symbolic |= {"is_host_login", "is_guest_login", "su_attempted", "label"}
+    kinds = {  # the documented kinds: symbolic columns, rates with two decimals, counts
+        c: "categorical" if c in symbolic else "numeric" if c.endswith("rate") else "integer"
+        for c in train.columns
+    }
+    return Dataset("kdd", train, test, "label", None, None, score_rows=20_000, kinds=kinds)
+
+
+DATASETS = {"adult": adult, "compas": compas, "acs": acs, "kdd": kdd}

@@ -289,10 +289,10 @@ def _eval_section(records: list[Record]) -> list[str]:
 
 def _scale_section(records: list[Record]) -> list[str]:
     """Peak memory of default fits on ACS resampled to millions of rows (``benchmarks.scale``)."""
-    lines = _processes_lines([r for r in records if r.what == "fit-processes"])
+    processes = _processes_lines([r for r in records if r.what == "fit-processes"])
     runs = [r for r in records if r.what == "fit-scale"]
     if not runs:
-        return lines
+        return processes
     machine = runs[-1].environment["machine"]
     lines = [
         "## Fitting large tables: memory (issue 20)",
@@ -314,7 +314,7 @@ def _scale_section(records: list[Record]) -> list[str]:
             f"{t['fit_seconds']:,.0f} | {t['preprocess_seconds']:,.1f} | {r.commit} | "
             f"{r.date[:16]} | `{r.command}` |"
         )
-    return [*lines, ""]
+    return [*lines, "", *processes]
 
 
 def _processes_lines(runs: list[Record]) -> list[str]:

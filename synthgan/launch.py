@@ -9,6 +9,7 @@ in a rank comes back as the same error, not as a worker's traceback.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import tempfile
@@ -69,6 +70,8 @@ def _rank(
         "WORLD_SIZE": str(processes),
     }
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // processes))
+    if rank:  # every rank warns of the same things: rank 0 speaks for them
+        logging.getLogger("synthgan").setLevel(logging.ERROR)
     model = kind(**params | {"verbose": params["verbose"] and rank == 0})
     try:
         model.fit(df)
