@@ -80,6 +80,8 @@ def _tool(run: Run, data: Dataset, args: argparse.Namespace):
         return TOOLS[run.tool](args.epochs, args.batch_size, args.seed)
     target = data.target if run.dp_target else None
     privacy = Privacy(epsilon=run.epsilon, delta=DELTA, target=target) if run.epsilon else None
+    if run.fair and data.sensitive is None:
+        raise SystemExit(f"{data.name} has no sensitive attribute: it has no fair runs.")
     fairness = Fairness(sensitive=data.sensitive, target=data.target) if run.fair else None
     # Under DP, epochs and batch size stay the DP defaults (tuned for DP-SGD, see RESULTS.md).
     epochs, batch = (None, None) if privacy else (args.synthgan_epochs or None, args.batch_size)

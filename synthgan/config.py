@@ -166,6 +166,12 @@ class SynthesizerConfig(Estimator):
             )
         if isinstance(self.distributed, int):
             self._check_process_batch(self.distributed)
+            gpus = torch.cuda.device_count() if self._torch_device().type == "cuda" else None
+            if gpus is not None and self.distributed > gpus:
+                raise ConfigError(
+                    f"distributed={self.distributed} processes on CUDA need a GPU each; this "
+                    f"machine has {gpus}."
+                )
 
     def _check_process_batch(self, processes: int) -> None:
         """The batch splits into one equal share per process, each a multiple of pac."""

@@ -39,6 +39,8 @@ def join_process_group(device: torch.device) -> None:
             "them (torchrun --nproc-per-node N your_script.py); to start processes on this "
             "machine instead, pass distributed=N (synthgan fit --nproc N)."
         )
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
     dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
 
 
@@ -49,13 +51,13 @@ def fit_in_processes(model: Any, df: pd.DataFrame, processes: int) -> Any:
     params = model.get_params() | {"distributed": "env"}
     with tempfile.TemporaryDirectory(prefix="synthgan-ranks-") as folder:
         out = Path(folder)
-        mp.start_processes(
-            _rank, (processes, _free_port(), kind, params, df, out), processes, start_method="spawn"
-        )
-        failure = out / "error.json"
-        if failure.exists():
-            error = json.loads(failure.read_text())
-            raise getattr(errors, error["type"], errors.SynthganError)(error["message"])
+        args = (processes, _free_port(), kind, params, df, out)
+        try:
+            mp.start_processes(_rank, args, processes, start_method="spawn")
+        finally:  # a rank's own error first: the others may only have lost their peer
+            for failure in sorted(out.glob("error-*.json")):
+                error = json.loads(failure.read_text())
+                raise getattr(errors, error["type"], errors.SynthganError)(error["message"])
         return kind.load(out / "model.sgm")
 
 
@@ -77,11 +79,10 @@ def _rank(
         model.fit(df)
         if rank == 0:
             model.save(out / "model.sgm")
-    except errors.SynthganError as e:  # every rank meets it: the same data, the same steps
-        if rank == 0:
-            (out / "error.json").write_text(
-                json.dumps({"type": type(e).__name__, "message": str(e)})
-            )
+    except errors.SynthganError as e:
+        failure = {"type": type(e).__name__, "message": str(e)}
+        (out / f"error-{rank}.json").write_text(json.dumps(failure))
+        raise SystemExit(1) from None  # ends this rank quietly; its peers stop waiting for it
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()

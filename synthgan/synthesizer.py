@@ -6,6 +6,8 @@ A facade: preparation (``prepare.py``), training (``train/``), post-processing
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import time
@@ -220,7 +222,7 @@ class Synthesizer(SynthesizerConfig):
         # written) would otherwise tell how long the fit took.
         now = datetime.now(timezone.utc)
         fitted_at = now.date().isoformat() if private else now.isoformat(timespec="seconds")
-        seeds = np.random.SeedSequence(self.seed)
+        seeds = np.random.SeedSequence(world.shared_seed(self.seed))
         # The last two seeds are new: the first three are the same as before they were added.
         transform_seed, train_seed, torch_seed, split_seed, check_seed = (
             int(s) for s in seeds.generate_state(5)
@@ -243,6 +245,11 @@ class Synthesizer(SynthesizerConfig):
         if self.fairness is not None:
             self.fairness.check(ready.schema)
         device = self._torch_device()
+        if world.differs(_fingerprint(ready), device):
+            raise ConfigError(
+                "The processes of this distributed fit encoded different tables: every rank must "
+                "call fit with the same table (and the same settings)."
+            )
         epochs, steps = self._schedule(ready.rows)
         watch = self._watchers(ready, held, epochs, steps, split_seed)
         with withheld(private, "training"):
@@ -528,6 +535,12 @@ class Synthesizer(SynthesizerConfig):
         model = from_manifest(cls, manifest, tensors, str(path))
         model._sample_calls = 0
         return model
+
+
+def _fingerprint(ready: Prepared) -> str:
+    """What the ranks of a distributed fit must share: the rows counted and their encoding."""
+    encoding = json.dumps([ready.rows, ready.transformer.to_dict()], sort_keys=True, default=str)
+    return hashlib.sha256(encoding.encode()).hexdigest()
 
 
 def load(path: str | os.PathLike) -> Synthesizer:

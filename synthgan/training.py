@@ -90,5 +90,7 @@ def training_summary(
                     f"early stopping ({callback.patience} validations without improvement)"
                 )
             summary["validation"] = {"rows": validation_rows, **callback.summary()}
+    if trainer.stopped_by_peer:
+        summary["stopped_by"] = "another process's budget (max_seconds)"
     summary.setdefault("validation", "off")
     return summary

@@ -95,6 +95,7 @@ class GANTrainer:
         """
         self.epochs = epochs
         self.stop_training = False
+        self.stopped_by_peer = False  # another rank's callback (a wall-time budget) ended it
         self.global_step = 0
         self.completed = False  # set once training ended normally (not by an exception)
         self._setup(data, codes)
@@ -113,7 +114,9 @@ class GANTrainer:
                     self.global_step += 1
                     for callback in callbacks:
                         callback.on_step_end(self)
-                    self.stop_training = self.world.any(self.stop_training, self.device)
+                    agreed = self.world.any(self.stop_training, self.device)
+                    self.stopped_by_peer |= agreed and not self.stop_training
+                    self.stop_training = agreed
                     if self.stop_training:
                         break
                 if steps:

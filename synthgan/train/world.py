@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -68,6 +69,23 @@ class World:
             flat /= self.size
             for buffer, mean in zip(buffers, _unflatten_dense_tensors(flat, buffers), strict=True):
                 buffer.copy_(mean)
+
+    def shared_seed(self, seed: int | None) -> int | None:
+        """``seed``, or (None) fresh entropy drawn on rank 0 for every rank: the ranks must
+        encode the table alike and split off the same validation rows."""
+        if self.size == 1 or seed is not None:
+            return seed
+        box = [np.random.SeedSequence().entropy if self.leader else None]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def differs(self, fingerprint: str, device: torch.device) -> bool:
+        """Whether any rank's ``fingerprint`` differs from rank 0's."""
+        if self.size == 1:
+            return False
+        box = [fingerprint if self.leader else None]
+        dist.broadcast_object_list(box, src=0)
+        return self.any(box[0] != fingerprint, device)
 
     def mean(self, values: torch.Tensor) -> torch.Tensor:
         """The mean of ``values`` over the ranks (what an epoch's losses report)."""

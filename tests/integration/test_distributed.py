@@ -17,8 +17,11 @@ from synthgan.cli import main
 from synthgan.launch import _free_port
 
 
-def _fit_and_save_every_rank(rank: int, port: int, df: pd.DataFrame, folder: str) -> None:
-    """One rank of a two-process group, as torchrun would start it; every rank saves."""
+def _fit_and_save_every_rank(
+    rank: int, port: int, df: pd.DataFrame, folder: str, settings: list[dict]
+) -> None:
+    """One rank of a two-process group, as torchrun would start it (``settings[rank]`` added to
+    FAST); every rank saves its model."""
     os.environ |= {
         "MASTER_ADDR": "127.0.0.1",
         "MASTER_PORT": str(port),
@@ -26,27 +29,47 @@ def _fit_and_save_every_rank(rank: int, port: int, df: pd.DataFrame, folder: str
         "WORLD_SIZE": "2",
     }
     torch.set_num_threads(1)
-    model = Synthesizer(seed=0, **FAST, distributed="env").fit(df)
+    model = Synthesizer(**FAST | settings[rank], distributed="env").fit(df)
     model.save(os.path.join(folder, f"rank{rank}.sgm"))
     torch.distributed.destroy_process_group()
+
+
+def _two_ranks(df: pd.DataFrame, folder, settings: list[dict]):
+    args = (_free_port(), df, str(folder), settings)
+    mp.start_processes(_fit_and_save_every_rank, args, nprocs=2, start_method="spawn")
+    return load(folder / "rank0.sgm"), load(folder / "rank1.sgm")
+
+
+def _same_weights(a, b) -> bool:
+    wa, wb = a.generator_.state_dict(), b.generator_.state_dict()
+    return all(torch.equal(wa[k], wb[k]) for k in wa)
 
 
 def test_every_rank_ends_with_the_same_generator_and_it_differs_from_one_process(
     mixed_frame, tmp_path
 ):
-    mp.start_processes(
-        _fit_and_save_every_rank,
-        (_free_port(), mixed_frame, str(tmp_path)),
-        nprocs=2,
-        start_method="spawn",
-    )
-    rank0, rank1 = load(tmp_path / "rank0.sgm"), load(tmp_path / "rank1.sgm")
+    rank0, rank1 = _two_ranks(mixed_frame, tmp_path, [{"seed": 0}, {"seed": 0}])
     single = Synthesizer(seed=0, **FAST).fit(mixed_frame)
-    weights = [m.generator_.state_dict() for m in (rank0, rank1, single)]
-    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert _same_weights(rank0, rank1)
     # rank 1's batches moved the shared weights: two processes are not rank 0 alone
-    assert not all(torch.equal(weights[0][k], weights[2][k]) for k in weights[0])
+    assert not _same_weights(rank0, single)
     assert rank0.fit_info_["processes"] == 2 and single.fit_info_["processes"] == 1
+
+
+def test_without_a_seed_the_ranks_still_share_one_encoding_and_one_model(mixed_frame, tmp_path):
+    rank0, rank1 = _two_ranks(mixed_frame, tmp_path, [{}, {}])  # seed=None: fresh entropy
+    assert rank0.transformer_.to_dict() == rank1.transformer_.to_dict()
+    assert _same_weights(rank0, rank1)
+
+
+def test_a_stop_decided_on_one_rank_stops_every_rank(mixed_frame, tmp_path):
+    # rank 1 alone has a wall-time budget that ends training after its first step
+    rank0, rank1 = _two_ranks(
+        mixed_frame, tmp_path, [{"seed": 0}, {"seed": 0, "max_seconds": 1e-9}]
+    )
+    assert rank0.fit_info_["training"]["steps"] == rank1.fit_info_["training"]["steps"] == 1
+    assert rank0.fit_info_["training"]["stopped_by"] == "another process's budget (max_seconds)"
+    assert _same_weights(rank0, rank1)
 
 
 def test_two_local_processes_give_a_model_that_saves_loads_and_samples(mixed_frame, tmp_path):
