@@ -77,7 +77,7 @@ def utility_scores(
             not_applicable[setting] = problem
             continue
         for model_name, prefix in MODELS.items():
-            model = _model(tables, model_name, seed)
+            model = _model(tables, model_name, seed, y)
             model.fit(_inputs(tables, train, model_name), y)
             metrics, predicted = _metrics(tables, model, test_inputs[model_name], y_test, classes)
             details[f"{setting}_{model_name}"] = metrics
@@ -91,9 +91,8 @@ def utility_scores(
     if "trtr" not in not_applicable and "tstr" not in not_applicable:
         both = pd.concat([tables.real, tables.synthetic], ignore_index=True)
         both = both[both[target].notna()]
-        model = _model(tables, "hgb", seed).fit(
-            _inputs(tables, both, "hgb"), _targets(tables, both)
-        )
+        y_both = _targets(tables, both)
+        model = _model(tables, "hgb", seed, y_both).fit(_inputs(tables, both, "hgb"), y_both)
         augmented, _ = _metrics(tables, model, test_inputs["hgb"], y_test, classes)
         details["augmented_hgb"] = augmented
         key = "r2" if tables.task == "regression" else "auc"
@@ -149,11 +148,21 @@ def _inputs(tables: EvalTables, frame: pd.DataFrame, model_name: str) -> pd.Data
     return read(tables, frame, drop=(tables.target,))
 
 
-def _model(tables: EvalTables, model_name: str, seed: int):
+def _model(tables: EvalTables, model_name: str, seed: int, y: np.ndarray):
     regression = tables.task == "regression"
     if model_name == "hgb":
-        cls = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
-        return cls(categorical_features="from_dtype", random_state=seed)
+        if regression:
+            return HistGradientBoostingRegressor(
+                categorical_features="from_dtype", random_state=seed
+            )
+        # Early stopping (on by default past 10,000 rows) holds out a stratified share, which
+        # needs two rows of every class: a synthetic table may make a rare class once.
+        once = (np.unique(y, return_counts=True)[1] < 2).any()
+        return HistGradientBoostingClassifier(
+            categorical_features="from_dtype",
+            random_state=seed,
+            early_stopping=False if once else "auto",
+        )
     final = Ridge() if regression else LogisticRegression(max_iter=500)
     return linear_pipeline(tables, final, drop=(tables.target,))
 
@@ -187,6 +196,8 @@ def _metrics(
         if len(present) < 2:
             return out, predicted
         sub = full[known][:, [classes.index(c) for c in present]]
-        sub /= np.clip(sub.sum(axis=1, keepdims=True), 1e-12, None)
+        # Rows the model gives (almost) wholly to classes the real table lacks rank as uniform.
+        total = sub.sum(axis=1, keepdims=True)
+        sub = np.where(total > 1e-12, sub / np.maximum(total, 1e-12), 1 / len(present))
         out["auc"] = float(roc_auc_score(y[known], sub, multi_class="ovr", labels=present))
     return out, predicted
