@@ -48,27 +48,22 @@ class World:
 
     def average_gradients_(self, module: nn.Module) -> None:
         """Replace each gradient of ``module`` by its mean over the ranks."""
-        if self.size == 1:
-            return
-        grads = [p.grad for p in module.parameters() if p.grad is not None]
-        flat = _flatten_dense_tensors(grads)
-        dist.all_reduce(flat)
-        flat /= self.size
-        for grad, mean in zip(grads, _unflatten_dense_tensors(flat, grads), strict=True):
-            grad.copy_(mean)
+        self._average_([p.grad for p in module.parameters() if p.grad is not None])
 
     def average_buffers_(self, module: nn.Module) -> None:
         """Average float buffers (batch norm's running statistics, which each rank updates from
         its own batches) so the ranks' models stay the same."""
-        if self.size == 1:
+        self._average_([b for b in module.buffers() if b.is_floating_point()])
+
+    def _average_(self, tensors: list[torch.Tensor]) -> None:
+        """Each tensor replaced by its mean over the ranks, in one all-reduce."""
+        if self.size == 1 or not tensors:
             return
-        buffers = [b for b in module.buffers() if b.is_floating_point()]
-        if buffers:
-            flat = _flatten_dense_tensors(buffers)
-            dist.all_reduce(flat)
-            flat /= self.size
-            for buffer, mean in zip(buffers, _unflatten_dense_tensors(flat, buffers), strict=True):
-                buffer.copy_(mean)
+        flat = _flatten_dense_tensors(tensors)
+        dist.all_reduce(flat)
+        flat /= self.size
+        for tensor, mean in zip(tensors, _unflatten_dense_tensors(flat, tensors), strict=True):
+            tensor.copy_(mean)
 
     def shared_seed(self, seed: int | None) -> int | None:
         """``seed``, or (None) fresh entropy drawn on rank 0 for every rank: the ranks must

@@ -202,16 +202,7 @@ class TableTransformer:
     def inverse_transform(self, matrix: np.ndarray, *, seed: int = 0) -> pd.DataFrame:
         """Decode an encoded (or generated) matrix back into a table of the learned columns."""
         self._check_fitted()
-        values = matrix[:, [s.start for s in self.spans_ if not s.is_softmax]]
-        draws = (
-            np.stack(
-                [matrix[:, s.start : s.end].argmax(axis=1) for s in self.spans_ if s.is_softmax],
-                axis=1,
-            )
-            if any(s.is_softmax for s in self.spans_)
-            else np.zeros((len(matrix), 0), np.int64)
-        )
-        return self.inverse_draws(values, draws, seed=seed)
+        return self.inverse_draws(*compact_block(matrix, self.spans_), seed=seed)
 
     def inverse_draws(
         self,
