@@ -153,12 +153,6 @@ class SynthesizerConfig(Estimator):
 
     def _check_distributed(self) -> None:
         """What data-parallel training does not cover yet, refused before any work."""
-        if self.privacy is not None:
-            raise ConfigError(
-                "distributed training with differential privacy is not available yet (each "
-                "process would need its own Poisson sample and one shared noise draw). Leave "
-                "distributed unset to fit in one process."
-            )
         if self.fairness is not None and self.fairness.weight != 0:
             raise ConfigError(
                 "distributed training with a fairness head is not available yet. Leave "

@@ -23,6 +23,7 @@ from synthgan.inference import infer_schema
 from synthgan.privacy import Privacy, fresh_entropy
 from synthgan.privacy.plan import PrivatePlan, declare_public
 from synthgan.schema import Schema
+from synthgan.train.world import SINGLE, World
 from synthgan.transform import TableTransformer
 from synthgan.transform.coerce import coerce_table
 
@@ -59,12 +60,14 @@ def prepare(
     seed: int,
     privacy: Privacy | None = None,
     schedule: tuple[int, int] = (0, 0),
+    world: World = SINGLE,
 ) -> Prepared:
     """The table ready to train on, through DP statistics alone when ``privacy`` is set
-    (``schedule``: DP-SGD's expected batch size and epochs). Logs what it encoded."""
+    (``schedule``: DP-SGD's expected batch size and epochs; ``world``: the data-parallel ranks,
+    each of which then encodes its own shard of the rows). Logs what it encoded."""
     started = time.perf_counter()
     if privacy is not None:
-        ready = prepare_private(df, overrides, transformer, seed, privacy, *schedule)
+        ready = prepare_private(df, overrides, transformer, seed, privacy, *schedule, world)
         # The exact count and the time it took both depend on the rows.
         logger.info("Encoded about %.0f rows (DP count) into %d features", ready.rows, ready.width)
         return ready
@@ -100,6 +103,7 @@ def prepare_private(
     privacy: Privacy,
     batch_size: int,
     epochs: int,
+    world: World = SINGLE,
 ) -> Prepared:
     """Schema, encoders, encoded rows and condition space from DP statistics alone.
 
@@ -107,16 +111,29 @@ def prepare_private(
     the encoding), come from fresh entropy: with the seed stored in the model file, seeded
     noise could be regenerated and subtracted. Values are converted to the declared kinds
     by fixed rules and nothing here warns about a value, so a message cannot give a row
-    away (see ``synthgan.transform.coerce``)."""
+    away (see ``synthgan.transform.coerce``).
+
+    With several ranks, rank 0 alone takes the DP statistics and plans DP-SGD (one release,
+    paid once) and hands them to the others; each rank then encodes only its shard of the rows,
+    with secret entropy of its own."""
     structure = declare_public(infer_schema(df, overrides, private=True), privacy.public)
     clean = coerce_table(df, structure)
-    plan, schema, summaries = PrivatePlan.make(
-        privacy, fresh_entropy(), clean, structure, batch_size, epochs
-    )
+    own: list[tuple[PrivatePlan, Schema, dict[str, Any]]] = []
+
+    def make_plan() -> tuple[PrivatePlan, Schema, dict[str, Any]]:
+        own.append(PrivatePlan.make(privacy, fresh_entropy(), clean, structure, batch_size, epochs))
+        plan, schema, summaries = own[0]
+        return plan.without_secrets(), schema, summaries
+
+    shared = world.from_leader(make_plan)
+    plan, schema, summaries = own[0] if own else shared
+    if not own:
+        plan = plan.with_secrets(fresh_entropy())
     transformer.fit_private(schema, summaries, seed=seed)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        data = transformer.transform_compact(clean, seed=plan.encoding_seed)
+        shard = clean if world.size == 1 else clean.iloc[world.shard(len(clean))]
+        data = transformer.transform_compact(shard, seed=plan.encoding_seed)
     codes = transformer.condition_codes(data)
     counts = transformer.private_condition_counts(summaries, plan.n_rows)
     space = condition_space(transformer, counts=counts, n_rows=plan.n_rows)

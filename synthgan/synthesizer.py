@@ -129,7 +129,8 @@ class Synthesizer(SynthesizerConfig):
         the gradients are averaged, so every process holds the same model. ``"env"``: this
         process is one of a ``torchrun`` launch (several machines too; see the README's
         "Large tables and several processes"); every rank calls ``fit`` on the same table.
-        Not yet with ``privacy`` or ``fairness``.
+        With ``privacy``, each process Poisson-samples its own shard of the rows and the noise
+        is added once (the same ε and ledger as one process). Not yet with ``fairness``.
 
     Examples
     --------
@@ -241,11 +242,13 @@ class Synthesizer(SynthesizerConfig):
         transformer = TableTransformer(max_modes=self.max_modes, max_categories=self.max_categories)
         with withheld(private, "reading the table"):
             schedule = (self._setting("batch_size"), self._setting("epochs"))
-            ready = prepare(df, overrides, transformer, transform_seed, self.privacy, schedule)
+            ready = prepare(
+                df, overrides, transformer, transform_seed, self.privacy, schedule, world
+            )
         if self.fairness is not None:
             self.fairness.check(ready.schema)
         device = self._torch_device()
-        if world.size > 1 and world.differs(_fingerprint(ready), device):
+        if world.size > 1 and world.differs(_fingerprint(ready, df), device):
             raise ConfigError(
                 "The processes of this distributed fit encoded different tables: every rank must "
                 "call fit with the same table (and the same settings)."
@@ -537,10 +540,14 @@ class Synthesizer(SynthesizerConfig):
         return model
 
 
-def _fingerprint(ready: Prepared) -> str:
-    """What the ranks of a distributed fit must share: the rows counted and their encoding."""
+def _fingerprint(ready: Prepared, df: pd.DataFrame) -> str:
+    """What the ranks of a distributed fit must share: the rows counted and their encoding;
+    under DP, where rank 0 alone reads the statistics, the table itself."""
     encoding = json.dumps([ready.rows, ready.transformer.to_dict()], sort_keys=True, default=str)
-    return hashlib.sha256(encoding.encode()).hexdigest()
+    digest = hashlib.sha256(encoding.encode())
+    if ready.plan is not None and isinstance(df, pd.DataFrame):
+        digest.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def load(path: str | os.PathLike) -> Synthesizer:

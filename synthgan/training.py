@@ -67,7 +67,13 @@ def train_generator(
         else:
             plan = ready.plan
             trainer = DPGANTrainer(
-                config, spans, space, **common, **plan.trainer_args(), secret=plan.secret
+                config,
+                spans,
+                space,
+                **common,
+                **plan.trainer_args(),
+                secret=plan.secret,
+                world=world,
             )
         generator = trainer.fit(ready.data, ready.codes, epochs, callbacks)
     return generator, trainer, history.records

@@ -146,8 +146,8 @@ class PrivatePlan:
     budget: Budget
     sgd: SGDPlan
     batch_size: int
-    secret: np.random.SeedSequence
-    encoding_seed: int
+    secret: np.random.SeedSequence | None
+    encoding_seed: int | None
 
     @classmethod
     def make(
@@ -221,6 +221,19 @@ class PrivatePlan:
             batch_size, secret, encoding_seed,
         )  # fmt: skip
         return plan, completed, summaries
+
+    def without_secrets(self) -> PrivatePlan:
+        """The plan as rank 0 hands it to the other ranks of a distributed fit: its secret
+        entropy stays with it."""
+        return dataclasses.replace(self, secret=None, encoding_seed=None)
+
+    def with_secrets(self, entropy: np.random.SeedSequence) -> PrivatePlan:
+        """The plan for another rank, with secret entropy of that rank's own (its Poisson
+        batches and its rows' random choices must be independent of every other rank's)."""
+        secret, encoding = entropy.spawn(2)
+        return dataclasses.replace(
+            self, secret=secret, encoding_seed=int(encoding.generate_state(1, np.uint64)[0])
+        )
 
     def trainer_args(self) -> dict[str, Any]:
         return {

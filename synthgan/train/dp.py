@@ -14,6 +14,12 @@ What makes the guarantee hold (each point has a test):
   Opacus's ``DPOptimizerFastGradientClipping`` adds N(0, σ²C²) to the clipped sum. The generated
   rows' scores depend on no real row: their gradient is post-processing, is added after the
   noise and is not charged (it is clipped to C too, for balance, which costs no privacy).
+* Data-parallel (``world`` of several ranks, Opacus's distributed DP support): each rank holds
+  a disjoint shard of the rows and Poisson-samples it at the global rate q, so the union of the
+  ranks' batches is exactly a Poisson sample of the table at rate q; the clipped sums are added
+  over the ranks and rank 0 alone adds the noise (``DistributedDPOptimizerFastGradientClipping``),
+  so the release, its sensitivity C and its noise are those of one process, and the accountant's
+  q and steps are unchanged (every rank takes the same ``int(1 / q)`` steps an epoch).
 * The step budget comes from the accountant before training; the loop checks it before every
   step, so training stops before ε would pass the target, never after.
 * The generator only ever sees the critic's output on generated rows: post-processing.
@@ -32,7 +38,10 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
-from opacus.optimizers import DPOptimizerFastGradientClipping
+from opacus.optimizers import (
+    DistributedDPOptimizerFastGradientClipping,
+    DPOptimizerFastGradientClipping,
+)
 from opacus.utils.uniform_sampler import UniformWithReplacementSampler
 
 from synthgan.conditional import ConditionSpace
@@ -41,8 +50,39 @@ from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator
 from synthgan.spans import Span
 from synthgan.train.gan import GANConfig, GANTrainer
+from synthgan.train.world import SINGLE, World
 
-__all__ = ["DPGANTrainer", "clipped_row_gradients"]
+__all__ = ["DPGANTrainer", "clipped_row_gradients", "private_optimizer", "release_gradient"]
+
+
+def private_optimizer(
+    optimizer: torch.optim.Optimizer,
+    noise_multiplier: float,
+    max_grad_norm: float,
+    expected_batch_size: int,
+    generator: torch.Generator,
+    world: World = SINGLE,
+) -> DPOptimizerFastGradientClipping:
+    """Opacus's DP optimizer over ``optimizer``; with several ranks its distributed variant,
+    which adds the noise on rank 0 alone. ``expected_batch_size``: this rank's share."""
+    kind = DPOptimizerFastGradientClipping
+    if world.size > 1:
+        kind = DistributedDPOptimizerFastGradientClipping
+    return kind(
+        optimizer,
+        noise_multiplier=noise_multiplier,
+        max_grad_norm=max_grad_norm,
+        expected_batch_size=expected_batch_size,
+        generator=generator,
+    )
+
+
+def release_gradient(optimizer: DPOptimizerFastGradientClipping, world: World = SINGLE) -> None:
+    """Turn each parameter's ``grad`` (this rank's clipped sum) into the DP release: the sum
+    over every rank plus N(0, σ²C²) once, divided by the expected batch size of all ranks."""
+    optimizer.pre_step()  # Opacus: the noise (rank 0 only when distributed), / expected batch
+    if world.size > 1:
+        optimizer.reduce_gradients()  # the sum over ranks, / ranks
 
 
 def clipped_row_gradients(
@@ -156,6 +196,7 @@ class DPGANTrainer(GANTrainer):
         max_steps: int,
         secret: np.random.SeedSequence,
         fairness: Fairness | None = None,
+        world: World = SINGLE,
     ):
         super().__init__(
             config,
@@ -165,6 +206,7 @@ class DPGANTrainer(GANTrainer):
             rng=rng,
             torch_generator=torch_generator,
             fairness=fairness,
+            world=world,
         )
         self.noise_multiplier = noise_multiplier
         self.max_grad_norm = max_grad_norm
@@ -187,12 +229,14 @@ class DPGANTrainer(GANTrainer):
         self._build_networks(data_dim, pac=1)  # the fairness head sees generated rows only
         seeds = (int(s) for s in self.secret.generate_state(4, np.uint64))
         sampler_seed, noise_seed, rows_seed, rows_torch_seed = seeds
-        self.opt_d = DPOptimizerFastGradientClipping(
+        self.world.broadcast_(self.generator, self.critic)
+        self.opt_d = private_optimizer(
             self._adam(self.critic, cfg.discriminator_lr),
-            noise_multiplier=self.noise_multiplier,
-            max_grad_norm=self.max_grad_norm,
-            expected_batch_size=cfg.batch_size,
-            generator=torch.Generator(device=self.device).manual_seed(noise_seed),
+            self.noise_multiplier,
+            self.max_grad_norm,
+            cfg.batch_size,  # this rank's share of the expected batch
+            torch.Generator(device=self.device).manual_seed(noise_seed),
+            self.world,
         )
         # Opacus refuses an empty table; a table of 0 rows must train all the same (on noise
         # alone), or the refusal would tell that it is empty: sample from one row, keep none.
@@ -281,8 +325,8 @@ class DPGANTrainer(GANTrainer):
         return torch.cat([real, self.space.one_hot(col, slot, self.device)], dim=1)
 
     def noisy_real_gradient(self, rows: np.ndarray, fake: torch.Tensor) -> list[torch.Tensor]:
-        """The DP release of one step: the real rows' clipped gradient sum plus N(0, σ²C²),
-        divided by the expected batch size. Each real row is interpolated with a generated row
+        """The DP release of one step: the real rows' clipped gradient sum (over every rank's
+        rows) plus N(0, σ²C²), divided by the expected batch size. Each real row is interpolated with a generated row
         of its own, drawn independently (not the i-th, which would tie rows to positions)."""
         b, m = fake.shape[0], len(rows)
         critic, tg = self.critic, self.row_tg
@@ -298,7 +342,7 @@ class DPGANTrainer(GANTrainer):
         )
         for p, g in zip(critic.parameters(), clipped, strict=True):
             p.grad = g.reshape(p.shape)
-        self.opt_d.pre_step()  # Opacus: add N(0, σ²C²) to the clipped sum, divide by b
+        release_gradient(self.opt_d, self.world)
         return [p.grad.detach().clone() for p in critic.parameters()]
 
     def private_critic_step(self, rows: np.ndarray, fake: torch.Tensor) -> None:
@@ -312,7 +356,10 @@ class DPGANTrainer(GANTrainer):
         fake_grads, _ = clipped_row_gradients(
             self.critic, fake, 1.0, fake_masks, self.max_grad_norm
         )
-        for p, g, f in zip(self.critic.parameters(), noisy, fake_grads, strict=True):
-            p.grad = g + f.reshape(p.shape) / b
+        for p, f in zip(self.critic.parameters(), fake_grads, strict=True):
+            p.grad = f.reshape(p.shape) / b
+        self.world.average_gradients_(self.critic)
+        for p, g in zip(self.critic.parameters(), noisy, strict=True):
+            p.grad = g + p.grad
         self.opt_d.original_optimizer.step()
         self.opt_d.zero_grad(set_to_none=True)

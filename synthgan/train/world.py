@@ -9,7 +9,9 @@ too. Whether to stop is agreed after every step (a wall-time budget may decide i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -18,6 +20,8 @@ from torch import nn
 from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
 __all__ = ["SINGLE", "World"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,29 @@ class World:
         flat /= self.size
         for tensor, mean in zip(tensors, _unflatten_dense_tensors(flat, tensors), strict=True):
             tensor.copy_(mean)
+
+    def shard(self, n: int) -> slice:
+        """This rank's rows of ``n``: every ``size``-th one from ``rank`` (the ranks' shards
+        are disjoint and cover every row)."""
+        return slice(self.rank, n, self.size)
+
+    def from_leader(self, compute: Callable[[], T]) -> T:
+        """``compute()`` run on rank 0 alone, and its result on every rank; its error, if it
+        raises, is raised on every rank (the others would otherwise wait for it forever)."""
+        if self.size == 1:
+            return compute()
+        box: list = [None]
+        if self.leader:
+            try:
+                box = [(compute(), None)]
+            except Exception as e:
+                dist.broadcast_object_list([(None, e)], src=0)
+                raise
+        dist.broadcast_object_list(box, src=0)
+        value, error = box[0]
+        if error is not None:
+            raise error
+        return value
 
     def shared_seed(self, seed: int | None) -> int | None:
         """``seed``, or (None) fresh entropy drawn on rank 0 for every rank: the ranks must

@@ -1,27 +1,41 @@
 """Data-parallel training with real torch.distributed processes (gloo on CPU)."""
 
+import contextlib
+import json
 import os
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 import torch.multiprocessing as mp
 from click.testing import CliRunner
-from conftest import FAST
+from conftest import FAST, declared, pin_entropy
 
-from synthgan import ConfigError, Fairness, Privacy, SchemaError, Synthesizer, load
+from synthgan import (
+    ConfigError,
+    Fairness,
+    Privacy,
+    PrivacyError,
+    SchemaError,
+    Synthesizer,
+    load,
+)
 from synthgan.cli import main
 from synthgan.launch import _free_port
+from synthgan.train.dp import private_optimizer, release_gradient
+from synthgan.train.world import World
 
 
 def _fit_and_save_every_rank(
     rank: int, port: int, df: pd.DataFrame, folder: str, settings: list[dict]
 ) -> None:
     """One rank of a two-process group, as torchrun would start it (``settings[rank]`` added to
-    FAST); every rank saves its model."""
+    FAST; ``pin_entropy``: DP's secret entropy fixed, as in a one-process fit under
+    ``pin_entropy``); every rank saves its model."""
     os.environ |= {
         "MASTER_ADDR": "127.0.0.1",
         "MASTER_PORT": str(port),
@@ -29,7 +43,9 @@ def _fit_and_save_every_rank(
         "WORLD_SIZE": "2",
     }
     torch.set_num_threads(1)
-    model = Synthesizer(**FAST | settings[rank], distributed="env").fit(df)
+    settings = dict(settings[rank])
+    with pin_entropy() if settings.pop("pin_entropy", False) else contextlib.nullcontext():
+        model = Synthesizer(**FAST | settings, distributed="env").fit(df)
     model.save(os.path.join(folder, f"rank{rank}.sgm"))
     torch.distributed.destroy_process_group()
 
@@ -94,7 +110,6 @@ def test_an_error_in_the_ranks_comes_back_as_itself():
 @pytest.mark.parametrize(
     "settings, message",
     [
-        ({"privacy": Privacy(epsilon=1.0)}, "differential privacy is not available yet"),
         ({"fairness": Fairness("city", "label")}, "fairness head is not available yet"),
         ({"distributed": 3}, "use a multiple of 30"),
         ({"distributed": "everywhere"}, "distributed"),
@@ -144,3 +159,79 @@ def test_a_torchrun_launch_trains_one_model(mixed_frame, tmp_path):
     done = subprocess.run([*run, str(script)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert load(tmp_path / "m.sgm").fit_info_["processes"] == 2
+
+
+def _private(df: pd.DataFrame) -> dict:
+    return {"privacy": Privacy(epsilon=3.0, delta=1e-5), "overrides": declared(df), "seed": 0}
+
+
+def test_a_private_fit_in_two_processes_spends_and_records_what_one_process_does(
+    mixed_frame, tmp_path
+):
+    dp = _private(mixed_frame)
+    rank0, rank1 = _two_ranks(mixed_frame, tmp_path, [dp | {"pin_entropy": True}] * 2)
+    with pin_entropy():  # rank 0's secret entropy: the same DP statistics and row count
+        single = Synthesizer(**FAST | dp).fit(mixed_frame)
+    # Rank 0 alone took the DP statistics: the same plan, steps, ε and ledger as one process.
+    assert rank0.ledger_.to_dict() == single.ledger_.to_dict()
+    assert rank0.ledger_.epsilon_spent == single.ledger_.epsilon_spent <= 3.0
+    assert rank0.ledger_.to_dict() == rank1.ledger_.to_dict()
+    assert rank0.transformer_.to_dict() == single.transformer_.to_dict()
+    assert _same_weights(rank0, rank1) and not _same_weights(rank0, single)
+    assert rank0.manifest().keys() == single.manifest().keys()
+    assert rank0.fit_info_["processes"] == 2
+    assert len(rank0.history_) == len(single.history_)
+    assert len(rank0.sample(100, seed=1)) == 100
+
+
+def _release_on_rank(rank: int, port: int, folder: str) -> None:
+    """Rank ``rank``'s clipped sum (every entry ``rank + 1``) through the DP release."""
+    os.environ |= {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+    torch.distributed.init_process_group("gloo", rank=rank, world_size=2)
+    weights = torch.nn.Parameter(torch.zeros(200_000))
+    optimizer = private_optimizer(
+        torch.optim.SGD([weights], lr=1.0),
+        noise_multiplier=1.0,
+        max_grad_norm=1.0,
+        expected_batch_size=50,  # each rank's share of 100
+        generator=torch.Generator().manual_seed(rank),
+        world=World.current(),
+    )
+    weights.grad = torch.full_like(weights, float(rank + 1))
+    release_gradient(optimizer, World.current())
+    torch.save(weights.grad, os.path.join(folder, f"release{rank}.pt"))
+    torch.distributed.destroy_process_group()
+
+
+def test_the_ranks_release_their_summed_clipped_gradients_with_the_noise_added_once(tmp_path):
+    mp.start_processes(_release_on_rank, (_free_port(), str(tmp_path)), 2, start_method="spawn")
+    first, second = (torch.load(tmp_path / f"release{r}.pt") for r in (0, 1))
+    assert torch.equal(first, second)  # every rank applies the same release
+    # (1 + 2) / 100: both ranks' sums over the expected batch of both
+    assert abs(first.mean().item() - 0.03) < 2e-4
+    # N(0, σ²C²) once, over 100: std 0.01 (noise on both ranks would make it 0.0141)
+    assert abs(first.std().item() / 0.01 - 1) < 0.02
+
+
+def test_the_ranks_shards_cover_every_row_once():
+    shards = [np.arange(11)[World(rank, 3).shard(11)] for rank in range(3)]
+    assert sorted(np.concatenate(shards).tolist()) == list(range(11))
+
+
+def test_a_dp_refusal_on_rank_0_reaches_every_rank(mixed_frame):
+    dp = _private(mixed_frame) | {"privacy": Privacy(epsilon=3.0, delta=0.5)}
+    with pytest.raises(PrivacyError, match="not below 1/n"):
+        Synthesizer(**FAST | dp, distributed=2).fit(mixed_frame)
+
+
+def test_cli_private_fit_with_two_processes(mixed_frame, tmp_path):
+    data, out, kinds = tmp_path / "real.csv", tmp_path / "m.sgm", tmp_path / "kinds.json"
+    mixed_frame.to_csv(data, index=False)
+    kinds.write_text(json.dumps(declared(mixed_frame)))
+    args = ["fit", str(data), "-o", str(out), "--epochs", "2", "--batch-size", "100"]
+    private = ["--epsilon", "3", "--delta", "1e-5", "--schema", str(kinds), "--quiet"]
+    private += ["--nproc", "2"]
+    result = CliRunner().invoke(main, [*args, *private])
+    assert result.exit_code == 0, result.output
+    model = load(out)
+    assert model.fit_info_["processes"] == 2 and model.ledger_.epsilon_spent <= 3.0
