@@ -5,6 +5,11 @@ memorise, a synthetic row is no closer to the training rows than to the holdout 
 exchangeability, the share of synthetic rows whose nearest real row is a training row is then
 n_train / (n_train + n_holdout) (one half when the two are the same size). That expected share is
 reported beside the measured one; this is the holdout-size correction.
+
+On large tables the distances are measured for a uniform sample of the synthetic rows
+(``DISTANCE_ROWS``), each searched against every training and holdout row, so each measured
+distance is exact; the shares and quantiles are then estimates, and the report gives the
+sample's size and the DCR share's 95 % margin. Exact copies are counted on every row.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ __all__ = ["distance_risks"]
 #: The holdout's own distances to the training rows (the baseline) are read from at most this
 #: many holdout rows; they describe a distribution, which a sample estimates well.
 BASELINE_ROWS = 5000
+#: Synthetic rows whose nearest real rows are searched, at most: a brute-force search is exact
+#: but grows with synthetic × real rows (1M × 1M took about an hour on 2 cores); 100,000 rows
+#: estimate the DCR share within about ±0.003.
+DISTANCE_ROWS = 100_000
 QUANTILES = np.linspace(0, 1, 101)
 
 
@@ -44,12 +53,17 @@ def distance_risks(
         not_applicable["dcr"] = "the real table needs two rows or more for nearest-neighbour ratios"
         return scores, {}, not_applicable
 
-    to_train = nearest_distances(encoded["synthetic"], encoded["real"], k=2)
+    synthetic = encoded["synthetic"]
+    if len(synthetic) > DISTANCE_ROWS:
+        synthetic = synthetic[np.sort(rng.choice(len(synthetic), DISTANCE_ROWS, replace=False))]
+    to_train = nearest_distances(synthetic, encoded["real"], k=2)
     scores["dcr_p5"] = float(np.quantile(to_train[:, 0], 0.05))
     scores["nndr_median"] = float(np.median(_nndr(to_train)))
     details: dict[str, Any] = {
         "dcr_quantiles": {"synthetic": np.quantile(to_train[:, 0], QUANTILES).tolist()},
         "distance_scale": "sqrt(sum of squared quantile gaps + number of differing labels)",
+        "synthetic_rows_measured": len(synthetic),
+        "synthetic_rows": len(encoded["synthetic"]),
     }
     if tables.holdout is None:
         for name in ("dcr_share", "holdout_copy_rate", "holdout_dcr_p5"):
@@ -57,10 +71,13 @@ def distance_risks(
         return scores, details, not_applicable
 
     scores["holdout_copy_rate"] = float(np.isin(row_keys(tables.holdout), train_keys).mean())
-    to_holdout = nearest_distances(encoded["synthetic"], encoded["holdout"], k=1)
+    to_holdout = nearest_distances(synthetic, encoded["holdout"], k=1)
     closer = to_train[:, 0] < to_holdout[:, 0]
     tied = to_train[:, 0] == to_holdout[:, 0]
     scores["dcr_share"] = float(closer.mean() + 0.5 * tied.mean())
+    details["dcr_share_margin"] = _margin(
+        scores["dcr_share"], len(synthetic), len(encoded["synthetic"])
+    )
     scores["dcr_share_expected"] = len(tables.real) / (len(tables.real) + len(tables.holdout))
 
     rows = rng.permutation(len(tables.holdout))[:BASELINE_ROWS]
@@ -70,6 +87,13 @@ def distance_risks(
     details["dcr_quantiles"]["holdout"] = np.quantile(baseline[:, 0], QUANTILES).tolist()
     details["baseline_rows"] = len(rows)
     return scores, details, not_applicable
+
+
+def _margin(share: float, measured: int, rows: int) -> float:
+    """The 95 % margin of a share measured on ``measured`` of ``rows`` rows drawn without
+    replacement (0 when every row was measured)."""
+    finite = 1 - measured / rows
+    return float(1.96 * np.sqrt(max(share * (1 - share), 0.25 / measured) / measured * finite))
 
 
 def _nndr(distances: np.ndarray) -> np.ndarray:

@@ -96,6 +96,16 @@ def _membership_facts(scores: dict[str, float], details: dict[str, Any]) -> dict
     return {"strongest": strongest, "interval_low": low}
 
 
+def _distance_facts(scores: dict[str, float], details: dict[str, Any]) -> dict[str, Any]:
+    """Whether the distances were measured on a sample of the synthetic rows, and its margin."""
+    distance = details.get("privacy", {})
+    measured, rows = distance.get("synthetic_rows_measured"), distance.get("synthetic_rows")
+    if measured is None or measured == rows:
+        return {"measured": ""}
+    margin = distance["dcr_share_margin"]
+    return {"measured": f" (a sample of {measured:,} of {rows:,} synthetic rows: ±{margin:.3f})"}
+
+
 def _noisy_groups(table: str) -> Callable[[dict[str, float], dict[str, Any]], dict[str, Any]]:
     """A caveat when the highest or lowest group rate of ``table`` rests on too few rows."""
 
@@ -363,9 +373,10 @@ PRIVACY = (
         headline=Headline(
             "closer to train than holdout",
             "expected {dcr_share_expected:.3f}",
-            "Share of synthetic rows whose nearest real row is a training row.",
+            "Share of synthetic rows whose nearest real row is a training row{measured}.",
             Thresholds(0.02, 0.05, higher_is_better=False, relative_to="dcr_share_expected"),
             needs=("dcr_share_expected",),
+            facts=_distance_facts,
         ),
     ),
     _distance(

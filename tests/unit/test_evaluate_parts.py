@@ -13,7 +13,7 @@ import pytest
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from synthgan import DataError
-from synthgan.evaluate import report, verdicts
+from synthgan.evaluate import distance, report, verdicts
 from synthgan.evaluate.distance import distance_risks
 from synthgan.evaluate.evaluation import encode_tables
 from synthgan.evaluate.fairness import (
@@ -186,6 +186,28 @@ def test_dcr_share_counts_ties_half_and_states_the_expected_share():
     tied = prepare_tables(pd.concat([real, holdout.iloc[:10]]), holdout.iloc[:10], holdout)
     scores, _, _ = distance_risks(tied, encode_tables(tied)[3], rng)
     assert scores["dcr_share"] == 0.5
+
+
+def test_distances_of_a_large_synthetic_table_come_from_a_stated_sample_within_its_margin(
+    monkeypatch,
+):
+    rng = np.random.default_rng(4)
+    population = pd.DataFrame({"x": rng.normal(size=6000), "c": rng.choice(list("abc"), 6000)})
+    real, holdout = population.iloc[:2000], population.iloc[2000:3000]
+    # Half the synthetic rows copy training rows, half are new: the share is about 0.83.
+    tables = prepare_tables(
+        real, pd.concat([real.iloc[:1500], population.iloc[3000:4500]]), holdout
+    )
+    encoded = encode_tables(tables)[3]
+    full, _, _ = distance_risks(tables, encoded, np.random.default_rng(0))
+    monkeypatch.setattr(distance, "DISTANCE_ROWS", 1000)
+    part, details, _ = distance_risks(tables, encoded, np.random.default_rng(0))
+    assert details["synthetic_rows_measured"] == 1000 and details["synthetic_rows"] == 3000
+    margin = details["dcr_share_margin"]
+    assert 0 < margin < 0.03 and abs(part["dcr_share"] - full["dcr_share"]) < margin
+    assert part["exact_copy_rate"] == full["exact_copy_rate"] == 0.5  # counted on every row
+    line = metric("dcr_share").headline.facts(part, {"privacy": details})["measured"]
+    assert "1,000 of 3,000 synthetic rows" in line and f"±{margin:.3f}" in line
 
 
 def test_group_rate_intervals_cover_the_true_rate_about_95_percent_of_the_time():
