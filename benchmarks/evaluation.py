@@ -3,11 +3,10 @@
 ``python -m benchmarks.evaluation speed``   full evaluate() of Adult, per part, best of --repeat
 ``python -m benchmarks.evaluation sanity``  copies / independent sample / shuffled columns / synthgan
 ``python -m benchmarks.evaluation scale``   DCR + membership attacks, 1M synthetic × 1M real rows,
-                                            in a fresh process whose peak memory (VmHWM) is read;
-                                            --query-rows Q times the distance pass for the first Q
-                                            synthetic rows only (all tables are still loaded and
-                                            encoded, so memory is the full-size figure) and
-                                            projects the full pass from it
+                                            in a fresh process whose peak memory (VmHWM) is read,
+                                            as ``evaluate`` runs them (distances from a sample of
+                                            the synthetic rows, see evaluate/distance.py);
+                                            --query-rows Q keeps only the first Q synthetic rows
 
 The synthetic Adult table comes from a synthgan model fitted in the same run (--epochs, default
 30: the evaluator's speed does not depend on how good the table is). Each part writes
@@ -134,20 +133,20 @@ def scale_worker(real: str, synthetic: str, holdout: str, query_rows: int) -> No
     del tables_read
     encoded = encode_tables(tables)[3]
     timings["prepare_and_encode"] = time.perf_counter() - started
-    queried = dataclasses.replace(tables, synthetic=tables.synthetic.iloc[:query_rows])
+    if query_rows < len(tables.synthetic):  # the old projection of an exhaustive pass
+        tables = dataclasses.replace(tables, synthetic=tables.synthetic.iloc[:query_rows])
+        encoded = encoded | {"synthetic": encoded["synthetic"][:query_rows]}
     started = time.perf_counter()
-    scores, _, _ = distance_risks(
-        queried, encoded | {"synthetic": encoded["synthetic"][:query_rows]}, rng
-    )
+    scores, details, _ = distance_risks(tables, encoded, rng)
     timings["distances"] = time.perf_counter() - started
-    share = len(queried.synthetic) / len(tables.synthetic)
-    timings["distances_projected_all_rows"] = timings["distances"] / share
     started = time.perf_counter()
     attack, _, _ = membership_attacks(tables, encoded, rng, 0)
     timings["membership"] = time.perf_counter() - started
+    timings["total"] = sum(timings.values())
     print(json.dumps({
         "rows": {"real": len(tables.real), "synthetic": len(tables.synthetic), "holdout": len(tables.holdout)},
-        "distance_query_rows": len(queried.synthetic),
+        "distance_rows_measured": details["synthetic_rows_measured"],
+        "dcr_share_margin": round(details["dcr_share_margin"], 4),
         "encoded_width": int(encoded["real"].shape[1]),
         "encoded_mb": round(sum(a.nbytes for a in encoded.values()) / 2**20, 1),
         "seconds": {k: round(v, 1) for k, v in timings.items()},

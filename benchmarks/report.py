@@ -262,34 +262,52 @@ def _eval_section(records: list[Record]) -> list[str]:
         for key in keys:
             lines.append(f"| {key} | " + " | ".join(fmt(c.get(key)) for c in cases.values()) + " |")
         lines.append("")
-    if scale:
-        r = scale.details
-        seconds = ", ".join(f"{k.replace('_', ' ')} {v:,.0f} s" for k, v in r["seconds"].items())
-        queried = r.get("distance_query_rows", r["rows"]["synthetic"])
+    for scale in [r for r in records if r.what == "eval-scale"]:
+        lines += _distances_at_scale(scale)
+    return lines
+
+
+def _distances_at_scale(scale: Record) -> list[str]:
+    """One 1M × 1M run of the privacy parts: its tables, memory and time per part."""
+    r = scale.details
+    seconds = ", ".join(f"{k.replace('_', ' ')} {v:,.0f} s" for k, v in r["seconds"].items())
+    queried = r.get("distance_query_rows", r["rows"]["synthetic"])
+    how = "exact DCR share, copies, NNDR"
+    partial = ""
+    if "distance_rows_measured" in r:
+        how = "DCR share, copies, NNDR"
+        partial = (
+            f" As `evaluate` does it: the distances of a uniform sample of "
+            f"{r['distance_rows_measured']:,} synthetic rows, each searched against every real "
+            f"and holdout row (DCR share {r['scores']['dcr_share']:.3f} ± "
+            f"{r['dcr_share_margin']:.3f}, 95 %); copies counted on every row."
+        )
+    elif queried < r["rows"]["synthetic"]:
         partial = (
             f" The distance pass was timed on the first {queried:,} synthetic rows against all "
             "real and holdout rows, and projected to all rows (it is linear in the query rows); "
             "every table was loaded and encoded at full size, so the memory figure is the "
             "full-size one."
-            if queried < r["rows"]["synthetic"]
-            else ""
         )
-        lines += [
-            f"**Distances at scale** ({scale.date[:16]}, `{scale.command}`): exact DCR share, "
-            "copies, NNDR and both membership attacks on "
-            f"{r['rows']['synthetic']:,} synthetic × {r['rows']['real']:,} real rows "
-            f"(+ {r['rows']['holdout']:,} holdout), {r['source']}; {r['encoded_width']} encoded "
-            f"columns ({r['encoded_mb']:,.0f} MB as float32). Peak resident memory "
-            f"**{r['peak_rss_mb']:,.0f} MB** ({r['rss_after_reading_mb']:,.0f} MB after reading "
-            f"the three tables). Time: {seconds}.{partial}",
-            "",
-        ]
-    return lines
+    return [
+        f"**Distances at scale** ({scale.date[:16]}, `{scale.command}`"
+        + (f", {scale.commit}" if scale.commit else "")
+        + f"): {how} "
+        "and both membership attacks on "
+        f"{r['rows']['synthetic']:,} synthetic × {r['rows']['real']:,} real rows "
+        f"(+ {r['rows']['holdout']:,} holdout), {r['source']}; {r['encoded_width']} encoded "
+        f"columns ({r['encoded_mb']:,.0f} MB as float32). Peak resident memory "
+        f"**{r['peak_rss_mb']:,.0f} MB** ({r['rss_after_reading_mb']:,.0f} MB after reading "
+        f"the three tables). Time: {seconds}.{partial}",
+        "",
+    ]
 
 
 def _scale_section(records: list[Record]) -> list[str]:
     """Peak memory of default fits on ACS resampled to millions of rows (``benchmarks.scale``)."""
     processes = _processes_lines([r for r in records if r.what == "fit-processes"])
+    processes += _private_processes_lines([r for r in records if r.what == "fit-processes-dp"])
+    processes += _stream_lines([r for r in records if r.what == "sample-stream"])
     runs = [r for r in records if r.what == "fit-scale"]
     if not runs:
         return processes
@@ -341,6 +359,60 @@ def _processes_lines(runs: list[Record]) -> list[str]:
             f"{t['seconds_per_epoch']:.2f} | {t['fit_seconds']:,.0f} | {t['wall_seconds']:,.0f} | "
             f"{t['final_losses']['loss_d']:.3f} | {t['final_losses']['loss_g']:.3f} | "
             f"{r.commit} | {r.date[:16]} | `{r.command}` |"
+        )
+    return [*lines, ""]
+
+
+def _stream_lines(runs: list[Record]) -> list[str]:
+    """Streaming a large sample to Parquet with ``sample_to`` (``benchmarks.scale --sample``)."""
+    if not runs:
+        return []
+    lines = [
+        "## Streaming a large sample (issue 20)",
+        "",
+        "An Adult model (default settings, a short step budget, density ratio on) streams rows "
+        "to Parquet with `sample_to` in a fresh process; peak resident memory of that process.",
+        "",
+        "| rows | rows written | s | peak MB | MB after imports | file MB | commit | date | "
+        "command |",
+        "|---:|---:|---:|---:|---:|---:|---|---|---|",
+    ]
+    for r in runs:
+        t = r.timings
+        lines.append(
+            f"| {t['rows']:,} | {t['rows_written']:,} | {t['seconds']:,.0f} | "
+            f"**{t['peak_rss_mb']:,.0f}** | {t['import_rss_mb']:,.0f} | {t['file_mb']:,.0f} | "
+            f"{r.commit} | {r.date[:16]} | `{r.command}` |"
+        )
+    return [*lines, ""]
+
+
+def _private_processes_lines(runs: list[Record]) -> list[str]:
+    """DP fits of Adult in one and several processes: the same ε, steps and loss curves."""
+    if not runs:
+        return []
+    lines = [
+        "## Data-parallel processes under DP (issue 20)",
+        "",
+        "Adult at the DP defaults (30 epochs, expected batch 1,000), δ = 1e-6, seed 0; with N "
+        "processes each Poisson-samples its shard of the rows at the global rate and rank 0 "
+        "alone adds the noise. The secret randomness differs between runs, so the DP row count "
+        "(and with it σ and the steps) may differ by a step or so from run to run. loss_g: the "
+        "generator's loss at the first, middle and last epoch.",
+        "",
+        "| processes | ε | ε spent | σ | q | steps | loss_g (first, middle, last) | loss_cond, "
+        "last | wall s | commit | date | command |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---|---|",
+    ]
+    for r in runs:
+        t = r.timings
+        curve = t["loss_g"]
+        points = ", ".join(f"{curve[i]:.3f}" for i in (0, len(curve) // 2, -1))
+        lines.append(
+            f"| {t['processes']} | {t['epsilon']:g} | {t['epsilon_spent']:.4f} | "
+            f"{t['noise_multiplier']:.3f} | {t['sample_rate']:.5f} | {t['steps']} | {points} | "
+            f"{t['loss_cond'][-1]:.3f} | {t['wall_seconds']:,.0f} | {r.commit} | "
+            f"{r.date[:16]} | `{r.command}` |"
         )
     return [*lines, ""]
 
