@@ -64,44 +64,35 @@ def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFram
         )
 
 
-def _read_csv(path: Path, as_text: bool, columns: list[str] | None = None) -> pd.DataFrame:
+def _read_csv(path: Path, as_text: bool) -> pd.DataFrame:
     """The CSV in chunks, as one read of the whole file would type it."""
     options: dict = {"keep_default_na": False, "na_values": [""], "low_memory": False}
-    if as_text or columns is not None:
-        options["dtype"] = str
     if as_text:
-        options |= {"on_bad_lines": "skip", "encoding_errors": "replace"}
+        options |= {"dtype": str, "on_bad_lines": "skip", "encoding_errors": "replace"}
     shared = _SharedText()
-    chunks = [
-        shared.apply(chunk)
-        for chunk in pd.read_csv(path, chunksize=READ_ROWS, usecols=columns, **options)
-    ]
+    chunks = [shared.apply(chunk) for chunk in pd.read_csv(path, chunksize=READ_ROWS, **options)]
     if not chunks:  # a header and no rows
-        return pd.read_csv(path, usecols=columns, **options)
+        return pd.read_csv(path, **options)
     df = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
-    # A column typed differently by different chunks (numbers in one, text in another) is
-    # text in a one-pass read, which looks at the whole column: read it again as text.
-    mixed = [c for c in df.columns if _mixed_types([chunk[c] for chunk in chunks])]
+    # A column the chunks typed differently (numbers in one, text in another) is typed by one
+    # read that sees the whole column: read those columns again, whole.
+    mixed = [c for c in df.columns if _typed_differently([chunk[c] for chunk in chunks])]
     if mixed:
-        df[mixed] = _read_csv(path, as_text, mixed)[mixed]
+        df[mixed] = shared.apply(pd.read_csv(path, usecols=mixed, **options))[mixed]
     return df
 
 
-def _mixed_types(parts: list[pd.Series]) -> bool:
-    """Whether the chunks of a column hold more than one of booleans, numbers and text."""
-    kinds = {_TYPE_OF.get(pd.api.types.infer_dtype(part, skipna=True), "other") for part in parts}
-    kinds.discard("none")
-    return len(kinds) > 1
-
-
-_TYPE_OF = {
-    "empty": "none",
-    "boolean": "boolean",
-    "integer": "number",
-    "floating": "number",
-    "mixed-integer-float": "number",
-    "string": "text",
-}
+def _typed_differently(parts: list[pd.Series]) -> bool:
+    """Whether chunks holding values typed them differently (int64 beside float64 aside: a
+    whole read makes that float64 too), or hold different things as Python objects."""
+    parts = [part for part in parts if part.notna().any()]
+    dtypes = {part.dtype for part in parts}
+    if dtypes <= {np.dtype("int64"), np.dtype("float64")}:
+        return False
+    if len(dtypes) > 1:
+        return True
+    objects = [part for part in parts if part.dtype == object]
+    return len({pd.api.types.infer_dtype(part, skipna=True) for part in objects}) > 1
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -109,6 +100,9 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     file = pq.ParquetFile(path)
+    indexes = (file.schema_arrow.pandas_metadata or {}).get("index_columns", [])
+    if any(isinstance(index, str) for index in indexes):  # a stored index, not a range
+        return _SharedText().apply(pd.read_parquet(path))
     shared = _SharedText()
     chunks = [shared.apply(b.to_pandas()) for b in file.iter_batches(batch_size=READ_ROWS)]
     if len(chunks) <= 1:
@@ -138,6 +132,8 @@ class _SharedText:
         for column in chunk.columns:
             if chunk[column].dtype != object:
                 continue
+            if pd.api.types.infer_dtype(chunk[column], skipna=True) != "string":
+                continue  # booleans with gaps, lists, structs: nothing to share
             original = chunk[column].to_numpy()
             codes, uniques = pd.factorize(original)
             seen = self.seen.setdefault(column, {})

@@ -45,6 +45,29 @@ def test_a_csv_read_in_chunks_is_the_frame_of_one_whole_read(small_chunks, tmp_p
     assert len({id(v) for v in oslo}) == 1 and len(oslo) > 40
 
 
+def test_columns_the_chunks_type_differently_are_typed_as_one_read_types_them(
+    small_chunks, tmp_path
+):
+    n = 200
+    df = pd.DataFrame(
+        {
+            "gap_chunk": np.where(np.arange(n) % 2 == 0, "True", "False").astype(object),
+            "big": np.arange(n, dtype=np.uint64),
+            "yes_later": np.where(np.arange(n) % 2 == 0, "True", "False").astype(object),
+        }
+    )
+    df.loc[40:79, "gap_chunk"] = ""  # one whole chunk empty: booleans still
+    df.loc[150, "big"] = 2**63 + 5  # past int64 in a later chunk: uint64, not float
+    df.loc[[5, 160], "yes_later"] = ["", "maybe"]  # booleans, then a word: text
+    path = tmp_path / "t.csv"
+    df.to_csv(path, index=False)
+    whole = pd.read_csv(path, keep_default_na=False, na_values=[""], low_memory=False)
+    back = read_table(path)
+    pd.testing.assert_frame_equal(back, whole)
+    assert back["big"].dtype == np.uint64 and back.loc[150, "big"] == 2**63 + 5
+    assert back.loc[0, "yes_later"] == "True"  # text, as the whole column is
+
+
 def test_a_csv_read_as_text_in_chunks_is_all_strings(small_chunks, tmp_path):
     path = tmp_path / "t.csv"
     _frame().to_csv(path, index=False)
@@ -72,3 +95,15 @@ def test_a_header_without_rows_reads_as_an_empty_frame(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a,b\n")
     assert list(read_table(path).columns) == ["a", "b"] and read_table(path).empty
+
+
+def test_a_parquet_file_with_a_stored_index_or_no_rows_reads_as_pandas_reads_it(
+    small_chunks, tmp_path
+):
+    df = _frame().set_index("city")
+    df.to_parquet(tmp_path / "indexed.parquet", row_group_size=30)
+    back = read_table(tmp_path / "indexed.parquet")
+    pd.testing.assert_frame_equal(back, pd.read_parquet(tmp_path / "indexed.parquet"))
+    df.iloc[:0].to_parquet(tmp_path / "empty.parquet")
+    empty = read_table(tmp_path / "empty.parquet")
+    pd.testing.assert_frame_equal(empty, pd.read_parquet(tmp_path / "empty.parquet"))
