@@ -91,9 +91,11 @@ def distance_risks(
 
 def _margin(share: float, measured: int, rows: int) -> float:
     """The 95 % margin of a share measured on ``measured`` of ``rows`` rows drawn without
-    replacement (0 when every row was measured)."""
+    replacement (Agresti-Coull, which stays honest at a share of 0 or 1; 0 when every row was
+    measured)."""
+    adjusted = (share * measured + 2) / (measured + 4)
     finite = 1 - measured / rows
-    return float(1.96 * np.sqrt(max(share * (1 - share), 0.25 / measured) / measured * finite))
+    return float(1.96 * np.sqrt(adjusted * (1 - adjusted) / (measured + 4) * finite))
 
 
 def _nndr(distances: np.ndarray) -> np.ndarray:

@@ -256,7 +256,15 @@ def _privacy(report: Report) -> str:
     if curves and any(curves.get(k) for k in ("loss_g", "val_fidelity")):
         out.append(_img(plots.training_plot(curves), "training curves"))
     out.append(_scores(s, "privacy"))
-    quantiles = d.get("privacy", {}).get("dcr_quantiles")
+    distances = d.get("privacy", {})
+    measured, rows = distances.get("synthetic_rows_measured"), distances.get("synthetic_rows")
+    if measured is not None and measured < rows:
+        out.append(
+            f"<p>Distances were measured for a uniform sample of {measured:,} of the {rows:,} "
+            "synthetic rows, each searched against every real row: the shares and quantiles "
+            "above are estimates from that sample; exact copies were counted on every row.</p>"
+        )
+    quantiles = distances.get("dcr_quantiles")
     if quantiles:
         out.append(_img(plots.dcr_plot(quantiles), "distance to closest record"))
     membership = d.get("membership")

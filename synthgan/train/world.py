@@ -19,6 +19,8 @@ import torch.distributed as dist
 from torch import nn
 from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
+from synthgan import errors
+
 __all__ = ["SINGLE", "World"]
 
 T = TypeVar("T")
@@ -75,8 +77,9 @@ class World:
         return slice(self.rank, n, self.size)
 
     def from_leader(self, compute: Callable[[], T]) -> T:
-        """``compute()`` run on rank 0 alone, and its result on every rank; its error, if it
-        raises, is raised on every rank (the others would otherwise wait for it forever)."""
+        """``compute()`` run on rank 0 alone, and its result on every rank; when it raises, every
+        rank raises (the others would otherwise wait for it forever): a ``SynthganError`` as
+        itself, anything else as a ``TrainingError`` that points to rank 0's."""
         if self.size == 1:
             return compute()
         box: list = [None]
@@ -84,12 +87,17 @@ class World:
             try:
                 box = [(compute(), None)]
             except Exception as e:
-                dist.broadcast_object_list([(None, e)], src=0)
+                known = isinstance(e, errors.SynthganError)
+                failure = (type(e).__name__, str(e)) if known else ("", "")
+                dist.broadcast_object_list([(None, failure)], src=0)
                 raise
         dist.broadcast_object_list(box, src=0)
-        value, error = box[0]
-        if error is not None:
-            raise error
+        value, failure = box[0]
+        if failure is not None:
+            name, message = failure
+            if not name:
+                raise errors.TrainingError("Rank 0 of this distributed fit failed: see its error.")
+            raise getattr(errors, name, errors.SynthganError)(message)
         return value
 
     def shared_seed(self, seed: int | None) -> int | None:

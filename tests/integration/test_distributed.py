@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,20 +23,24 @@ from synthgan import (
     PrivacyError,
     SchemaError,
     Synthesizer,
+    SynthganError,
     load,
 )
 from synthgan.cli import main
 from synthgan.launch import _free_port
+from synthgan.prepare import prepare
 from synthgan.train.dp import private_optimizer, release_gradient
 from synthgan.train.world import World
+from synthgan.transform import TableTransformer
 
 
 def _fit_and_save_every_rank(
     rank: int, port: int, df: pd.DataFrame, folder: str, settings: list[dict]
 ) -> None:
     """One rank of a two-process group, as torchrun would start it (``settings[rank]`` added to
-    FAST; ``pin_entropy``: DP's secret entropy fixed, as in a one-process fit under
-    ``pin_entropy``); every rank saves its model."""
+    FAST; ``pin_entropy``: DP's secret entropy fixed, rank 0's as in a one-process fit under
+    ``pin_entropy``, each other rank's to a value of its own); every rank saves its model, or
+    writes the ``SynthganError`` it raised."""
     os.environ |= {
         "MASTER_ADDR": "127.0.0.1",
         "MASTER_PORT": str(port),
@@ -44,9 +49,14 @@ def _fit_and_save_every_rank(
     }
     torch.set_num_threads(1)
     settings = dict(settings[rank])
-    with pin_entropy() if settings.pop("pin_entropy", False) else contextlib.nullcontext():
-        model = Synthesizer(**FAST | settings, distributed="env").fit(df)
-    model.save(os.path.join(folder, f"rank{rank}.sgm"))
+    pinned = settings.pop("pin_entropy", False)  # rank 0: the one-process tests' entropy
+    with pin_entropy(20261204 + rank) if pinned else contextlib.nullcontext():
+        try:
+            model = Synthesizer(**FAST | settings, distributed="env").fit(df)
+        except SynthganError as e:
+            Path(folder, f"error{rank}.txt").write_text(f"{type(e).__name__}: {e}")
+        else:
+            model.save(os.path.join(folder, f"rank{rank}.sgm"))
     torch.distributed.destroy_process_group()
 
 
@@ -218,10 +228,28 @@ def test_the_ranks_shards_cover_every_row_once():
     assert sorted(np.concatenate(shards).tolist()) == list(range(11))
 
 
-def test_a_dp_refusal_on_rank_0_reaches_every_rank(mixed_frame):
+def test_a_dp_refusal_on_rank_0_reaches_every_rank(mixed_frame, tmp_path):
     dp = _private(mixed_frame) | {"privacy": Privacy(epsilon=3.0, delta=0.5)}
+    args = (_free_port(), mixed_frame, str(tmp_path), [dp, dp])
+    mp.start_processes(_fit_and_save_every_rank, args, nprocs=2, start_method="spawn")
+    for rank in (0, 1):  # rank 1 took no statistics: it raises what rank 0 found
+        assert (tmp_path / f"error{rank}.txt").read_text().startswith("PrivacyError: delta 0.5")
     with pytest.raises(PrivacyError, match="not below 1/n"):
         Synthesizer(**FAST | dp, distributed=2).fit(mixed_frame)
+
+
+def test_rank_0_hands_on_its_plan_without_its_secret_entropy(mixed_frame):
+    with pin_entropy():
+        model = Synthesizer(**FAST | _private(mixed_frame))
+        ready = prepare(
+            mixed_frame, model.overrides, TableTransformer(), 0, model.privacy, (100, 2)
+        )
+    handed = ready.plan.without_secrets()
+    assert handed.secret is None and handed.encoding_seed is None
+    other = handed.with_secrets(np.random.SeedSequence(7))
+    assert other.secret.entropy != ready.plan.secret.entropy
+    # each rank draws its generated rows and its share of the expected batch
+    assert model._gan_config(processes=2).batch_size == FAST["batch_size"] // 2
 
 
 def test_cli_private_fit_with_two_processes(mixed_frame, tmp_path):

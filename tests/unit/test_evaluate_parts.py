@@ -13,7 +13,7 @@ import pytest
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from synthgan import DataError
-from synthgan.evaluate import distance, report, verdicts
+from synthgan.evaluate import distance, html, report, verdicts
 from synthgan.evaluate.distance import distance_risks
 from synthgan.evaluate.evaluation import encode_tables
 from synthgan.evaluate.fairness import (
@@ -208,6 +208,21 @@ def test_distances_of_a_large_synthetic_table_come_from_a_stated_sample_within_i
     assert part["exact_copy_rate"] == full["exact_copy_rate"] == 0.5  # counted on every row
     line = metric("dcr_share").headline.facts(part, {"privacy": details})["measured"]
     assert "1,000 of 3,000 synthetic rows" in line and f"±{margin:.3f}" in line
+    # the page says so too
+    page = html._privacy(report.Report(part, {}, {"privacy": details}, {}, {}))
+    assert "uniform sample of 1,000 of the 3,000 synthetic rows" in page
+
+
+@pytest.mark.parametrize("true_share", [0.5, 0.997])
+def test_the_dcr_share_margin_covers_the_share_of_every_row_95_percent_of_the_time(true_share):
+    rng = np.random.default_rng(5)
+    population = rng.random(3000) < true_share
+    covered = 0
+    for _ in range(2000):
+        share = population[rng.choice(3000, 1000, replace=False)].mean()
+        covered += abs(share - population.mean()) <= distance._margin(share, 1000, 3000)
+    assert covered / 2000 >= 0.94
+    assert distance._margin(1.0, 1000, 3000) > 0.001  # a sample of copies only is not exact
 
 
 def test_group_rate_intervals_cover_the_true_rate_about_95_percent_of_the_time():
