@@ -101,8 +101,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
     file = pq.ParquetFile(path)
     indexes = (file.schema_arrow.pandas_metadata or {}).get("index_columns", [])
-    if any(isinstance(index, str) for index in indexes):  # a stored index, not a range
-        return _SharedText().apply(pd.read_parquet(path))
+    if any(isinstance(i, str) or (i.get("start"), i.get("step")) != (0, 1) for i in indexes):
+        return _SharedText().apply(pd.read_parquet(path))  # a stored index: one read keeps it
     shared = _SharedText()
     chunks = [shared.apply(b.to_pandas()) for b in file.iter_batches(batch_size=READ_ROWS)]
     if len(chunks) <= 1:
