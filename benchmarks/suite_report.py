@@ -184,6 +184,14 @@ def _declared_groups(runs: list[Record]) -> str:
     return f"synthgan runs at {commits} are told the documented fixed combinations ({groups}); "
 
 
+def _reference_epochs(runs: list[Record]) -> str:
+    """The epochs CTGAN and TVAE ran in these runs (fewer than 300 on a large table)."""
+    epochs = sorted(
+        {r.settings.get("epochs") for r in runs if r.settings["run"] in ("ctgan", "tvae")}
+    )
+    return " / ".join(str(e) for e in epochs) + (" (by run)" if len(epochs) > 1 else "")
+
+
 def _dataset_section(dataset: str, runs: list[Record]) -> list[str]:
     ok = [r for r in runs if "error" not in r.details]
     first = runs[0]
@@ -197,7 +205,8 @@ def _dataset_section(dataset: str, runs: list[Record]) -> list[str]:
         + f" · {s.get('train_rows', 0):,} training rows, "
         f"{s.get('test_rows', 0):,} test rows (the holdout for utility and privacy)"
         + (f"; scored on {s['score_rows']:,}-row subsamples" if s.get("score_rows") else "")
-        + f" · CTGAN/TVAE epochs {s.get('epochs')}, synthgan {_synthgan_length(runs)}, batch "
+        + f" · CTGAN/TVAE epochs {_reference_epochs(ok) or s.get('epochs')}, synthgan "
+        f"{_synthgan_length(runs)}, batch "
         f"{s.get('batch_size')}, seed {s.get('seed')}; synthgan under DP uses its DP defaults; "
         + _declared_groups(runs)
         + "smartnoise DPCTGAN/PATECTGAN "
