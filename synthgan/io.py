@@ -116,9 +116,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     }
     df = pd.concat([chunk.drop(columns=categorical) for chunk in chunks], ignore_index=True)
     for c, values in merged.items():
-        df[c] = pd.Categorical(
-            values, categories=values.categories, ordered=chunks[0][c].cat.ordered
-        )
+        df[c] = values.as_ordered() if chunks[0][c].cat.ordered else values
     return df[list(chunks[0].columns)]
 
 

@@ -118,16 +118,11 @@ def prepare_private(
     with secret entropy of its own."""
     structure = declare_public(infer_schema(df, overrides, private=True), privacy.public)
     clean = coerce_table(df, structure)
-    own: list[tuple[PrivatePlan, Schema, dict[str, Any]]] = []
-
-    def make_plan() -> tuple[PrivatePlan, Schema, dict[str, Any]]:
-        own.append(PrivatePlan.make(privacy, fresh_entropy(), clean, structure, batch_size, epochs))
-        plan, schema, summaries = own[0]
-        return plan.without_secrets(), schema, summaries
-
-    shared = world.from_leader(make_plan)
-    plan, schema, summaries = own[0] if own else shared
-    if not own:
+    plan, schema, summaries = world.from_leader(
+        lambda: PrivatePlan.make(privacy, fresh_entropy(), clean, structure, batch_size, epochs),
+        lambda made: (made[0].without_secrets(), *made[1:]),
+    )
+    if not world.leader:
         plan = plan.with_secrets(fresh_entropy())
     transformer.fit_private(schema, summaries, seed=seed)
     with warnings.catch_warnings(), np.errstate(all="ignore"):

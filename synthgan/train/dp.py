@@ -229,7 +229,6 @@ class DPGANTrainer(GANTrainer):
         self._build_networks(data_dim, pac=1)  # the fairness head sees generated rows only
         seeds = (int(s) for s in self.secret.generate_state(4, np.uint64))
         sampler_seed, noise_seed, rows_seed, rows_torch_seed = seeds
-        self.world.broadcast_(self.generator, self.critic)
         self.opt_d = private_optimizer(
             self._adam(self.critic, cfg.discriminator_lr),
             self.noise_multiplier,
@@ -326,8 +325,9 @@ class DPGANTrainer(GANTrainer):
 
     def noisy_real_gradient(self, rows: np.ndarray, fake: torch.Tensor) -> list[torch.Tensor]:
         """The DP release of one step: the real rows' clipped gradient sum (over every rank's
-        rows) plus N(0, σ²C²), divided by the expected batch size. Each real row is interpolated with a generated row
-        of its own, drawn independently (not the i-th, which would tie rows to positions)."""
+        rows) plus N(0, σ²C²), divided by the expected batch size. Each real row is interpolated
+        with a generated row of its own, drawn independently (not the i-th, which would tie rows
+        to positions)."""
         b, m = fake.shape[0], len(rows)
         critic, tg = self.critic, self.row_tg
         real = self._real_inputs(rows)

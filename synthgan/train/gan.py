@@ -139,7 +139,6 @@ class GANTrainer:
         self.data = DenseBatches(data, self.device)
         self.row_index = RowIndex(self.space, codes) if self.space.n_columns else None
         self._build_networks(data_dim, cfg.pac)
-        self.world.broadcast_(self.generator, self.critic)
         self.opt_d = self._adam(self.critic, cfg.discriminator_lr)
         # batch_size is each rank's: an epoch is still one pass over the rows.
         self.steps_per_epoch = max(1, n // (cfg.batch_size * self.world.size))
@@ -156,6 +155,7 @@ class GANTrainer:
         self.generator = build_generator(cfg, self.space, data_dim).to(self.device)
         self.critic = Discriminator(data_dim + self.space.cond_dim, cfg.discriminator_dim, pac)
         self.critic.to(self.device)
+        self.world.broadcast_(self.generator, self.critic)  # rank 0's weights everywhere
         self.opt_g = self._adam(self.generator, cfg.generator_lr)
         self.fair = self._fairness_head()
 

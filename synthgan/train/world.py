@@ -76,8 +76,11 @@ class World:
         are disjoint and cover every row)."""
         return slice(self.rank, n, self.size)
 
-    def from_leader(self, compute: Callable[[], T]) -> T:
-        """``compute()`` run on rank 0 alone, and its result on every rank; when it raises, every
+    def from_leader(
+        self, compute: Callable[[], T], handed_on: Callable[[T], T] = lambda value: value
+    ) -> T:
+        """``compute()`` run on rank 0 alone: rank 0 gets its result, the other ranks
+        ``handed_on(result)`` (what rank 0 keeps to itself left out). When it raises, every
         rank raises (the others would otherwise wait for it forever): a ``SynthganError`` as
         itself, anything else as a ``TrainingError`` that points to rank 0's."""
         if self.size == 1:
@@ -85,13 +88,16 @@ class World:
         box: list = [None]
         if self.leader:
             try:
-                box = [(compute(), None)]
+                value = compute()
+                box = [(handed_on(value), None)]
             except Exception as e:
                 known = isinstance(e, errors.SynthganError)
                 failure = (type(e).__name__, str(e)) if known else ("", "")
                 dist.broadcast_object_list([(None, failure)], src=0)
                 raise
         dist.broadcast_object_list(box, src=0)
+        if self.leader:
+            return value
         value, failure = box[0]
         if failure is not None:
             name, message = failure
