@@ -75,6 +75,19 @@ PATIENCE = 10
 MIN_VALIDATION_STEPS = 50
 
 
+def native_bfloat16(device: torch.device) -> bool:
+    """Whether ``device`` multiplies bfloat16 matrices in hardware (emulated, it is slower
+    than float32)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    cpu = torch.cpu
+    return any(getattr(cpu, name, lambda: False)() for name in _BF16_CPU_CHECKS)
+
+
+#: torch's CPU feature checks (private names, hence looked up with a fallback).
+_BF16_CPU_CHECKS = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+
+
 class SynthesizerConfig(Estimator):
     """Parameter handling for ``Synthesizer`` (which declares the parameters in ``__init__``)."""
 
@@ -105,6 +118,7 @@ class SynthesizerConfig(Estimator):
         "ema": Auto(Interval(float, 0, 1, closed="left")),
         "density_ratio": Options(True, False, None),
         "distributed": AnyOf(Options(None, "env"), Interval(int, 1, None)),
+        "precision": Options("auto", "float32", "bfloat16"),
     }
 
     def _setting(self, name: str) -> Any:
@@ -135,6 +149,13 @@ class SynthesizerConfig(Estimator):
             )
         if self.privacy is not None:
             self._check_private_training()
+        if self.privacy is not None and self.precision == "bfloat16":
+            raise PrivacyError(
+                "precision='bfloat16' cannot be used with differential privacy: DP-SGD clips "
+                "each row's gradient to its norm bound, and bfloat16's rounding (about 0.4 %) "
+                "would let a row's gradient exceed it. Leave precision unset (DP trains in "
+                "float32)."
+            )
         if self.distributed not in (None, 1):
             self._check_distributed()
         if self.density_ratio and self.fairness is not None and self.fairness.active:
@@ -223,6 +244,14 @@ class SynthesizerConfig(Estimator):
             return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         return torch.device(kind)
 
+    def _mixed_precision(self) -> bool:
+        """Whether the networks train with bfloat16 matrix products (weights, optimiser and
+        losses stay float32). *auto*: where the device computes bfloat16 natively (CPUs with
+        AVX512-BF16 or AMX, CUDA GPUs from Ampere on), never under DP."""
+        if self.privacy is not None or self.precision == "float32":
+            return False
+        return self.precision == "bfloat16" or native_bfloat16(self._torch_device())
+
     def _gan_config(self, processes: int = 1) -> GANConfig:
         """The trainer's settings; ``batch_size`` is each of ``processes``' share."""
         return GANConfig(
@@ -235,4 +264,5 @@ class SynthesizerConfig(Estimator):
             batch_size=self._setting("batch_size") // processes,
             pac=self._setting("pac"),
             discriminator_steps=self.discriminator_steps,
+            mixed_precision=self._mixed_precision(),
         )

@@ -131,6 +131,13 @@ class Synthesizer(SynthesizerConfig):
         "Large tables and several processes"); every rank calls ``fit`` on the same table.
         With ``privacy``, each process Poisson-samples its own shard of the rows and the noise
         is added once (the same ε and ledger as one process). Not yet with ``fairness``.
+    precision
+        ``"float32"``, or ``"bfloat16"`` matrix products in training (weights, optimiser,
+        losses and sampling stay float32). *auto*: bfloat16 where the device computes it in
+        hardware (CPUs with AVX512-BF16 or AMX, recent CUDA GPUs), which halves ACS's time per
+        step at the same fidelity (benchmarks/RESULTS.md); float32 elsewhere and always under
+        ``privacy``, whose clipping bound rounding could break. A seed fixes the model on one
+        machine either way.
 
     Examples
     --------
@@ -171,6 +178,7 @@ class Synthesizer(SynthesizerConfig):
         ema: float | None = None,
         density_ratio: bool | None = None,
         distributed: int | Literal["env"] | None = None,
+        precision: Literal["auto", "float32", "bfloat16"] = "auto",
     ):
         self.epochs = epochs
         self.batch_size = batch_size
@@ -198,6 +206,7 @@ class Synthesizer(SynthesizerConfig):
         self.ema = ema
         self.density_ratio = density_ratio
         self.distributed = distributed
+        self.precision = precision
 
     # -- fit ----------------------------------------------------------------------------------
 
@@ -299,7 +308,11 @@ class Synthesizer(SynthesizerConfig):
             "processes": world.size,
             "fitted_at": fitted_at,
             "settings": {name: self._setting(name) for name in DEFAULTS}
-            | {"epochs": epochs, "density_ratio": ratio},
+            | {
+                "epochs": epochs,
+                "density_ratio": ratio,
+                "precision": "bfloat16" if trainer.config.mixed_precision else "float32",
+            },
             "training": training_summary(trainer, watch, private, 0 if held is None else len(held)),
         }
         real_duplicates = None

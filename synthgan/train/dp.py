@@ -46,6 +46,7 @@ from opacus.utils.uniform_sampler import UniformWithReplacementSampler
 
 from synthgan.conditional import ConditionSpace
 from synthgan.encoded import CompactRows, DenseBatches
+from synthgan.errors import PrivacyError
 from synthgan.fairness import Fairness
 from synthgan.nn import Discriminator
 from synthgan.spans import Span
@@ -208,6 +209,8 @@ class DPGANTrainer(GANTrainer):
             fairness=fairness,
             world=world,
         )
+        if config.mixed_precision:
+            raise PrivacyError("DP-SGD trains in float32: rounding would break its clipping bound.")
         self.noise_multiplier = noise_multiplier
         self.max_grad_norm = max_grad_norm
         self.sample_rate = sample_rate
@@ -303,7 +306,7 @@ class DPGANTrainer(GANTrainer):
         generator_turn = (self.steps_taken + 1) % self.config.discriminator_steps == 0
         cond, col, slot = self._conditions(b)
         with torch.set_grad_enabled(generator_turn):
-            raw = self.generator(torch.cat([self._noise(b), cond], dim=1))
+            raw = self._generate(cond)
             fake = self.activation(raw, self.tg)
         self.private_critic_step(rows, torch.cat([fake.detach(), cond], dim=1))
         if not generator_turn:

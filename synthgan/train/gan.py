@@ -43,6 +43,8 @@ class GANConfig:
     discriminator_steps: int = 1
     gradient_penalty: float = 10.0
     tau: float = 0.2
+    #: Matrix products in bfloat16 (``torch.autocast``); weights, optimiser and losses float32.
+    mixed_precision: bool = False
 
 
 def build_generator(config: GANConfig, space: ConditionSpace, data_dim: int) -> Generator:
@@ -204,6 +206,19 @@ class GANTrainer:
         col, slot = self.space.sample_training(n, self.rng)
         return self.space.one_hot(col, slot, self.device), col, slot
 
+    def _autocast(self) -> torch.autocast:
+        """The networks' forward passes run inside this; what leaves them is cast back to
+        float32, so the output activation, the losses and the penalty's norm stay float32."""
+        return torch.autocast(
+            self.device.type, dtype=torch.bfloat16, enabled=self.config.mixed_precision
+        )
+
+    def _generate(self, cond: torch.Tensor) -> torch.Tensor:
+        """The generator's raw output for fresh noise and ``cond``."""
+        with self._autocast():
+            raw = self.generator(torch.cat([self._noise(len(cond)), cond], dim=1))
+        return raw.float()
+
     def _noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.config.embedding_dim, generator=self.tg, device=self.device)
 
@@ -214,14 +229,12 @@ class GANTrainer:
         for _ in range(self.config.discriminator_steps - 1):
             cond, col, slot = self._conditions(b)
             with torch.no_grad():
-                fake = self.activation(
-                    self.generator(torch.cat([self._noise(b), cond], 1)), self.tg
-                )
+                fake = self.activation(self._generate(cond), self.tg)
             self.critic_step(fake, cond, col, slot)
         # The last critic update and the generator update share one generated batch (the
         # DCGAN recipe): the generator runs forward once per step instead of twice.
         cond, col, slot = self._conditions(b)
-        raw = self.generator(torch.cat([self._noise(b), cond], dim=1))
+        raw = self._generate(cond)
         fake = self.activation(raw, self.tg)
         loss_d = self.critic_step(fake.detach(), cond, col, slot)
         return torch.stack([loss_d, *self.generator_step(raw, fake, cond, col, slot)])
@@ -240,7 +253,9 @@ class GANTrainer:
         )
         fake = torch.cat([fake, cond], dim=1)
         alpha = torch.rand(b // self.config.pac, 1, generator=self.tg, device=self.device)
-        s_real, s_fake, grad = self.critic.wgan_terms(real, fake, alpha, self.tg)
+        with self._autocast():
+            terms = self.critic.wgan_terms(real, fake, alpha, self.tg)
+        s_real, s_fake, grad = (t.float() for t in terms)
         penalty = ((grad.norm(2, dim=1) - 1) ** 2).mean() * self.config.gradient_penalty
         loss = s_fake.mean() - s_real.mean() + penalty
         self.opt_d.zero_grad(set_to_none=True)
@@ -260,7 +275,8 @@ class GANTrainer:
         """One generator update; returns its loss, the condition loss and the gradient's norm
         (a diagnostic: vanishing or exploding norms show a game that has come apart)."""
         self.critic.requires_grad_(False)  # the critic's weight gradients would be thrown away
-        score = self.critic(torch.cat([fake, cond], dim=1), self.tg)
+        with self._autocast():
+            score = self.critic(torch.cat([fake, cond], dim=1), self.tg).float()
         self.critic.requires_grad_(True)
         loss_cond = self._condition_loss(raw, col, slot)
         loss = -score.mean() + loss_cond
