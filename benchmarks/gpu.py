@@ -2,9 +2,10 @@
 a GPU (``benchmarks/gpu_check.sh`` prepares one and runs this with the CUDA tests).
 
 Adult's time per step at the default settings (no validation, no density ratio, a fixed step
-budget) on the CPU and on CUDA, then (``--acs``) ACS's default fit on CUDA: its time, steps and
-best validation fidelity, to set beside the 2-core CPU figures in RESULTS.md. Each measurement
-is one ``gpu`` record in ``--out`` (default benchmarks/results/gpu.jsonl).
+budget) on the CPU and on CUDA (at the default precision, then in float32), then (``--acs``)
+ACS's default fit on CUDA: its time, steps, precision and best validation fidelity, to set
+beside the 2-core CPU figures in RESULTS.md. Each measurement is one ``gpu`` record in
+``--out`` (default benchmarks/results/gpu.jsonl).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from benchmarks.records import append, with_environment
 from benchmarks.report import RESULTS
 
 
-def adult_steps(device: str, steps: int) -> dict:
+def adult_steps(device: str, steps: int, precision: str = "auto") -> dict:
     """Adult's seconds per step on ``device`` over ``steps`` steps (one warm-up fit first)."""
     from benchmarks.datasets import adult
     from synthgan import Synthesizer
@@ -30,7 +31,7 @@ def adult_steps(device: str, steps: int) -> dict:
     def fit(n: int) -> Synthesizer:
         return Synthesizer(
             seed=0, max_steps=n, validation=0, density_ratio=False, verbose=False,
-            device=device, fixed_combinations=data.combinations,
+            device=device, fixed_combinations=data.combinations, precision=precision,
         ).fit(data.train)  # fmt: skip
 
     fit(50)  # CUDA's context, kernels and caches
@@ -40,6 +41,7 @@ def adult_steps(device: str, steps: int) -> dict:
     return {
         "part": "adult-steps",
         "device": device,
+        "precision": model.fit_info_["settings"]["precision"],
         "steps": done,
         "seconds_per_step": seconds / done,
     }
@@ -57,6 +59,7 @@ def acs_fit(device: str) -> dict:
     return {
         "part": "acs-fit",
         "device": device,
+        "precision": model.fit_info_["settings"]["precision"],
         "fit_seconds": time.perf_counter() - started,
         "steps": training["steps"],
         "stopped_by": training["stopped_by"],
@@ -72,6 +75,8 @@ def main() -> None:
     args = parser.parse_args()
     devices = ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
     figures = [adult_steps(device, args.steps) for device in devices]
+    if "cuda" in devices:  # auto is bfloat16 on recent GPUs: float32 beside it
+        figures.append(adult_steps("cuda", args.steps, "float32"))
     if args.acs and "cuda" in devices:
         figures.append(acs_fit("cuda"))
     environment = describe()

@@ -417,6 +417,45 @@ def _private_processes_lines(runs: list[Record]) -> list[str]:
     return [*lines, ""]
 
 
+def _epoch_speed_section(records: list[Record]) -> list[str]:
+    """The newest ``benchmarks.speed`` run: Adult's time per epoch against CTGAN, per repeat."""
+    if not records:
+        return []
+    newest = records[-1].settings["run"]
+    run = [r for r in records if r.settings["run"] == newest]
+    repeats: dict[int, dict[str, float]] = {}
+    for r in run:
+        repeats.setdefault(r.timings["repeat"], {})[r.tool] = r.timings["epoch_seconds"]
+    tools = [t for t in ("synthgan", "synthgan-float32") if any(t in v for v in repeats.values())]
+    first = run[0]
+    machine = first.environment["machine"]
+    precision = next((r.timings["precision"] for r in run if r.tool == "synthgan"), "?")
+    lines = [
+        "## Time per epoch against CTGAN, one run (issue 20)",
+        "",
+        f"`{first.command}` · {first.date[:16]} · commit {first.commit} · Adult, "
+        f"{first.settings['epochs']} epochs each, batch {first.settings['batch_size']}, "
+        "CTGAN's network sizes (synthgan's defaults); synthgan without validation. Each repeat "
+        "fits the three one after another; ratios are within a repeat. synthgan's default "
+        f"precision on this machine: {precision}. {machine['cpu']}, {machine['cores']} cores.",
+        "",
+        "| repeat | ctgan s / epoch | "
+        + " | ".join(f"{t} s / epoch | {t} / ctgan" for t in tools)
+        + " |",
+        "|---:|---:|" + "---:|---:|" * len(tools),
+    ]
+    ratios: dict[str, list[float]] = {t: [] for t in tools}
+    for repeat, times in sorted(repeats.items()):
+        cells = []
+        for t in tools:
+            ratio = times[t] / times["ctgan"]
+            ratios[t].append(ratio)
+            cells += [f"{times[t]:.2f}", f"{ratio:.3f}"]
+        lines.append(f"| {repeat} | {times['ctgan']:.2f} | " + " | ".join(cells) + " |")
+    medians = ", ".join(f"{t} {sorted(v)[len(v) // 2]:.3f}" for t, v in ratios.items())
+    return [*lines, "", f"Median ratio (target ≤ 0.25): {medians}.", ""]
+
+
 def _tool_pairs(records: list[Record]) -> list[list[Record]]:
     """The two-tool runs, each a list of its tools' records (one run: one date)."""
     runs: dict[str, list[Record]] = {}
@@ -453,6 +492,7 @@ def write_results() -> Path:
     lines += _dp_section(records)
     lines += _eval_section(records)
     lines += _scale_section(records)
+    lines += _epoch_speed_section([r for r in records if r.what == "epoch-speed"])
     lines += fairness_section([r for r in records if r.what == "fairness"], PLOTS)
     lines += [
         "## All two-tool runs (issue 3)",

@@ -155,6 +155,7 @@ def describe_model(manifest: dict[str, Any]) -> str:
         f"{fit.get('rows', '?'):,} rows"
         + (" (DP count)" if fit.get("rows_are_dp_estimate") else "")
         + f", {fit.get('encoded_dim', '?')} encoded features, on {fit.get('device', '?')}"
+        + (f" ({settings['precision']})" if "precision" in settings else "")
         + (f" in {fit['fit_seconds']:.1f}s" if "fit_seconds" in fit else "")
         + f" (started {fit.get('fitted_at', '?')})",
         f"  epochs {settings.get('epochs')}, batch {settings.get('batch_size')}, "
