@@ -436,8 +436,9 @@ def _epoch_speed_section(records: list[Record]) -> list[str]:
         f"`{first.command}` · {first.date[:16]} · commit {first.commit} · Adult, "
         f"{first.settings['epochs']} epochs each, batch {first.settings['batch_size']}, "
         "CTGAN's network sizes (synthgan's defaults); synthgan without validation. Each repeat "
-        "fits the three one after another; ratios are within a repeat. synthgan's default "
-        f"precision on this machine: {precision}. {machine['cpu']}, {machine['cores']} cores.",
+        "fits the three one after another; ratios are within a repeat. The synthgan column "
+        f"ran its default (auto) precision, here {precision}. {machine['cpu']}, "
+        f"{machine['cores']} cores.",
         "",
         "| repeat | ctgan s / epoch | "
         + " | ".join(f"{t} s / epoch | {t} / ctgan" for t in tools)

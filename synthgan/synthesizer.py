@@ -133,11 +133,11 @@ class Synthesizer(SynthesizerConfig):
         is added once (the same ε and ledger as one process). Not yet with ``fairness``.
     precision
         ``"float32"``, or ``"bfloat16"`` matrix products in training (weights, optimiser,
-        losses and sampling stay float32). *auto*: bfloat16 where the device computes it in
-        hardware (CPUs with AVX512-BF16 or AMX, recent CUDA GPUs), which halves ACS's time per
-        step at the same fidelity (benchmarks/RESULTS.md); float32 elsewhere and always under
-        ``privacy``, whose clipping bound rounding could break. A seed fixes the model on one
-        machine either way.
+        losses and sampling stay float32). *auto*: bfloat16 on wide tables (the critic's packed
+        input at least ``synthgan.config.BF16_MIN_WIDTH`` features) where the device computes
+        it in hardware (CPUs with AVX512-BF16 or AMX, recent CUDA GPUs), which halves ACS's
+        time per step; float32 elsewhere, and always under ``privacy``, whose clipping bound
+        rounding could break. A seed fixes the model on one machine either way.
 
     Examples
     --------
@@ -267,7 +267,7 @@ class Synthesizer(SynthesizerConfig):
         with withheld(private, "training"):
             generator, trainer, history = train_generator(
                 ready,
-                self._gan_config(world.size),
+                self._gan_config(world.size, ready.width + ready.space.cond_dim),
                 epochs,
                 self.fairness,
                 device,

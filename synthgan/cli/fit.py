@@ -103,8 +103,8 @@ __all__ = ["fit"]
     type=click.Choice(["auto", "float32", "bfloat16"]),
     default="auto",
     show_default=True,
-    help="Matrix products in training: auto is bfloat16 where the CPU or GPU computes it in "
-    "hardware (about twice as fast), float32 elsewhere and with --epsilon.",
+    help="Matrix products in training: auto is bfloat16 on wide tables where the CPU or GPU "
+    "computes it in hardware (about twice as fast there), float32 elsewhere and with --epsilon.",
 )
 @with_options(override_options)
 @click.option(

@@ -46,6 +46,7 @@ def test_auto_follows_the_hardware_and_dp_always_trains_in_float32(
     mixed_frame, fast, training_dtypes, monkeypatch, native
 ):
     monkeypatch.setattr(synthgan.config, "native_bfloat16", lambda device: native)
+    monkeypatch.setattr(synthgan.config, "BF16_MIN_WIDTH", 0)  # the small frame counts as wide
     plain = Synthesizer(seed=0, **fast).fit(mixed_frame)
     assert plain.fit_info_["settings"]["precision"] == ("bfloat16" if native else "float32")
     training_dtypes.clear()
@@ -54,6 +55,19 @@ def test_auto_follows_the_hardware_and_dp_always_trains_in_float32(
     private.fit(mixed_frame)
     assert training_dtypes == {torch.float32}
     assert private.fit_info_["settings"]["precision"] == "float32"
+
+
+def test_auto_keeps_narrow_tables_in_float32_and_counts_the_critics_packed_input(
+    mixed_frame, fast, monkeypatch
+):
+    monkeypatch.setattr(synthgan.config, "native_bfloat16", lambda device: True)
+    narrow = Synthesizer(seed=0, **fast).fit(mixed_frame)
+    assert narrow.fit_info_["settings"]["precision"] == "float32"
+    width = narrow.fit_info_["encoded_dim"] + narrow.condition_space_.cond_dim
+    pac = narrow.fit_info_["settings"]["pac"]
+    monkeypatch.setattr(synthgan.config, "BF16_MIN_WIDTH", pac * width)
+    wide = Synthesizer(seed=0, **fast).fit(mixed_frame)
+    assert wide.fit_info_["settings"]["precision"] == "bfloat16"
 
 
 def test_bfloat16_is_refused_under_dp_before_any_work(mixed_frame, fast):
