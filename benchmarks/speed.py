@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks.datasets import adult
+from benchmarks.datasets import Dataset, adult
 from benchmarks.environment import describe
 from benchmarks.records import append, with_environment
 from benchmarks.report import RESULTS
@@ -27,8 +27,7 @@ BATCH = 500
 VARIANTS = {"ctgan": None, "synthgan": {}, "synthgan-float32": {"precision": "float32"}}
 
 
-def fit_once(name: str, epochs: int, seed: int) -> dict:
-    data = adult()
+def fit_once(name: str, data: Dataset, epochs: int, seed: int) -> dict:
     params = VARIANTS[name]
     if params is None:
         tool = CtganTool(epochs, BATCH, seed)
@@ -51,9 +50,10 @@ def main() -> None:
     args = parser.parse_args()
     command = " ".join(["python -m benchmarks.speed", *sys.argv[1:]])
     run = describe()["date"]  # the records of this run share it
+    data = adult()
     for repeat in range(args.repeats):
         for name in VARIANTS:
-            figures = fit_once(name, args.epochs, args.seed) | {"repeat": repeat}
+            figures = fit_once(name, data, args.epochs, args.seed) | {"repeat": repeat}
             print(name, figures, flush=True)
             record = with_environment(
                 describe(), what="epoch-speed", dataset="adult", tool=name, seed=args.seed,

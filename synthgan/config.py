@@ -155,13 +155,6 @@ class SynthesizerConfig(Estimator):
             )
         if self.privacy is not None:
             self._check_private_training()
-        if self.privacy is not None and self.precision == "bfloat16":
-            raise PrivacyError(
-                "precision='bfloat16' cannot be used with differential privacy: DP-SGD clips "
-                "each row's gradient to its norm bound, and bfloat16's rounding (about 0.4 %) "
-                "would let a row's gradient exceed it. Leave precision unset (DP trains in "
-                "float32)."
-            )
         if self.distributed not in (None, 1):
             self._check_distributed()
         if self.density_ratio and self.fairness is not None and self.fairness.active:
@@ -220,6 +213,13 @@ class SynthesizerConfig(Estimator):
                     "number of steps from epochs and batch_size (and nothing is validated on "
                     "real rows). Set epochs instead."
                 )
+        if self.precision == "bfloat16":
+            raise PrivacyError(
+                "precision='bfloat16' cannot be used with differential privacy: DP-SGD clips "
+                "each row's gradient to its norm bound, and bfloat16's rounding (about 0.4 %) "
+                "would let a row's gradient exceed it. Leave precision unset (DP trains in "
+                "float32)."
+            )
         if self.density_ratio:
             raise PrivacyError(
                 "density_ratio cannot be used with differential privacy: its classifier learns "

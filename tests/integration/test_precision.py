@@ -76,6 +76,15 @@ def test_bfloat16_is_refused_under_dp_before_any_work(mixed_frame, fast):
         model.fit(mixed_frame)
 
 
+def test_the_dp_trainer_refuses_mixed_precision_even_if_a_config_asks_for_it(
+    mixed_frame, fast, monkeypatch
+):
+    monkeypatch.setattr(synthgan.config.SynthesizerConfig, "_mixed_precision", lambda *a: True)
+    model = Synthesizer(privacy=Privacy(epsilon=4.0, delta=1e-5), overrides=declared(mixed_frame))
+    with pytest.raises(PrivacyError, match="DP-SGD trains in float32"):
+        model.set_params(**fast).fit(mixed_frame)
+
+
 def test_a_seed_fixes_a_bfloat16_model_and_its_sample(mixed_frame, fast):
     a, b = (Synthesizer(seed=3, precision="bfloat16", **fast).fit(mixed_frame) for _ in range(2))
     for (name, wa), (_, wb) in zip(
