@@ -437,7 +437,7 @@ def _epoch_speed_section(records: list[Record]) -> list[str]:
         f"{first.settings['epochs']} epochs each, batch {first.settings['batch_size']}, "
         "CTGAN's network sizes (synthgan's defaults); synthgan without validation. Each repeat "
         "fits the three one after another; ratios are within a repeat. The synthgan column "
-        f"ran its default (auto) precision, here {precision}. {machine['cpu']}, "
+        f"ran precision='auto', which resolved to {precision} at that commit. {machine['cpu']}, "
         f"{machine['cores']} cores.",
         "",
         "| repeat | ctgan s / epoch | "
