@@ -1,11 +1,12 @@
 """synthgan: privacy-preserving synthetic tabular data.
 
 The public API is small: :class:`Synthesizer` learns a table and samples it (with differential
-privacy when given a :class:`Privacy` budget, and fairness control with :class:`Fairness`), :func:`load` reads a saved model, :func:`infer_schema` shows how a table will be modelled, :func:`evaluate` scores a synthetic table against the real one, and the errors below are what
+privacy when given a :class:`Privacy` budget, and fairness control with :class:`Fairness`), :func:`load` reads a saved model, :func:`infer_schema` shows how a table will be modelled, :func:`evaluate` scores a synthetic table against the real one, :func:`audit` checks a DP claim empirically, and the errors below are what
 a user can run into.
 """
 
 from synthgan._version import __version__
+from synthgan.auditing import Audit, audit
 from synthgan.errors import (
     ConditionError,
     ConfigError,
@@ -26,6 +27,7 @@ from synthgan.schema import Column, Schema
 from synthgan.synthesizer import Synthesizer, load
 
 __all__ = [
+    "Audit",
     "Column",
     "ConditionError",
     "ConfigError",
@@ -43,6 +45,7 @@ __all__ = [
     "SynthganError",
     "TrainingError",
     "__version__",
+    "audit",
     "evaluate",
     "infer_schema",
     "load",

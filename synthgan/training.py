@@ -3,7 +3,8 @@ keep the history, stop a diverging run and show progress."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -20,11 +21,17 @@ from synthgan.train.callbacks import (
     ProgressBar,
     Validation,
 )
-from synthgan.train.dp import DPGANTrainer
+from synthgan.train.dp import DPGANTrainer, ReleaseWatch
 from synthgan.train.gan import GANConfig, GANTrainer
 from synthgan.train.world import SINGLE, World
 
-__all__ = ["train_generator", "training_summary"]
+__all__ = ["release_watch", "train_generator", "training_summary"]
+
+#: Set by an audit (``synthgan.auditing``) around a fit: given the prepared table, it returns
+#: what the DP trainer shows its releases to. Held in memory only; unset, nothing watches.
+release_watch: ContextVar[Callable[[Prepared], ReleaseWatch] | None] = ContextVar(
+    "release_watch", default=None
+)
 
 
 def train_generator(
@@ -75,6 +82,9 @@ def train_generator(
                 secret=plan.secret,
                 world=world,
             )
+            watch = release_watch.get()
+            if watch is not None:
+                trainer.watch = watch(ready)
         generator = trainer.fit(ready.data, ready.codes, epochs, callbacks)
     return generator, trainer, history.records
 

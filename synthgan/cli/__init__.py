@@ -1,4 +1,4 @@
-"""The ``synthgan`` command line: fit, sample, evaluate, info, schema, demo.
+"""The ``synthgan`` command line: fit, sample, evaluate, audit, info, schema, demo.
 
 Each command lives in its own module and is added to the group here; the commands import the
 library inside their bodies, so ``synthgan --help`` starts without loading torch.
@@ -6,7 +6,7 @@ library inside their bodies, so ``synthgan --help`` starts without loading torch
 
 from __future__ import annotations
 
-from synthgan.cli import demo, describe, evaluate, fit, sample
+from synthgan.cli import audit, demo, describe, evaluate, fit, sample
 from synthgan.cli.app import main
 
 __all__ = ["main"]
@@ -17,6 +17,7 @@ for _command in (
     describe.info,
     describe.schema,
     evaluate.evaluate,
+    audit.audit,
     demo.demo,
 ):
     main.add_command(_command)

@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from synthgan.cli.app import handle_errors, setup_logging
-from synthgan.cli.options import override_options, parse_overrides, read_json, with_options
+from synthgan.cli.options import (
+    override_options,
+    parse_overrides,
+    privacy_from,
+    privacy_options,
+    with_options,
+)
 from synthgan.report_text import training_line
 
 __all__ = ["fit"]
@@ -121,26 +127,7 @@ __all__ = ["fit"]
     default=None,
     help="Train with (epsilon, delta)-differential privacy (per row); the total budget.",
 )
-@click.option(
-    "--delta",
-    type=float,
-    default=None,
-    help="DP delta [default: 1e-6, for tables of up to a million rows].",
-)
-@click.option(
-    "--public",
-    "public_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help='JSON of what is public under DP: {"age": [17, 90], "sex": ["Female", "Male"]}.',
-)
-@click.option("--accountant", type=click.Choice(["prv", "rdp"]), default="prv", show_default=True)
-@click.option(
-    "--dp-target",
-    default=None,
-    help="DP: the column models will predict from the sample; its two-way tables with every "
-    "other column are measured and matched (better ML utility, same budget).",
-)
+@with_options(privacy_options)
 @click.option("--fair-sensitive", default=None, help="Fairness: the sensitive attribute.")
 @click.option(
     "--fair-target", default=None, help="Fairness: the target that must not depend on it."
@@ -188,7 +175,6 @@ def fit(
     """Learn the table in DATA (CSV or Parquet) and save the model."""
     from synthgan.fairness import Fairness
     from synthgan.io import check_writable, read_table
-    from synthgan.privacy import Privacy
     from synthgan.synthesizer import Synthesizer
 
     setup_logging(quiet)
@@ -214,10 +200,7 @@ def fit(
         )
     privacy = None
     if epsilon is not None:
-        public = read_json(public_file, "--public") if public_file is not None else {}
-        privacy = Privacy(
-            epsilon=epsilon, delta=delta, public=public, accountant=accountant, target=dp_target
-        )
+        privacy = privacy_from(epsilon, delta, public_file, accountant, dp_target)
     fairness = None
     if (fair_sensitive is None) != (fair_target is None):
         raise click.UsageError("--fair-sensitive and --fair-target go together.")

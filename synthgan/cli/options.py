@@ -14,6 +14,8 @@ __all__ = [
     "parse_conditions",
     "parse_overrides",
     "parse_pairs",
+    "privacy_from",
+    "privacy_options",
     "read_json",
     "with_options",
 ]
@@ -78,6 +80,49 @@ override_options = [
         "`synthgan schema DATA --declare`; with --epsilon every column's kind must be declared.",
     ),
 ]
+
+
+#: The DP settings besides epsilon, shared by fit and audit.
+privacy_options = [
+    click.option(
+        "--delta",
+        type=float,
+        default=None,
+        help="DP delta [default: 1e-6, for tables of up to a million rows].",
+    ),
+    click.option(
+        "--public",
+        "public_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help='JSON of what is public under DP: {"age": [17, 90], "sex": ["Female", "Male"]}.',
+    ),
+    click.option(
+        "--accountant", type=click.Choice(["prv", "rdp"]), default="prv", show_default=True
+    ),
+    click.option(
+        "--dp-target",
+        default=None,
+        help="DP: the column models will predict from the sample; its two-way tables with "
+        "every other column are measured and matched (better ML utility, same budget).",
+    ),
+]
+
+
+def privacy_from(
+    epsilon: float,
+    delta: float | None,
+    public_file: Path | None,
+    accountant: str,
+    target: str | None,
+) -> Any:
+    """The ``Privacy`` the DP options ask for."""
+    from synthgan.privacy import Privacy
+
+    public = read_json(public_file, "--public") if public_file is not None else {}
+    return Privacy(
+        epsilon=epsilon, delta=delta, public=public, accountant=accountant, target=target
+    )
 
 
 def with_options(options: list[Callable[..., Any]]) -> Callable[..., Any]:

@@ -55,7 +55,7 @@ from synthgan.privacy.statistics import PrivateStatistics, declared_public
 from synthgan.schema import Schema, distinct_categories, parse_bounds
 from synthgan.transform.cells import TargetPairs
 
-__all__ = ["PrivatePlan", "SGDPlan", "Schedule", "plan_sgd", "schedule_for"]
+__all__ = ["PrivatePlan", "SGDPlan", "Schedule", "plan_sgd", "schedule_for", "split_entropy"]
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class PrivatePlan:
         plan, the completed schema and the DP summaries."""
         privacy.validate()
         delta = privacy.resolved_delta()
-        noise, encoding, secret = entropy.spawn(3)
+        noise, encoding, secret = split_entropy(entropy)
         target = privacy.target
         if target is not None and target not in {c.name for c in schema.learned}:
             raise PrivacyError(
@@ -285,6 +285,15 @@ class PrivatePlan:
             count_tail_delta=self.tail_delta,
             randomness=randomness_note(seed),
         )
+
+
+def split_entropy(
+    entropy: np.random.SeedSequence,
+) -> tuple[np.random.SeedSequence, np.random.SeedSequence, np.random.SeedSequence]:
+    """A fit's secret entropy split three ways: the DP statistics' noise, the encoding's
+    choices about each row, and DP-SGD (its noise, batches and row choices)."""
+    noise, encoding, secret = entropy.spawn(3)
+    return noise, encoding, secret
 
 
 def _check_delta(delta: float, n_rows: float, sigma: float) -> None:

@@ -34,7 +34,8 @@ What makes the guarantee hold (each point has a test):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -53,7 +54,35 @@ from synthgan.spans import Span
 from synthgan.train.gan import GANConfig, GANTrainer
 from synthgan.train.world import SINGLE, World
 
-__all__ = ["DPGANTrainer", "clipped_row_gradients", "private_optimizer", "release_gradient"]
+__all__ = [
+    "DPGANTrainer",
+    "ReleaseWatch",
+    "clipped_row_gradients",
+    "private_optimizer",
+    "release_gradient",
+    "secret_streams",
+]
+
+
+@dataclass(frozen=True)
+class ReleaseWatch:
+    """What an audit (``synthgan.auditing``) attaches to a DP fit, in memory only.
+
+    ``observe`` is called with the trainer and each step's DP release (one tensor per optimised
+    parameter) before the critic moves. ``markers`` maps a batch's row indices to each row's
+    gradient on ``width`` marker parameters that only the audit's canary rows move (zero for
+    other rows): gradient canaries, clipped and noised with the rest of the row's gradient."""
+
+    observe: Callable[[DPGANTrainer, list[torch.Tensor]], None]
+    markers: Callable[[np.ndarray], torch.Tensor] | None = None
+    width: int = 0
+
+
+def secret_streams(secret: np.random.SeedSequence) -> tuple[int, int, int, int]:
+    """The seeds of the Poisson sampler, DP-SGD's noise, the real rows' numpy choices and
+    their torch choices, drawn from the secret entropy."""
+    sampler, noise, rows, rows_torch = (int(s) for s in secret.generate_state(4, np.uint64))
+    return sampler, noise, rows, rows_torch
 
 
 def private_optimizer(
@@ -93,6 +122,7 @@ def clipped_row_gradients(
     masks: list[torch.Tensor] | None,
     max_grad_norm: float,
     penalty: tuple[float, torch.Tensor, torch.Tensor, list[torch.Tensor] | None] | None = None,
+    extra: torch.Tensor | None = None,
 ) -> tuple[list[torch.Tensor], torch.Tensor]:
     """The sum over rows of each row's loss gradient, clipped to ``max_grad_norm``.
 
@@ -108,6 +138,9 @@ def clipped_row_gradients(
     mode, whose hooks cannot see the penalty's path), and the clipped sum is one weighted matrix
     product per use. Returns the clipped sum (aligned with ``critic.parameters()``) and each
     row's unclipped gradient norm.
+
+    ``extra`` (rows × k), if given, is each row's gradient of k further parameters (an audit's
+    canary markers): it counts in the row's norm, and its clipped sum comes last.
     """
     hidden, out, slope = critic.hidden, critic.out, critic.slope
     pre_rows, inputs, slopes_mix = [], [], []
@@ -162,6 +195,8 @@ def clipped_row_gradients(
         if penalty is not None:
             u, v = chain_in[i].detach(), back[i]
             sq = sq + dot(u, u) * dot(v, v) + 2 * dot(x, u) * dot(y, v)
+    if extra is not None:
+        sq = sq + dot(extra, extra)
     norms = sq.clamp_min(0).sqrt()
     c = (max_grad_norm / (norms + 1e-6)).clamp(max=1.0)[:, None]  # Opacus's clipping factor
     summed = []
@@ -171,6 +206,8 @@ def clipped_row_gradients(
             weight = weight + (c * chain_in[i].detach()).T @ back[i]
         summed += [weight, (c * delta[i]).sum(0)]
     summed += [(c * out_grad).sum(0, keepdim=True), (c[:, 0] * g_score).sum(0, keepdim=True)]
+    if extra is not None:
+        summed.append((c * extra).sum(0))
     return summed, norms
 
 
@@ -218,6 +255,8 @@ class DPGANTrainer(GANTrainer):
         self.steps_taken = 0
         self.stopped_by_budget = False
         self.secret = secret
+        self.watch: ReleaseWatch | None = None
+        self.markers: torch.nn.Parameter | None = None
         target = torch.zeros(self.cond_valid.shape)  # DP frequencies, padded like cond_index
         for j, freq in enumerate(space.frequencies):
             target[j, : len(freq)] = torch.as_tensor(freq)
@@ -230,10 +269,13 @@ class DPGANTrainer(GANTrainer):
         self.data = DenseBatches(data, self.device)
         self.codes = np.stack(codes, axis=1) if codes else np.zeros((n, 0), np.int64)
         self._build_networks(data_dim, pac=1)  # the fairness head sees generated rows only
-        seeds = (int(s) for s in self.secret.generate_state(4, np.uint64))
-        sampler_seed, noise_seed, rows_seed, rows_torch_seed = seeds
+        sampler_seed, noise_seed, rows_seed, rows_torch_seed = secret_streams(self.secret)
+        released: torch.nn.Module = self.critic
+        if self.watch is not None and self.watch.markers is not None:
+            self.markers = torch.nn.Parameter(torch.zeros(self.watch.width, device=self.device))
+            released = torch.nn.ParameterList([*self.critic.parameters(), self.markers])
         self.opt_d = private_optimizer(
-            self._adam(self.critic, cfg.discriminator_lr),
+            self._adam(released, cfg.discriminator_lr),
             self.noise_multiplier,
             self.max_grad_norm,
             cfg.batch_size,  # this rank's share of the expected batch
@@ -340,16 +382,23 @@ class DPGANTrainer(GANTrainer):
         real_masks = None if masks[0] is None else [k[:m] for k in masks]
         mix_masks = None if masks[0] is None else [k[m:] for k in masks]
         penalty = (self.config.gradient_penalty, pair, alpha, mix_masks)
+        params = list(critic.parameters())
+        extra = None
+        if self.markers is not None:
+            extra = self.watch.markers(rows).to(self.device)
+            params.append(self.markers)
         clipped, _ = clipped_row_gradients(
-            critic, real, -1.0, real_masks, self.max_grad_norm, penalty
+            critic, real, -1.0, real_masks, self.max_grad_norm, penalty, extra
         )
-        for p, g in zip(critic.parameters(), clipped, strict=True):
+        for p, g in zip(params, clipped, strict=True):
             p.grad = g.reshape(p.shape)
         release_gradient(self.opt_d, self.world)
-        return [p.grad.detach().clone() for p in critic.parameters()]
+        return [p.grad.detach().clone() for p in params]
 
     def private_critic_step(self, rows: np.ndarray, fake: torch.Tensor) -> None:
         noisy = self.noisy_real_gradient(rows, fake)
+        if self.watch is not None:
+            self.watch.observe(self, noisy)
         # Generated rows depend on no real row: their gradient is added after the noise. It is
         # clipped per row to the same C all the same, so the two sides of the loss stay in
         # balance (unclipped, it drowns the clipped real side: see RESULTS.md's DP sweep).
@@ -362,7 +411,7 @@ class DPGANTrainer(GANTrainer):
         for p, f in zip(self.critic.parameters(), fake_grads, strict=True):
             p.grad = f.reshape(p.shape) / b
         self.world.average_gradients_(self.critic)
-        for p, g in zip(self.critic.parameters(), noisy, strict=True):
+        for p, g in zip(self.critic.parameters(), noisy, strict=False):  # markers: no update
             p.grad = g + p.grad
         self.opt_d.original_optimizer.step()
         self.opt_d.zero_grad(set_to_none=True)

@@ -42,11 +42,12 @@ RULES = [
     (
         ["synthgan"],
         ["synthgan.synthesizer"],
-        "only the entry points (the package, the CLI, the demo) use the facade",
+        "only the entry points (the package, the CLI, the demo, the audit) use the facade",
     ),
 ]
-#: What may use the facade: the package's own namespace, the command line and the demo.
-ENTRY_POINTS = {"synthgan", "synthgan.demo", "synthgan.synthesizer"}
+#: What may use the facade: the package's own namespace, the command line, the demo and the audit
+#: (which fits the pipeline it checks).
+ENTRY_POINTS = {"synthgan", "synthgan.demo", "synthgan.synthesizer", "synthgan.auditing.audit"}
 
 
 def _entry_point(module: str) -> bool:
