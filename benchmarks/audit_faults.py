@@ -12,12 +12,40 @@ from collections.abc import Iterator
 from unittest import mock
 
 import numpy as np
+import pandas as pd
 
 import synthgan.train.dp as dp
 from synthgan.conditional import RowIndex
+from synthgan.privacy import Privacy
 from synthgan.synthesizer import Synthesizer
 
-__all__ = ["FAULTS"]
+__all__ = ["FAULTS", "LABELS", "public_domain_pipeline", "public_domain_table"]
+
+#: The public domain of the generated table's three label columns; rows use the first four.
+LABELS = [f"v{i}" for i in range(30)]
+
+
+def public_domain_table(n: int = 6000, seed: int = 0) -> pd.DataFrame:
+    """Three label columns whose public domain holds labels no row has (so a canary can take
+    one, as the worst case allows), and two numbers."""
+    rng = np.random.default_rng(seed)
+    labels = {k: rng.choice(LABELS[:4], n) for k in "abc"}
+    return pd.DataFrame(
+        {**labels, "x": rng.normal(size=n), "y": rng.integers(0, 100, n).astype(float)}
+    )
+
+
+def public_domain_pipeline(epsilon: float) -> Synthesizer:
+    """A DP pipeline for :func:`public_domain_table`, with small networks (fast audits)."""
+    kinds = {"a": "categorical", "b": "categorical", "c": "categorical"}
+    return Synthesizer(
+        privacy=Privacy(epsilon=epsilon, public={k: LABELS for k in "abc"}),
+        overrides={**kinds, "x": "numeric", "y": "numeric"},
+        embedding_dim=16,
+        generator_dim=(32, 32),
+        discriminator_dim=(32, 32),
+        verbose=False,
+    )
 
 
 @contextlib.contextmanager
