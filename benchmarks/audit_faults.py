@@ -86,7 +86,9 @@ def training_by_sampling() -> Iterator[None]:
                 self.stopped_by_budget = self.stop_training = True
                 return
             col, slot = self.space.sample_training(self.config.batch_size, self.row_rng)
-            yield np.asarray(index.sample(col, slot, self.row_rng), dtype=np.int64)
+            held = index._counts[self.space.offsets[col] + slot] > 0  # values some row has
+            rows = index.sample(col[held], slot[held], self.row_rng)
+            yield np.asarray(rows, dtype=np.int64)
 
     with mock.patch.object(dp.DPGANTrainer, "_batches", batches):
         yield

@@ -6,7 +6,8 @@ a user can run into.
 """
 
 from synthgan._version import __version__
-from synthgan.auditing import Audit, audit
+from synthgan.auditing.audit import audit
+from synthgan.auditing.result import Audit
 from synthgan.errors import (
     ConditionError,
     ConfigError,

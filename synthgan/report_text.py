@@ -190,6 +190,10 @@ def describe_model(manifest: dict[str, Any]) -> str:
 
         report = PrivacyLedger.from_dict(manifest["privacy"]).report()
         lines.append("  privacy: " + report.replace("\n", "\n  "))
+        if manifest.get("audit"):
+            from synthgan.evaluate.statements import audit_text
+
+            lines.append("  " + audit_text(manifest["audit"]).replace("\n", "\n  "))
     else:
         lines.append("  privacy: none (no differential privacy; the model can memorise rows)")
     post = manifest.get("postprocess") or {}

@@ -285,6 +285,7 @@ class Synthesizer(SynthesizerConfig):
         self.history_ = history
         plan = ready.plan
         self.ledger_ = None if plan is None else plan.ledger(trainer, ready.schema, self.seed)
+        self.audit_ = None  # set by synthgan.audit: an audit of the pipeline that made it
         self.postprocessor_ = PostProcessor()
         parity_pair = self._parity_pair()
         ratio = self._density_ratio()

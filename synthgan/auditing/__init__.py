@@ -1,5 +1,4 @@
-"""Empirical privacy audits: what a run's membership guesses prove about its ε."""
+"""Empirical privacy audits: what a run's membership guesses prove about its ε.
 
-from synthgan.auditing.audit import AttackResult, Audit, audit
-
-__all__ = ["AttackResult", "Audit", "audit"]
+``audit.audit`` (``synthgan.audit``) fits the pipeline it checks; ``result`` holds what it
+found, which a model file keeps and the reports show."""

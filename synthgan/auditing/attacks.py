@@ -101,7 +101,8 @@ def _log_likelihood_ratio(x: np.ndarray, q: float, sigma: float) -> np.ndarray:
     """log of [(1 - q) N(x; 0, σ²) + q N(x; 1, σ²)] / N(x; 0, σ²): one step's evidence that a
     canary is in, from its marker's release ``x`` (units of C)."""
     sigma = max(sigma, 1e-3)  # σ = 0 (no noise at all): a step still gives finite evidence
-    return np.logaddexp(np.log1p(-q), np.log(q) + (x - 0.5) / sigma**2)
+    with np.errstate(divide="ignore"):  # q = 1 on a table smaller than the batch
+        return np.logaddexp(np.log1p(-q), np.log(q) + (x - 0.5) / sigma**2)
 
 
 def black_box_scores(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from sklearn.metrics import roc_auc_score
 from synthgan.auditing.attacks import GradientCanaries, black_box_scores
 from synthgan.auditing.bound import Bound, best_bound
 from synthgan.auditing.canaries import make_canaries
+from synthgan.auditing.result import AttackResult, Audit
 from synthgan.errors import ConfigError, DataError
 from synthgan.inference import infer_schema
 from synthgan.privacy.plan import declare_public
@@ -35,83 +35,6 @@ from synthgan.transform.coerce import coerce_table
 __all__ = ["AttackResult", "Audit", "audit"]
 
 logger = logging.getLogger(__name__)
-
-WHAT_IT_SHOWS = (
-    "An empirical lower bound: with the stated confidence the pipeline's true epsilon is at "
-    "least this. A bound above the claimed epsilon proves the claim false (a bug, or an "
-    "accounting error). A bound below it shows only that these attacks found no more leakage: "
-    "it cannot prove the claim, and one run's bound sits well below the claim even for a "
-    "correct pipeline."
-)
-
-
-@dataclass(frozen=True)
-class AttackResult:
-    """One attack's guesses over every run: its ε lower bound and its ROC AUC (0.5: blind)."""
-
-    attack: str
-    epsilon_lower_bound: float
-    guesses: int
-    correct: int
-    auc: float
-
-
-@dataclass(frozen=True)
-class Audit:
-    """What an audit found: the claim, each attack's lower bound, and the best of them."""
-
-    epsilon_claimed: float
-    delta: float
-    epsilon_spent: float
-    canaries: int
-    runs: int
-    rows: int
-    confidence: float
-    attacks: tuple[AttackResult, ...]
-    seconds: float
-
-    @property
-    def epsilon_lower_bound(self) -> float:
-        return max(a.epsilon_lower_bound for a in self.attacks)
-
-    @property
-    def violated(self) -> bool:
-        """Whether the audit proves the claim false."""
-        return self.epsilon_lower_bound > self.epsilon_claimed
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["attacks"] = [asdict(a) for a in self.attacks]
-        out["epsilon_lower_bound"] = self.epsilon_lower_bound
-        out["violated"] = self.violated
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Audit:
-        fields = {k: v for k, v in data.items() if k not in ("epsilon_lower_bound", "violated")}
-        fields["attacks"] = tuple(AttackResult(**a) for a in data["attacks"])
-        return cls(**fields)
-
-    def summary(self) -> str:
-        verdict = (
-            "VIOLATED: the pipeline leaks more than it claims"
-            if self.violated
-            else "consistent with the claim (which a lower bound cannot prove)"
-        )
-        lines = [
-            f"Privacy audit: epsilon >= {self.epsilon_lower_bound:.2f} at "
-            f"{self.confidence:.0%} confidence, claimed {self.epsilon_claimed:g} "
-            f"(spent {self.epsilon_spent:.3g}, delta {self.delta:g}): {verdict}.",
-            f"{self.runs} run(s) x {self.canaries} canaries on {self.rows:,} rows, "
-            f"{self.seconds:.0f}s.",
-        ]
-        for a in self.attacks:
-            lines.append(
-                f"  {a.attack}: epsilon >= {a.epsilon_lower_bound:.2f} "
-                f"({a.correct} of {a.guesses} guesses right, AUC {a.auc:.3f})"
-            )
-        lines.append(WHAT_IT_SHOWS)
-        return "\n".join(lines)
 
 
 def audit(
@@ -124,8 +47,11 @@ def audit(
     seed: int | None = None,
     confidence: float = 0.95,
 ) -> Audit:
-    """Audit the DP pipeline ``synthesizer`` is configured with (it is not fitted or changed)
-    on ``data``.
+    """Audit the DP pipeline ``synthesizer`` is configured with, on ``data``.
+
+    The audit fits copies; ``synthesizer`` itself is not fitted. When it is already fitted (on
+    ``data``, with these settings), it keeps the result as ``audit_``, which its model file,
+    ``synthgan info`` and the evaluation report then show beside its privacy ledger.
 
     ``canaries`` per run, each included with probability ½; ``runs`` independent fits pool
     their guesses (a stronger bound for proportionally more time); ``rows``: the subsample of
@@ -191,7 +117,7 @@ def audit(
         _attack_result(name, np.concatenate(s), np.concatenate(included[name]), delta, each)
         for name, s in scores.items()
     )
-    return Audit(
+    result = Audit(
         epsilon_claimed=privacy.epsilon,
         delta=delta,
         epsilon_spent=max(spent),
@@ -202,6 +128,9 @@ def audit(
         attacks=results,
         seconds=round(time.perf_counter() - started, 1),
     )
+    if hasattr(synthesizer, "generator_"):  # a fitted model keeps the audit of its pipeline
+        synthesizer.audit_ = result.to_dict()
+    return result
 
 
 def _training_table(

@@ -92,7 +92,7 @@ def evaluate(
         positive=positive,
         ignore=ignore,
     )
-    ledger, model_summary, curves = _model_facts(model)
+    ledger, audit, model_summary, curves = _model_facts(model)
     rng = np.random.default_rng(seed)
     scores: dict[str, float] = {}
     not_applicable: dict[str, str] = {}
@@ -149,7 +149,9 @@ def evaluate(
     }
     if curves:
         details["model"] = {"training_curves": curves}
-    report = Report(scores, not_applicable, details, settings, timings, ledger, model_summary)
+    report = Report(
+        scores, not_applicable, details, settings, timings, ledger, model_summary, audit
+    )
     logger.info("evaluation done in %.1fs", sum(timings.values()))
     return report
 
@@ -174,11 +176,11 @@ def encode_tables(tables) -> tuple[dict, dict, dict, dict[str, np.ndarray]]:
     return {}, {"width": space.width}, {}, encoded
 
 
-def _model_facts(model: Any) -> tuple[dict[str, Any] | None, str | None, dict[str, Any]]:
-    """The DP ledger, a readable summary and the training curves of the model that made the
-    synthetic table."""
+def _model_facts(model: Any) -> tuple[dict | None, dict | None, str | None, dict[str, Any]]:
+    """The DP ledger, its privacy audit, a readable summary and the training curves of the
+    model that made the synthetic table."""
     if model is None:
-        return None, None, {}
+        return None, None, None, {}
     from synthgan.report_text import describe_model, training_series
 
     if isinstance(model, str | os.PathLike):
@@ -190,7 +192,8 @@ def _model_facts(model: Any) -> tuple[dict[str, Any] | None, str | None, dict[st
     else:
         raise ConfigError("model= takes a fitted Synthesizer or the path of a .sgm file.")
     curves = training_series(manifest.get("history", []), manifest.get("fit", {}))
-    return manifest.get("privacy"), describe_model(manifest), curves
+    summary = describe_model(manifest)
+    return manifest.get("privacy"), manifest.get("audit"), summary, curves
 
 
 def _check_finite(scores: dict[str, float]) -> None:

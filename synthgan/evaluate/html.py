@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from synthgan.evaluate import plots
 from synthgan.evaluate.metrics import metric, table_metrics
-from synthgan.evaluate.statements import NOT_DP_STATEMENT, PRIVACY_STATEMENT
+from synthgan.evaluate.statements import NOT_DP_STATEMENT, PRIVACY_STATEMENT, audit_text
 
 if TYPE_CHECKING:  # for the annotation only: report.py imports this module, never the reverse
     from synthgan.evaluate.report import Report
@@ -246,6 +246,11 @@ def _privacy(report: Report) -> str:
             "<h3>Differential-privacy guarantee of the model</h3>",
             f"<pre>{escape(text)}</pre>",
         ]
+        if report.audit:
+            out += [
+                '<h3 id="audit">Empirical privacy audit of the pipeline</h3>',
+                f"<pre>{escape(audit_text(report.audit))}</pre>",
+            ]
     elif report.model_summary:
         out.append(
             "<p>The model that made this table was trained without differential privacy.</p>"

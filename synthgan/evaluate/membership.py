@@ -28,7 +28,7 @@ from synthgan.evaluate.features import model_frame
 from synthgan.evaluate.neighbours import nearest_distances
 from synthgan.evaluate.tables import EvalTables
 
-__all__ = ["membership_attacks"]
+__all__ = ["attack_metrics", "membership_attacks"]
 
 #: Members and non-members per attack (each); enough for an AUC within about ±0.01.
 MAX_CANDIDATES = 5000
@@ -71,7 +71,7 @@ def membership_attacks(
     scores: dict[str, float] = {}
     details: dict[str, Any] = {"members": n, "non_members": n, "reference_rows": len(reference)}
     for name, score in attacks.items():
-        result = _attack_metrics(score, is_member, rng)
+        result = attack_metrics(score, is_member, rng)
         details[name] = result
         scores[f"mia_{name}_auc"] = result["auc"]
         for fpr in LOW_FPRS:
@@ -115,7 +115,8 @@ def _metrics(score: np.ndarray, is_member: np.ndarray) -> dict[str, float]:
     return out
 
 
-def _attack_metrics(score: np.ndarray, is_member: np.ndarray, rng: np.random.Generator) -> dict:
+def attack_metrics(score: np.ndarray, is_member: np.ndarray, rng: np.random.Generator) -> dict:
+    """ROC AUC and TPR at each low FPR, with 95% bootstrap intervals, and the ROC curve."""
     members, others = np.flatnonzero(is_member), np.flatnonzero(~is_member)
     point = _metrics(score, is_member)
     draws: dict[str, list[float]] = {k: [] for k in point}

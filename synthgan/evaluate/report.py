@@ -10,7 +10,7 @@ from typing import Any
 
 from synthgan.evaluate.html import render
 from synthgan.evaluate.metrics import metric
-from synthgan.evaluate.statements import NOT_DP_STATEMENT, PRIVACY_STATEMENT
+from synthgan.evaluate.statements import NOT_DP_STATEMENT, PRIVACY_STATEMENT, audit_text
 from synthgan.evaluate.verdicts import Verdict, headline_verdicts
 from synthgan.io import atomic_path
 
@@ -32,6 +32,7 @@ class Report:
     timings: dict[str, float]
     ledger: dict[str, Any] | None = None
     model_summary: str | None = None
+    audit: dict[str, Any] | None = None  # a privacy audit of the model's pipeline, if run
     verdicts: list[Verdict] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -59,6 +60,8 @@ class Report:
             from synthgan.privacy import PrivacyLedger
 
             lines += ["", PrivacyLedger.from_dict(self.ledger).report()]
+            if self.audit:
+                lines += ["", audit_text(self.audit)]
         elif self.model_summary:
             lines += [
                 "",
@@ -85,6 +88,7 @@ class Report:
             "not_dp_statement": NOT_DP_STATEMENT,
             "ledger": self.ledger,
             "model_summary": self.model_summary,
+            "audit": self.audit,
         }
 
     def to_json(self, path: str | os.PathLike | None = None) -> str:

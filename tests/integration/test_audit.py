@@ -7,10 +7,12 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import rewrite_manifest
 
 from benchmarks.audit_faults import FAULTS, LABELS, public_domain_pipeline, public_domain_table
-from synthgan import audit
+from synthgan import ModelFileError, Synthesizer, audit, evaluate
 from synthgan.cli import main
+from synthgan.persist import read_model
 
 CLAIM = 1.0
 
@@ -47,3 +49,63 @@ def test_the_cli_audits_a_table_and_writes_the_result(tmp_path):
     assert "claimed 2" in result.output and "lower bound" in result.output
     saved = pd.read_json(out, typ="series")
     assert saved["epsilon_claimed"] == 2 and saved["canaries"] == 100
+
+
+def test_a_dp_model_keeps_its_audit_in_the_file_in_info_and_in_the_report(tmp_path):
+    table = public_domain_table(2000)
+    model = public_domain_pipeline(2.0).fit(table)
+    result = audit(table, model, canaries=50, rows=1000, seed=0)
+    assert model.audit_ == result.to_dict()
+    path = tmp_path / "m.sgm"
+    model.save(path)
+    assert Synthesizer.load(path).audit_ == result.to_dict()
+    shown = CliRunner().invoke(main, ["info", str(path)])
+    assert shown.exit_code == 0 and "Privacy audit: epsilon >=" in shown.output
+    assert "cannot" in shown.output  # what a lower bound does not show
+    report = evaluate(table, model.sample(500, seed=0), model=path, parts=["privacy"])
+    assert "Privacy audit" in report.summary()
+    page = report.to_html(tmp_path / "r.html").read_text()
+    assert 'id="audit"' in page and "claimed 2" in page
+    assert report.to_dict()["audit"] == result.to_dict()
+
+
+def test_the_cli_audits_a_model_and_records_it(tmp_path):
+    data = tmp_path / "t.csv"
+    table = public_domain_table(2000)
+    table.to_csv(data, index=False)
+    path = tmp_path / "m.sgm"
+    public_domain_pipeline(2.0).fit(table).save(path)
+    runner = CliRunner()
+    both = runner.invoke(main, ["audit", str(data), "--model", str(path), "--epsilon", "3"])
+    assert both.exit_code == 2 and "--epsilon" in both.output
+    done = runner.invoke(
+        main, ["audit", str(data), "--model", str(path), "--canaries", "40", "--rows", "500"]
+    )
+    assert done.exit_code == 0, done.output
+    assert Synthesizer.load(path).audit_["canaries"] == 40
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"epsilon_claimed": "8"},
+        {"attacks": []},
+        {"seconds": float("nan")},
+        {
+            "attacks": [
+                {"attack": 1, "epsilon_lower_bound": 0.0, "guesses": 0, "correct": 0, "auc": 0.5}
+            ]
+        },
+    ],
+)
+def test_a_malformed_audit_in_a_model_file_is_refused(tmp_path, bad):
+    table = public_domain_table(1500)
+    model = public_domain_pipeline(2.0).fit(table)
+    audit(table, model, canaries=20, rows=500, seed=0)
+    path = tmp_path / "m.sgm"
+    model.save(path)
+    manifest, _ = read_model(path)
+    manifest["audit"] |= bad
+    rewrite_manifest(path, manifest)
+    with pytest.raises(ModelFileError, match="m.sgm"):
+        Synthesizer.load(path)

@@ -1,31 +1,16 @@
 """Model files with post-processing: files of the previous format load, and a manifest that
 lies about its post-processing fails with a ModelFileError, never a hang or another error."""
 
-import contextlib
 import dataclasses
-import json
-import zipfile
 
 import pytest
-from conftest import FAST, declared, make_population
+from conftest import FAST, declared, make_population, rewrite_manifest
 
 from synthgan import ConditionError, Fairness, ModelFileError, Privacy, Synthesizer, load
-from synthgan.persist import _canonical, _digest, read_model
+from synthgan.persist import read_model
 from synthgan.postprocess import TENSOR_PREFIX
 from synthgan.postprocess.density_ratio import DensityRatio
 from synthgan.postprocess.raking import Raking
-
-
-def _rewrite(path, manifest) -> None:
-    """Write ``manifest`` into a copy of the file at ``path``, signed as the writer signs it (so
-    that what is tested is the check of its content, not the checksum)."""
-    with zipfile.ZipFile(path) as zf:
-        weights = zf.read("weights.safetensors")
-    with contextlib.suppress(ValueError):  # NaN: the reader refuses it before the checksum
-        manifest["checksums"]["manifest_sha256"] = _digest(_canonical(manifest))
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("manifest.json", json.dumps(manifest))
-        zf.writestr("weights.safetensors", weights)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +54,7 @@ def test_a_format_1_file_loads_with_the_same_post_processing(dp_file, tmp_path):
     manifest |= {"format_version": 1, "raking": post["raking"], "cells": post["cells"]}
     old = tmp_path / "old.sgm"
     old.write_bytes(path.read_bytes())
-    _rewrite(old, manifest)
+    rewrite_manifest(old, manifest)
     again = load(old)
     assert again.postprocessor_.to_dict() == model.postprocessor_.to_dict()
     assert again.sample(300, seed=4).equals(model.sample(300, seed=4))
@@ -103,7 +88,7 @@ def test_a_lying_post_processor_is_refused_at_load(request, tmp_path, which, lie
     lie(manifest["postprocess"])
     bad = tmp_path / "bad.sgm"
     bad.write_bytes(path.read_bytes())
-    _rewrite(bad, manifest)
+    rewrite_manifest(bad, manifest)
     with pytest.raises(ModelFileError):
         load(bad)
 
