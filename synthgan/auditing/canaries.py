@@ -3,8 +3,9 @@
 DP promises the same bound for every row, so an audit gets the most from rows that move the
 model most when present: each canary takes a rare value in every discrete column (drawn with
 probability inversely proportional to its count, so the combination is almost surely new) and
-the smallest or largest value of every numeric or date column. The values are the table's
-own, so the pipeline encodes them as it would any row.
+one of the smallest or largest values (the outer 1 % at either end) of every numeric or date
+column. Values come from the table or its declared public domain, so the pipeline encodes
+them as it would any row.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ __all__ = ["make_canaries"]
 
 #: Candidates drawn per canary asked for, before duplicates are dropped.
 OVERDRAW = 4
+#: A numeric canary takes one of the table's values in this share at either end.
+TAIL = 0.01
 
 
 def make_canaries(table: pd.DataFrame, schema: Schema, m: int, rng: np.random.Generator):
@@ -44,12 +47,13 @@ def make_canaries(table: pd.DataFrame, schema: Schema, m: int, rng: np.random.Ge
             picks = rng.choice(len(counts), size=OVERDRAW * m, p=weights / weights.sum())
             columns[column.name] = pd.Series(counts.index.to_numpy()[picks])
         else:
-            edges = np.array([values.min(), values.max()], dtype=object)
-            if public and column.kind == "datetime":
-                edges = np.array(list(pd.to_datetime(list(column.bounds), unit="s")), dtype=object)
-            elif public:
-                edges = np.array(list(column.bounds), dtype=object)
-            picks = rng.integers(2, size=OVERDRAW * m)
+            edges = _tails(values)
+            if public:
+                bounds = list(column.bounds)
+                if column.kind == "datetime":
+                    bounds = list(pd.to_datetime(bounds, unit="s"))
+                edges = np.concatenate([edges, np.array(bounds, dtype=object)])
+            picks = rng.integers(len(edges), size=OVERDRAW * m)
             columns[column.name] = pd.Series(edges[picks]).astype(table[column.name].dtype)
     candidates = pd.DataFrame(columns).drop_duplicates(ignore_index=True)
     if len(candidates) < m:
@@ -58,3 +62,11 @@ def make_canaries(table: pd.DataFrame, schema: Schema, m: int, rng: np.random.Ge
             "(few columns or few values): ask for fewer canaries."
         )
     return candidates.iloc[:m].reset_index(drop=True)
+
+
+def _tails(values: pd.Series) -> np.ndarray:
+    """The distinct values in the outer ``TAIL`` of ``values`` at either end (at least the
+    smallest and the largest)."""
+    ordered = np.sort(values.unique())
+    k = max(1, int(len(ordered) * TAIL))
+    return np.concatenate([ordered[:k], ordered[-k:]]).astype(object)

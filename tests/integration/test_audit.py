@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import rewrite_manifest
+from test_report_browser import chromium
 
 from benchmarks.audit_faults import FAULTS, LABELS, public_domain_pipeline, public_domain_table
 from synthgan import ModelFileError, Synthesizer, audit, evaluate
@@ -64,8 +65,11 @@ def test_a_dp_model_keeps_its_audit_in_the_file_in_info_and_in_the_report(tmp_pa
     assert "cannot" in shown.output  # what a lower bound does not show
     report = evaluate(table, model.sample(500, seed=0), model=path, parts=["privacy"])
     assert "Privacy audit" in report.summary()
-    page = report.to_html(tmp_path / "r.html").read_text()
-    assert 'id="audit"' in page and "claimed 2" in page
+    page = report.to_html(tmp_path / "r.html")
+    console, dom = chromium(page, tmp_path)  # headless Chromium renders it, silently
+    assert console == ""
+    assert "Empirical privacy audit of the pipeline" in dom and "claimed 2" in dom
+    assert dom.index("Differential-privacy guarantee") < dom.index('id="audit"')  # beside it
     assert report.to_dict()["audit"] == result.to_dict()
 
 

@@ -31,6 +31,8 @@ def test_safe_test_data_example_writes_rows_ledger_and_report(tmp_path):
     assert "DP-SGD" in (tmp_path / "privacy-ledger.txt").read_text()
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["ledger"]["epsilon_spent"] <= 1.0  # the report carries the model's ledger
+    assert "Privacy audit: epsilon >=" in result.stdout  # and the audit of its pipeline
+    assert report["audit"]["epsilon_claimed"] == 1.0 and not report["audit"]["violated"]
     assert "tstr_auc" in report["scores"] and "mia_auc" in report["scores"]
     assert (tmp_path / "report.html").stat().st_size > 50_000
 
