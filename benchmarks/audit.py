@@ -7,7 +7,10 @@ Four parts, each audit one ``audit`` record in ``benchmarks/results/audit.jsonl`
 * ``pooled``: the largest claim again with ``--pooled-runs`` runs pooled;
 * ``faults``: each broken pipeline of ``benchmarks/audit_faults.py`` on Adult, claim ε = 1;
 * ``coverage``: the correct pipeline on the generated public-domain table (canaries can take
-  labels no row has) at ε 0.5 to 8, ``--seeds`` seeds each: how often a bound passed the claim.
+  labels no row has) at ε 0.5 to 8, ``--seeds`` seeds each: how often a bound passed the claim;
+* ``shadow``: the shadow-model attack (synthgan shadows of 2,000 steps) on two tables made from
+  4,000 of Adult's training rows, with Adult's test rows as the holdout: synthgan's sample
+  (2,000 steps, like the shadows) and a noisy copy (the real rows, numbers jittered by 1 %).
 """
 
 from __future__ import annotations
@@ -16,14 +19,18 @@ import argparse
 import contextlib
 import sys
 
+import numpy as np
+
 from benchmarks.audit_faults import FAULTS, public_domain_pipeline, public_domain_table
 from benchmarks.datasets import adult
 from benchmarks.environment import describe
 from benchmarks.records import append, with_environment
 from benchmarks.report import RESULTS
 from synthgan import Privacy, Synthesizer, audit
+from synthgan.auditing.shadow import shadow_attack, synthgan_generator
 
 OUT = RESULTS / "audit.jsonl"
+SHADOW_ROWS = 4000
 COVERAGE_EPSILONS = (0.5, 1.0, 2.0, 4.0, 8.0)
 FAULT_CLAIM = 1.0
 
@@ -33,7 +40,9 @@ def main() -> None:
     parser.add_argument("--epsilons", type=float, nargs="+", default=[1.0, 4.0, 8.0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--pooled-runs", type=int, default=3)
-    parser.add_argument("--parts", nargs="+", default=["adult", "pooled", "faults", "coverage"])
+    parser.add_argument(
+        "--parts", nargs="+", default=["adult", "pooled", "faults", "coverage", "shadow"]
+    )
     args = parser.parse_args()
     command = " ".join(["python -m benchmarks.audit", *sys.argv[1:]])
     run = describe()["date"]
@@ -73,6 +82,29 @@ def main() -> None:
             for epsilon in COVERAGE_EPSILONS:
                 for seed in range(args.seeds):
                     record(part, "generated", epsilon, seed, canaries=500)
+        elif part == "shadow":
+            real = data.train.sample(SHADOW_ROWS, random_state=0).reset_index(drop=True)
+            for target, table in _shadow_targets(real).items():
+                result = shadow_attack(real, table, data.test, seed=0)
+                print(part, target, result.summary().splitlines()[1:4], flush=True)
+                append(
+                    with_environment(
+                        describe(), what="audit-shadow", dataset="adult", tool=target, seed=0,
+                        settings={"run": run, "rows": SHADOW_ROWS}, details=result.to_dict(),
+                        command=command,
+                    ),
+                    OUT,
+                )  # fmt: skip
+
+
+def _shadow_targets(real):
+    """The tables the shadow attack is run on, by name."""
+    noisy = real.copy()
+    for column in noisy.select_dtypes("number"):
+        scale = 0.01 * noisy[column].abs()
+        noisy[column] = noisy[column] + np.random.default_rng(0).normal(0, 1, len(noisy)) * scale
+    sample = synthgan_generator()(real, len(real), 0)
+    return {"synthgan, 2,000 steps": sample, "noisy copy (numbers jittered 1 %)": noisy}
 
 
 if __name__ == "__main__":
