@@ -10,7 +10,8 @@ Four parts, each audit one ``audit`` record in ``benchmarks/results/audit.jsonl`
   labels no row has) at ε 0.5 to 8, ``--seeds`` seeds each: how often a bound passed the claim;
 * ``shadow``: the shadow-model attack (synthgan shadows of 2,000 steps) on two tables made from
   4,000 of Adult's training rows, with Adult's test rows as the holdout: synthgan's sample
-  (2,000 steps, like the shadows) and a noisy copy (the real rows, numbers jittered by 1 %).
+  (2,000 steps, like the shadows) and a noisy copy (the real rows, numbers jittered by 1 %);
+  ``shadow-matched``: the noisy copy again, its shadows made the same way.
 """
 
 from __future__ import annotations
@@ -82,10 +83,10 @@ def main() -> None:
             for epsilon in COVERAGE_EPSILONS:
                 for seed in range(args.seeds):
                     record(part, "generated", epsilon, seed, canaries=500)
-        elif part == "shadow":
+        elif part in ("shadow", "shadow-matched"):
             real = data.train.sample(SHADOW_ROWS, random_state=0).reset_index(drop=True)
-            for target, table in _shadow_targets(real).items():
-                result = shadow_attack(real, table, data.test, seed=0)
+            for target, (table, shadows) in _shadow_targets(real, part).items():
+                result = shadow_attack(real, table, data.test, generator=shadows, seed=0)
                 print(part, target, result.summary().splitlines()[1:4], flush=True)
                 append(
                     with_environment(
@@ -97,14 +98,26 @@ def main() -> None:
                 )  # fmt: skip
 
 
-def _shadow_targets(real):
-    """The tables the shadow attack is run on, by name."""
-    noisy = real.copy()
+def _jittered(table, n, seed):
+    """A careless 'anonymisation': the rows themselves, numbers jittered by 1 %."""
+    rng = np.random.default_rng(seed)
+    noisy = table.sample(n, replace=n > len(table), random_state=seed).reset_index(drop=True)
     for column in noisy.select_dtypes("number"):
-        scale = 0.01 * noisy[column].abs()
-        noisy[column] = noisy[column] + np.random.default_rng(0).normal(0, 1, len(noisy)) * scale
+        noisy[column] = noisy[column] + rng.normal(0, 0.01, len(noisy)) * noisy[column].abs()
+    return noisy
+
+
+def _shadow_targets(real, part):
+    """The tables the shadow attack is run on, by name, with the generator of its shadows
+    (``shadow-matched``: the jittered copy attacked with its own generator)."""
+    noisy = _jittered(real, len(real), 0)
+    if part == "shadow-matched":
+        return {"noisy copy, shadows made the same way": (noisy, _jittered)}
     sample = synthgan_generator()(real, len(real), 0)
-    return {"synthgan, 2,000 steps": sample, "noisy copy (numbers jittered 1 %)": noisy}
+    return {
+        "synthgan, 2,000 steps (synthgan shadows)": (sample, None),
+        "noisy copy, numbers jittered 1 % (synthgan shadows)": (noisy, None),
+    }
 
 
 if __name__ == "__main__":
