@@ -61,7 +61,7 @@ def to_manifest(model: Synthesizer) -> dict[str, Any]:
         "history": model.history_,
         "fit": model.fit_info_,
         "privacy": None if model.ledger_ is None else model.ledger_.to_dict(),
-        "audit": getattr(model, "audit_", None),
+        "audit": model.audit_,
     }
 
 

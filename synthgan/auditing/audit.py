@@ -11,9 +11,11 @@ than it claims; a bound below it is consistent with the claim but does not prove
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -35,6 +37,8 @@ from synthgan.transform.coerce import coerce_table
 __all__ = ["AttackResult", "Audit", "audit"]
 
 logger = logging.getLogger(__name__)
+#: The fit's diagnostics (lost modes, duplicates): about the model, not the audit.
+DIAGNOSTICS = "synthgan.diagnostics"
 
 
 def audit(
@@ -98,7 +102,8 @@ def audit(
         )
         token = release_watch.set(white.watch)
         try:
-            model.fit(train)
+            with _silenced(DIAGNOSTICS):  # how well a canary-laden fit learned is beside the point
+                model.fit(train)
         finally:
             release_watch.reset(token)
         spent.append(model.ledger_.epsilon_spent)
@@ -133,6 +138,18 @@ def audit(
     return result
 
 
+@contextlib.contextmanager
+def _silenced(name: str) -> Iterator[None]:
+    """Warnings of logger ``name`` left out for the duration."""
+    log = logging.getLogger(name)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def _training_table(
     base: pd.DataFrame, canaries: pd.DataFrame, inside: np.ndarray, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -152,7 +169,8 @@ def _attack_result(
 ) -> AttackResult:
     bound: Bound = best_bound(scores, inside, delta, confidence=confidence)
     auc = roc_auc_score(inside, scores) if 0 < inside.sum() < len(inside) else 0.5
-    return AttackResult(name, round(bound.epsilon, 4), bound.guesses, bound.correct, float(auc))
+    epsilon = math.floor(bound.epsilon * 1e4) / 1e4  # a lower bound is never rounded up
+    return AttackResult(name, epsilon, bound.guesses, bound.correct, float(auc))
 
 
 def _check_counts(canaries: Any, runs: Any, rows: Any, confidence: Any) -> None:
