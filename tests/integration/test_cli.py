@@ -269,3 +269,24 @@ def test_sample_refuses_an_unwritable_output_before_loading(tmp_path):
         ["sample", str(tmp_path / "absent.sgm"), "-n", "5", "-o", str(tmp_path / "x" / "f.csv")],
     )
     assert result.exit_code == 1 and "folder" in result.output and "does not exist" in result.output
+
+
+def test_the_help_loads_neither_torch_nor_the_library():
+    """`synthgan --help` must be instant: the package's names are imported on first use."""
+    code = (
+        "import sys; from click.testing import CliRunner; from synthgan.cli import main; "
+        "assert CliRunner().invoke(main, ['--help']).exit_code == 0; "
+        "heavy = {'torch', 'opacus', 'sklearn', 'pandas'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_package_names_stay_what_they_are_whatever_was_imported_first():
+    code = (
+        "import synthgan.evaluate.quality, synthgan.auditing.audit, synthgan; "
+        "from synthgan import evaluate, audit, Synthesizer; "
+        "assert callable(evaluate) and callable(audit) and synthgan.evaluate is evaluate; "
+        "assert sorted(dir(synthgan)) == sorted(synthgan.__all__)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
