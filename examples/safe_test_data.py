@@ -12,10 +12,10 @@ did not learn from. Writes to ./safe-test-data-output/:
 
     synthetic.csv        the rows to hand to the test environment
     privacy-ledger.txt   what the (ε, δ) guarantee covers: every DP statistic and DP-SGD setting
-    model.sgm            the model (JSON + safetensors, no pickle) to sample more rows later,
-                         with the privacy audit of its pipeline (skip it: --no-audit)
+    model.sgm            the model (JSON + safetensors, no pickle) to sample more rows later
     report.html / .json  quality, utility, privacy risk and fairness against the real rows, and
-                         the audit's ε lower bound beside the ledger
+                         the privacy audit of the model's pipeline (an ε lower bound beside the
+                         ledger; skip it: --no-audit)
 
 Share the synthetic rows and the ledger. Keep the report with the data owner: it is computed from
 the real rows and is NOT covered by the DP guarantee (it shows real distributions and scores).
@@ -94,7 +94,7 @@ def main() -> None:
     )
     ledger = model.privacy_report()
     print(ledger)
-    if args.audit:  # check the claim on this table: an ε lower bound, kept in the model file
+    if args.audit:  # check the claim on this table: an ε lower bound, shown in the report
         print()
         print(audit(real, model, seed=args.seed).summary())
 

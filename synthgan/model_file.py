@@ -12,7 +12,6 @@ import pandas as pd
 import torch
 
 from synthgan._version import __version__
-from synthgan.auditing.result import Audit
 from synthgan.combinations import Combinations
 from synthgan.conditional import ConditionSpace
 from synthgan.errors import ModelFileError
@@ -61,7 +60,6 @@ def to_manifest(model: Synthesizer) -> dict[str, Any]:
         "history": model.history_,
         "fit": model.fit_info_,
         "privacy": None if model.ledger_ is None else model.ledger_.to_dict(),
-        "audit": model.audit_,
     }
 
 
@@ -94,9 +92,7 @@ def from_manifest(
         model.fit_info_ = dict(manifest["fit"])
         ledger = manifest.get("privacy")
         model.ledger_ = None if ledger is None else PrivacyLedger.from_dict(ledger)
-        model.audit_ = _audit(manifest.get("audit"))
-        if model.audit_ is not None and model.ledger_ is None:
-            raise ValueError("a privacy audit in a model trained without DP")
+        model.audit_ = None  # an audit is never in the file (it is not a DP release)
         if model.ledger_ is not None and model.postprocessor_.ratio is not None:
             raise ValueError("a DP model has no density ratio (it would have read real rows)")
         generator = build_generator(
@@ -110,13 +106,6 @@ def from_manifest(
         raise ModelFileError(f"{path!r} does not describe a valid synthgan model: {e}") from e
     model.generator_ = generator.eval()
     return model
-
-
-def _audit(audit: Any) -> dict[str, Any] | None:
-    """The stored audit, checked field by field (absent from files older than audits)."""
-    if audit is None:
-        return None
-    return Audit.from_dict(audit).to_dict()
 
 
 def _from_format_1(manifest: Mapping[str, Any]) -> dict[str, Any]:

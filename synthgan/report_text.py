@@ -140,8 +140,8 @@ def diagnostics_lines(diagnostics: dict[str, Any]) -> list[str]:
     return lines
 
 
-def describe_model(manifest: dict[str, Any]) -> str:
-    """A readable summary of a model file's manifest."""
+def describe_model(manifest: dict[str, Any], audit: dict[str, Any] | None = None) -> str:
+    """A readable summary of a model file's manifest, and of the audit kept beside it."""
     fit = manifest.get("fit", {})
     config = manifest.get("config", {})
     history = manifest.get("history", [])
@@ -190,10 +190,10 @@ def describe_model(manifest: dict[str, Any]) -> str:
 
         report = PrivacyLedger.from_dict(manifest["privacy"]).report()
         lines.append("  privacy: " + report.replace("\n", "\n  "))
-        if manifest.get("audit"):
+        if audit:
             from synthgan.evaluate.statements import audit_text
 
-            lines.append("  " + audit_text(manifest["audit"]).replace("\n", "\n  "))
+            lines.append("  " + audit_text(audit).replace("\n", "\n  "))
     else:
         lines.append("  privacy: none (no differential privacy; the model can memorise rows)")
     post = manifest.get("postprocess") or {}

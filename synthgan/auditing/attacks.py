@@ -33,7 +33,7 @@ from synthgan.evaluate.neighbours import nearest_distances
 from synthgan.evaluate.tables import prepare_tables
 from synthgan.prepare import Prepared
 from synthgan.privacy.plan import split_entropy
-from synthgan.train.dp import DPGANTrainer, ReleaseWatch, secret_streams
+from synthgan.train.dp import ReleaseSettings, ReleaseWatch, secret_streams
 
 __all__ = [
     "DENSITY_RATIO",
@@ -79,19 +79,18 @@ class GradientCanaries:
 
     def watch(self, ready: Prepared) -> ReleaseWatch:
         _, _, secret = split_entropy(np.random.SeedSequence(self.replay_seed))
-        replay = torch.Generator().manual_seed(secret_streams(secret)[1])
+        noise_seed = secret_streams(secret)[1]
+        replay: list[torch.Generator] = []  # made on the releases' device, as Opacus's is
 
-        def observe(trainer: DPGANTrainer, release: list[torch.Tensor]) -> None:
-            c, batch, sigma = (
-                trainer.max_grad_norm,
-                trainer.config.batch_size,
-                trainer.noise_multiplier,
-            )
-            seen = release[-1].detach().cpu().double().numpy() * batch / c  # in units of C
-            guess = [_generate_noise(sigma * c, r.detach().cpu(), replay) for r in release][-1]
-            q = trainer.sample_rate
+        def observe(release: list[torch.Tensor], settings: ReleaseSettings) -> None:
+            c, sigma, q = settings.max_grad_norm, settings.noise_multiplier, settings.sample_rate
+            if not replay:
+                replay.append(torch.Generator(device=release[0].device).manual_seed(noise_seed))
+            # Opacus draws each parameter's noise in turn: the markers come last.
+            guess = [_generate_noise(sigma * c, r, replay[0]) for r in release][-1]
+            seen = release[-1].detach().cpu().double().numpy() * settings.expected_batch / c
             self.scores[WHITE_BOX] += _log_likelihood_ratio(seen, q, sigma)
-            replayed = seen - guess.double().numpy() / c
+            replayed = seen - guess.cpu().double().numpy() / c
             self.scores[WHITE_BOX_REPLAY] += _log_likelihood_ratio(replayed, q, sigma * 2**0.5)
 
         return ReleaseWatch(observe, self.markers, self.m)

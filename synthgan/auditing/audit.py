@@ -53,9 +53,11 @@ def audit(
 ) -> Audit:
     """Audit the DP pipeline ``synthesizer`` is configured with, on ``data``.
 
-    The audit fits copies; ``synthesizer`` itself is not fitted. When it is already fitted (on
-    ``data``, with these settings), it keeps the result as ``audit_``, which its model file,
-    ``synthgan info`` and the evaluation report then show beside its privacy ledger.
+    The audit fits copies (in one process); ``synthesizer`` itself is not fitted. A fitted DP
+    model keeps the result as ``audit_`` in memory, and ``evaluate(..., model=it)`` shows it
+    beside the ledger. The result reads the real rows without privacy, so it is never written
+    into the model file: ``synthgan audit --model`` writes it beside it
+    (:func:`synthgan.auditing.result.sidecar`).
 
     ``canaries`` per run, each included with probability ½; ``runs`` independent fits pool
     their guesses (a stronger bound for proportionally more time); ``rows``: the subsample of
@@ -81,7 +83,9 @@ def audit(
             "The audit read the column kinds from the values; a DP fit needs them declared "
             "(overrides), and audits best with the same declarations."
         )
-    declared = {c.name: schema.declaration()[c.name] for c in schema.learned}
+    # The user's own declarations (public domains, decimals) when given, so the audited fits
+    # are theirs; else the kinds read from the values.
+    declared = overrides or {c.name: schema.declaration()[c.name] for c in schema.learned}
     table = coerce_table(data, schema)
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
@@ -91,12 +95,14 @@ def audit(
     for run in range(runs):
         base = table.sample(n=min(rows or len(table), len(table)), random_state=rng)
         base = base.reset_index(drop=True)
-        chosen = make_canaries(base, schema, 2 * canaries, rng)  # markers, then black-box
+        chosen = _canaries(base, schema, canaries, rng)
         inside = rng.random(2 * canaries) < 0.5
         train, positions = _training_table(base, chosen, inside, rng)
         run_seed = int(rng.integers(2**31 - 1))
         logger.info("Audit run %d of %d: fitting on %d rows", run + 1, runs, len(train))
-        model = clone(synthesizer).set_params(overrides=declared, seed=run_seed, verbose=False)
+        model = clone(synthesizer).set_params(
+            overrides=declared, seed=run_seed, verbose=False, distributed=None
+        )
         white = GradientCanaries(
             positions[:canaries], len(train), privacy.max_grad_norm, replay_seed=run_seed
         )
@@ -107,7 +113,9 @@ def audit(
         finally:
             release_watch.reset(token)
         spent.append(model.ledger_.epsilon_spent)
-        synthetic = model.sample(len(train), seed=run_seed)
+        sgd = model.ledger_.training
+        # As many rows whichever canaries are in: the guesses read nothing but the release.
+        synthetic = model.sample(len(base) + canaries, seed=run_seed)
         for name, s in white.scores.items():
             scores.setdefault(name, []).append(s)
             included.setdefault(name, []).append(inside[:canaries])
@@ -128,14 +136,30 @@ def audit(
         epsilon_spent=max(spent),
         canaries=canaries,
         runs=runs,
-        rows=len(base),
+        rows=min(rows or len(table), len(table)),
         confidence=confidence,
+        noise_multiplier=sgd["noise_multiplier"],
+        sample_rate=sgd["sample_rate"],
+        steps=sgd["steps"],
         attacks=results,
         seconds=round(time.perf_counter() - started, 1),
     )
-    if hasattr(synthesizer, "generator_"):  # a fitted model keeps the audit of its pipeline
+    if getattr(synthesizer, "ledger_", None) is not None:  # a fitted DP model keeps it in memory
         synthesizer.audit_ = result.to_dict()
     return result
+
+
+def _canaries(
+    base: pd.DataFrame, schema: Any, canaries: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    """``canaries`` gradient canaries, then as many black-box ones, all distinct."""
+    try:
+        return make_canaries(base, schema, 2 * canaries, rng)
+    except ConfigError as e:
+        raise ConfigError(
+            f"canaries={canaries} needs {2 * canaries:,} distinct canary rows ({canaries:,} of "
+            f"each kind): {e}"
+        ) from e
 
 
 @contextlib.contextmanager

@@ -10,6 +10,8 @@ them as it would any row.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -52,6 +54,8 @@ def make_canaries(table: pd.DataFrame, schema: Schema, m: int, rng: np.random.Ge
                 bounds = list(column.bounds)
                 if column.kind == "datetime":
                     bounds = list(pd.to_datetime(bounds, unit="s"))
+                elif column.kind == "integer":  # the whole numbers within the bounds
+                    bounds = [math.ceil(bounds[0]), math.floor(bounds[1])]
                 edges = np.concatenate([edges, np.array(bounds, dtype=object)])
             picks = rng.integers(len(edges), size=OVERDRAW * m)
             columns[column.name] = pd.Series(edges[picks]).astype(table[column.name].dtype)

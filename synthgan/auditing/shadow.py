@@ -134,13 +134,23 @@ def shadow_attack(
             "table. Lower shadow_rows or give a larger holdout."
         )
     shadow_rows = min(wanted, room)
+    if shadow_rows < len(real):
+        logger.warning(
+            "Shadow tables of %d rows against a training table of %d: the holdout is too small "
+            "for shadows as large as the table, and the attack may understate the risk.",
+            shadow_rows,
+            len(real),
+        )
     generate = generator or synthgan_generator()
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
     order = rng.permutation(len(holdout))
     population = holdout.iloc[order[:half]].reset_index(drop=True)
     outsiders = holdout.iloc[order[half:]].reset_index(drop=True)
-    space = DistanceSpace(prepare_tables(population, synthetic, holdout))
+    # Every label of every table has a vertex, and each column one more (missing, or a label
+    # only a shadow generator made): a blank row puts it there.
+    blank = pd.DataFrame([dict.fromkeys(real.columns)], columns=real.columns)
+    space = DistanceSpace(prepare_tables(population, synthetic, pd.concat([holdout, real, blank])))
     reference = space.encode(population.iloc[:n_reference])
     pool = population.iloc[n_reference:]
     # Synthetic rows per training row, as the table under audit was made.
@@ -186,9 +196,17 @@ def _features(
     """Per row: log distances to its nearest synthetic rows and population rows, the density
     ratio between them, and how many of its nearest synthetic rows are copies of it."""
     points = space.encode(rows)
-    to_synthetic = nearest_distances(points, space.encode(synthetic), NEIGHBOURS)
+    to_synthetic = nearest_distances(points, space.encode(_known(space, synthetic)), NEIGHBOURS)
     to_reference = nearest_distances(points, reference, NEIGHBOURS)
     tiny = 1e-6
     log_s, log_r = np.log(to_synthetic + tiny), np.log(to_reference + tiny)
     copies = (to_synthetic < tiny).sum(1, keepdims=True)
     return np.hstack([log_s, log_r, log_r - log_s, copies])
+
+
+def _known(space: DistanceSpace, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with labels the space has no vertex for (a generator's own) made missing."""
+    table = table.copy()
+    for column, levels in space.levels.items():
+        table[column] = table[column].where(table[column].isin(levels))
+    return table

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from synthgan.cli.app import handle_errors, setup_logging
 from synthgan.cli.options import (
@@ -32,8 +33,9 @@ __all__ = ["audit"]
     "model_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Audit the pipeline that made this DP model (its settings) and record the result in "
-    "it: `synthgan info` and the evaluation report then show it beside the ledger.",
+    help="Audit the pipeline that made this DP model (its settings) and keep the result beside "
+    "it, in MODEL.audit.json: `synthgan info` and `evaluate --model` then show it beside the "
+    "ledger (never inside the model file: the audit is not a DP release).",
 )
 @with_options(privacy_options)
 @with_options(override_options)
@@ -106,7 +108,7 @@ def audit(
     model_path: Path | None,
     delta: float | None,
     public_file: Path | None,
-    accountant: str,
+    accountant: str | None,
     dp_target: str | None,
     override: tuple[str, ...],
     overrides_file: Path | None,
@@ -131,6 +133,7 @@ def audit(
     The audit reads DATA without privacy and its result describes DATA: share it as you would
     share facts about the table."""
     from synthgan.auditing.audit import audit as run_audit
+    from synthgan.auditing.result import sidecar
     from synthgan.io import atomic_path, check_writable, read_table
     from synthgan.synthesizer import Synthesizer, load
 
@@ -138,23 +141,15 @@ def audit(
     if (synthetic is None) != (holdout is None):
         raise click.UsageError("--synthetic and --holdout go together.")
     if synthetic is not None:
-        if epsilon is not None or model_path is not None:
-            raise click.UsageError(
-                "--synthetic attacks a table: --epsilon and --model do not apply."
-            )
+        _refuse(DP_OPTIONS | MODEL_OPTIONS | CANARY_OPTIONS, "--synthetic attacks a table.")
         _attack_table(data, synthetic, holdout, (shadows, shadow_rows, shadow_steps), seed, output)
         return
-    settings = {
-        "--epsilon": epsilon, "--delta": delta, "--public": public_file, "--dp-target": dp_target,
-        "--epochs": epochs, "--batch-size": batch_size, "--override": override or None,
-        "--overrides": overrides_file,
-    }  # fmt: skip
-    given = [name for name, value in settings.items() if value is not None]
-    if model_path is not None and given:
-        raise click.UsageError(f"{', '.join(given)}: --model audits the model's own settings.")
-    if model_path is None and epsilon is None:
+    _refuse(SHADOW_OPTIONS, "they go with --synthetic.")
+    if model_path is not None:
+        _refuse(DP_OPTIONS, "--model audits the model's own settings.")
+    elif epsilon is None:
         raise click.UsageError("Give the claim to check (--epsilon) or a DP model (--model).")
-    for path in (output, model_path):
+    for path in (output, None if model_path is None else sidecar(model_path)):
         if path is not None:
             check_writable(path, reading=data)
     if model_path is not None:
@@ -173,9 +168,30 @@ def audit(
     if output is not None:
         with atomic_path(output) as tmp:
             tmp.write_text(json.dumps(result.to_dict(), indent=2))
-    if model_path is not None:
-        pipeline.save(model_path)  # now with the audit
+    if model_path is not None:  # beside the model, never in it: the audit is not a DP release
+        with atomic_path(sidecar(model_path)) as tmp:
+            tmp.write_text(json.dumps(result.to_dict(), indent=2))
     click.echo(result.summary())
+
+
+#: Options by what they go with, to refuse those given where they do not apply.
+DP_OPTIONS = {"epsilon", "delta", "public_file", "accountant", "dp_target", "override",
+              "overrides_file", "epochs", "batch_size"}  # fmt: skip
+MODEL_OPTIONS = {"model_path"}
+CANARY_OPTIONS = {"canaries", "runs", "rows"}
+SHADOW_OPTIONS = {"shadows", "shadow_rows", "shadow_steps"}
+
+
+def _refuse(names: set[str], why: str) -> None:
+    """A usage error naming the options in ``names`` given on the command line."""
+    ctx = click.get_current_context()
+    given = [
+        p.opts[0]
+        for p in ctx.command.params
+        if p.name in names and ctx.get_parameter_source(p.name) is ParameterSource.COMMANDLINE
+    ]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} do(es) not apply here: {why}")
 
 
 def _attack_table(

@@ -19,16 +19,19 @@ __all__ = ["info", "schema"]
 @click.option("--json", "as_json", is_flag=True, help="Print the full description as JSON.")
 @handle_errors
 def info(model_path: Path, as_json: bool) -> None:
-    """Show what a model file holds: schema, settings, training, versions."""
+    """Show what a model file holds: schema, settings, training, versions, and the privacy
+    audit kept beside it (MODEL.audit.json), if one was run."""
+    from synthgan.auditing.result import read_sidecar
     from synthgan.persist import read_model
     from synthgan.report_text import describe_model
 
     manifest, _ = read_model(model_path)
+    audit = read_sidecar(model_path)  # kept beside the file by `synthgan audit --model`
     if as_json:
         manifest.pop("transformer", None)
-        click.echo(json.dumps(manifest, indent=2))
+        click.echo(json.dumps(manifest | {"audit": audit}, indent=2))
     else:
-        click.echo(describe_model(manifest))
+        click.echo(describe_model(manifest, audit))
 
 
 @click.command()

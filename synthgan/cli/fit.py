@@ -164,7 +164,7 @@ def fit(
     epsilon: float | None,
     delta: float | None,
     public_file: Path | None,
-    accountant: str,
+    accountant: str | None,
     dp_target: str | None,
     fair_sensitive: str | None,
     fair_target: str | None,
@@ -194,9 +194,9 @@ def fit(
             f"{', '.join(refused)} cannot be used with --epsilon: the DP plan fixes the steps, "
             "and scoring on real rows would happen outside the privacy accounting."
         )
-    if epsilon is None and (delta, public_file, dp_target) != (None, None, None):
+    if epsilon is None and (delta, public_file, dp_target, accountant) != (None,) * 4:
         raise click.UsageError(
-            "--delta, --public and --dp-target need --epsilon (differential privacy)."
+            "--delta, --public, --accountant and --dp-target need --epsilon (differential privacy)."
         )
     privacy = None
     if epsilon is not None:

@@ -98,7 +98,10 @@ privacy_options = [
         help='JSON of what is public under DP: {"age": [17, 90], "sex": ["Female", "Male"]}.',
     ),
     click.option(
-        "--accountant", type=click.Choice(["prv", "rdp"]), default="prv", show_default=True
+        "--accountant",
+        type=click.Choice(["prv", "rdp"]),
+        default=None,
+        help="DP accountant [default: prv].",
     ),
     click.option(
         "--dp-target",
@@ -113,7 +116,7 @@ def privacy_from(
     epsilon: float,
     delta: float | None,
     public_file: Path | None,
-    accountant: str,
+    accountant: str | None,
     target: str | None,
 ) -> Any:
     """The ``Privacy`` the DP options ask for."""
@@ -121,7 +124,7 @@ def privacy_from(
 
     public = read_json(public_file, "--public") if public_file is not None else {}
     return Privacy(
-        epsilon=epsilon, delta=delta, public=public, accountant=accountant, target=target
+        epsilon=epsilon, delta=delta, public=public, accountant=accountant or "prv", target=target
     )
 
 

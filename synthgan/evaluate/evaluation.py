@@ -184,16 +184,17 @@ def _model_facts(model: Any) -> tuple[dict | None, dict | None, str | None, dict
     from synthgan.report_text import describe_model, training_series
 
     if isinstance(model, str | os.PathLike):
+        from synthgan.auditing.result import read_sidecar
         from synthgan.persist import read_model
 
         manifest, _ = read_model(Path(model))
+        audit = read_sidecar(model)
     elif hasattr(model, "manifest"):
-        manifest = model.manifest()
+        manifest, audit = model.manifest(), getattr(model, "audit_", None)
     else:
         raise ConfigError("model= takes a fitted Synthesizer or the path of a .sgm file.")
     curves = training_series(manifest.get("history", []), manifest.get("fit", {}))
-    summary = describe_model(manifest)
-    return manifest.get("privacy"), manifest.get("audit"), summary, curves
+    return manifest.get("privacy"), audit, describe_model(manifest, audit), curves
 
 
 def _check_finite(scores: dict[str, float]) -> None:

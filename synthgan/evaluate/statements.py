@@ -40,7 +40,9 @@ def audit_text(audit: dict[str, Any]) -> str:
         f"{audit['confidence']:.0%} confidence, claimed {audit['epsilon_claimed']:g} "
         f"(spent {audit['epsilon_spent']:.3g}, delta {audit['delta']:g}): {verdict}.",
         f"{audit['runs']} run(s) x {audit['canaries']} canaries of each kind on "
-        f"{audit['rows']:,} rows of the table, {audit['seconds']:.0f}s.",
+        f"{audit['rows']:,} rows of the table (DP-SGD there: noise multiplier "
+        f"{audit['noise_multiplier']:.3g}, sampling rate {audit['sample_rate']:.3g}, "
+        f"{audit['steps']} steps), {audit['seconds']:.0f}s.",
     ]
     for a in audit["attacks"]:
         lines.append(

@@ -56,6 +56,7 @@ from synthgan.train.world import SINGLE, World
 
 __all__ = [
     "DPGANTrainer",
+    "ReleaseSettings",
     "ReleaseWatch",
     "clipped_row_gradients",
     "private_optimizer",
@@ -65,15 +66,26 @@ __all__ = [
 
 
 @dataclass(frozen=True)
+class ReleaseSettings:
+    """What an observer of the releases may know: the public settings of DP-SGD."""
+
+    noise_multiplier: float
+    max_grad_norm: float
+    sample_rate: float
+    expected_batch: int
+
+
+@dataclass(frozen=True)
 class ReleaseWatch:
     """What an audit (``synthgan.auditing``) attaches to a DP fit, in memory only.
 
-    ``observe`` is called with the trainer and each step's DP release (one tensor per optimised
-    parameter) before the critic moves. ``markers`` maps a batch's row indices to each row's
-    gradient on ``width`` marker parameters that only the audit's canary rows move (zero for
-    other rows): gradient canaries, clipped and noised with the rest of the row's gradient."""
+    ``observe`` is called with each step's DP release (one tensor per optimised parameter) and
+    DP-SGD's public settings, nothing else of the trainer's. ``markers`` maps a batch's row
+    indices to each row's gradient on ``width`` marker parameters that only the audit's canary
+    rows move (zero for other rows): gradient canaries, clipped and noised with the rest of the
+    row's gradient. Single-process fits only: ranks index their own shards of the rows."""
 
-    observe: Callable[[DPGANTrainer, list[torch.Tensor]], None]
+    observe: Callable[[list[torch.Tensor], ReleaseSettings], None]
     markers: Callable[[np.ndarray], torch.Tensor] | None = None
     width: int = 0
 
@@ -271,6 +283,8 @@ class DPGANTrainer(GANTrainer):
         self._build_networks(data_dim, pac=1)  # the fairness head sees generated rows only
         sampler_seed, noise_seed, rows_seed, rows_torch_seed = secret_streams(self.secret)
         released: torch.nn.Module = self.critic
+        if self.watch is not None and self.world.size > 1:
+            raise PrivacyError("An audit watches single-process fits only.")
         if self.watch is not None and self.watch.markers is not None:
             self.markers = torch.nn.Parameter(torch.zeros(self.watch.width, device=self.device))
             released = torch.nn.ParameterList([*self.critic.parameters(), self.markers])
@@ -398,7 +412,10 @@ class DPGANTrainer(GANTrainer):
     def private_critic_step(self, rows: np.ndarray, fake: torch.Tensor) -> None:
         noisy = self.noisy_real_gradient(rows, fake)
         if self.watch is not None:
-            self.watch.observe(self, noisy)
+            settings = ReleaseSettings(
+                self.noise_multiplier, self.max_grad_norm, self.sample_rate, self.config.batch_size
+            )
+            self.watch.observe(noisy, settings)
         # Generated rows depend on no real row: their gradient is added after the noise. It is
         # clipped per row to the same C all the same, so the two sides of the loss stay in
         # balance (unclipped, it drowns the clipped real side: see RESULTS.md's DP sweep).
@@ -411,7 +428,8 @@ class DPGANTrainer(GANTrainer):
         for p, f in zip(self.critic.parameters(), fake_grads, strict=True):
             p.grad = f.reshape(p.shape) / b
         self.world.average_gradients_(self.critic)
-        for p, g in zip(self.critic.parameters(), noisy, strict=False):  # markers: no update
+        critic = list(self.critic.parameters())  # an audit's markers come after them
+        for p, g in zip(critic, noisy[: len(critic)], strict=True):
             p.grad = g + p.grad
         self.opt_d.original_optimizer.step()
         self.opt_d.zero_grad(set_to_none=True)

@@ -7,13 +7,12 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import rewrite_manifest
 from test_report_browser import chromium
 
 from benchmarks.audit_faults import FAULTS, LABELS, public_domain_pipeline, public_domain_table
-from synthgan import ModelFileError, Synthesizer, audit, evaluate
+from synthgan import InputFileError, Synthesizer, audit, evaluate, load
+from synthgan.auditing.result import sidecar
 from synthgan.cli import main
-from synthgan.persist import read_model
 
 CLAIM = 1.0
 
@@ -52,19 +51,16 @@ def test_the_cli_audits_a_table_and_writes_the_result(tmp_path):
     assert saved["epsilon_claimed"] == 2 and saved["canaries"] == 100
 
 
-def test_a_dp_model_keeps_its_audit_in_the_file_in_info_and_in_the_report(tmp_path):
+def test_a_dp_model_keeps_its_audit_in_memory_and_the_report_shows_it(tmp_path):
     table = public_domain_table(2000)
     model = public_domain_pipeline(2.0).fit(table)
     result = audit(table, model, canaries=50, rows=1000, seed=0)
     assert model.audit_ == result.to_dict()
     path = tmp_path / "m.sgm"
     model.save(path)
-    assert Synthesizer.load(path).audit_ == result.to_dict()
-    shown = CliRunner().invoke(main, ["info", str(path)])
-    assert shown.exit_code == 0 and "Privacy audit: epsilon >=" in shown.output
-    assert "cannot" in shown.output  # what a lower bound does not show
-    report = evaluate(table, model.sample(500, seed=0), model=path, parts=["privacy"])
-    assert "Privacy audit" in report.summary()
+    assert Synthesizer.load(path).audit_ is None  # never in the file: it is not a DP release
+    report = evaluate(table, model.sample(500, seed=0), model=model, parts=["privacy"])
+    assert "Privacy audit" in report.summary() and "cannot" in report.summary()
     page = report.to_html(tmp_path / "r.html")
     console, dom = chromium(page, tmp_path)  # headless Chromium renders it, silently
     assert console == ""
@@ -73,20 +69,29 @@ def test_a_dp_model_keeps_its_audit_in_the_file_in_info_and_in_the_report(tmp_pa
     assert report.to_dict()["audit"] == result.to_dict()
 
 
-def test_the_cli_audits_a_model_and_records_it(tmp_path):
+def test_the_cli_keeps_a_models_audit_beside_it_for_info_and_the_report(tmp_path):
     data = tmp_path / "t.csv"
     table = public_domain_table(2000)
     table.to_csv(data, index=False)
     path = tmp_path / "m.sgm"
     public_domain_pipeline(2.0).fit(table).save(path)
+    before = path.read_bytes()
     runner = CliRunner()
     both = runner.invoke(main, ["audit", str(data), "--model", str(path), "--epsilon", "3"])
     assert both.exit_code == 2 and "--epsilon" in both.output
+    shadow_option = runner.invoke(main, ["audit", str(data), "--epsilon", "3", "--shadows", "3"])
+    assert shadow_option.exit_code == 2 and "--shadows" in shadow_option.output
     done = runner.invoke(
         main, ["audit", str(data), "--model", str(path), "--canaries", "40", "--rows", "500"]
     )
     assert done.exit_code == 0, done.output
-    assert Synthesizer.load(path).audit_["canaries"] == 40
+    assert path.read_bytes() == before  # the model file is untouched
+    kept = json.loads(sidecar(path).read_text())
+    assert kept["canaries"] == 40 and kept["epsilon_claimed"] == 2.0
+    shown = runner.invoke(main, ["info", str(path)])
+    assert shown.exit_code == 0 and "Privacy audit: epsilon >=" in shown.output
+    report = evaluate(table, load(path).sample(300, seed=0), model=path, parts=["privacy"])
+    assert report.audit == kept
 
 
 @pytest.mark.parametrize(
@@ -95,21 +100,23 @@ def test_the_cli_audits_a_model_and_records_it(tmp_path):
         {"epsilon_claimed": "8"},
         {"attacks": []},
         {"seconds": float("nan")},
-        {
-            "attacks": [
-                {"attack": 1, "epsilon_lower_bound": 0.0, "guesses": 0, "correct": 0, "auc": 0.5}
-            ]
-        },
+        {"rows": 10**400},
+        {"delta": 2.0},
+        {"attacks": [{"attack": "x", "epsilon_lower_bound": 1.0, "guesses": 1, "correct": 5,
+                      "auc": 0.5}]},
+        {"attacks": [{"attack": 1, "epsilon_lower_bound": 0.0, "guesses": 0, "correct": 0,
+                      "auc": 0.5}]},
     ],
-)
-def test_a_malformed_audit_in_a_model_file_is_refused(tmp_path, bad):
+)  # fmt: skip
+def test_a_malformed_audit_beside_a_model_is_refused_with_its_name(tmp_path, bad):
     table = public_domain_table(1500)
     model = public_domain_pipeline(2.0).fit(table)
-    audit(table, model, canaries=20, rows=500, seed=0)
+    result = audit(table, model, canaries=20, rows=500, seed=0)
     path = tmp_path / "m.sgm"
     model.save(path)
-    manifest, _ = read_model(path)
-    manifest["audit"] |= bad
-    rewrite_manifest(path, manifest)
-    with pytest.raises(ModelFileError, match="m.sgm"):
-        Synthesizer.load(path)
+    sidecar(path).write_text(json.dumps(result.to_dict() | bad))
+    shown = CliRunner().invoke(main, ["info", str(path)])
+    assert shown.exit_code == 1 and "m.sgm.audit.json" in shown.output
+    assert "Traceback" not in shown.output
+    with pytest.raises(InputFileError, match="audit"):
+        evaluate(table, model.sample(100, seed=0), model=path, parts=["privacy"])
