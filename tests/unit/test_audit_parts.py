@@ -104,11 +104,15 @@ def test_audit_refuses_what_it_cannot_check():
 
 def test_an_audit_leaves_the_synthesizer_and_later_fits_alone():
     df = make_mixed_frame(300)
-    template = Synthesizer(privacy=Privacy(epsilon=2.0), overrides=declared(df), **FAST)
+    template = Synthesizer(
+        privacy=Privacy(epsilon=2.0), overrides=declared(df), distributed=2, **FAST
+    )  # the audit fits in this process: the gradient canaries index its rows
     before = template.get_params()
     result = audit(df, template, canaries=20, rows=200, seed=0)
     assert template.get_params() == before and not hasattr(template, "generator_")
     assert release_watch.get() is None  # nothing watches the next fit
     assert {a.attack for a in result.attacks} >= {"white-box: gradient canaries"}
     assert all(a.guesses <= 2 * 20 for a in result.attacks)
+    white = next(a for a in result.attacks if a.attack == "white-box: gradient canaries")
+    assert white.auc != 0.5  # the markers were watched (all-zero scores give exactly 0.5)
     assert result.epsilon_spent <= 2.0 and result.rows == 200
