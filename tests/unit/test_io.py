@@ -1,5 +1,8 @@
 """Reading tables in chunks gives the frame one read of the whole file gives."""
 
+import os
+import stat
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,3 +113,22 @@ def test_a_parquet_file_with_a_stored_index_or_no_rows_reads_as_pandas_reads_it(
     df.iloc[:0].to_parquet(tmp_path / "empty.parquet")
     empty = read_table(tmp_path / "empty.parquet")
     pd.testing.assert_frame_equal(empty, pd.read_parquet(tmp_path / "empty.parquet"))
+
+
+def test_written_files_get_the_users_umask_or_keep_their_mode(tmp_path):
+    from synthgan.io import atomic_path
+
+    old = os.umask(0o022)
+    try:
+        new = tmp_path / "new.txt"
+        with atomic_path(new) as tmp:
+            tmp.write_text("a")
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644
+        kept = tmp_path / "kept.txt"
+        kept.write_text("old")
+        os.chmod(kept, 0o640)
+        with atomic_path(kept) as tmp:
+            tmp.write_text("b")
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_text() == "b"
+    finally:
+        os.umask(old)
