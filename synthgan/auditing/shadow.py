@@ -149,8 +149,9 @@ def shadow_attack(
     outsiders = holdout.iloc[order[half:]].reset_index(drop=True)
     # Every label of every table has a vertex, and each column one more (missing, or a label
     # only a shadow generator made): a blank row puts it there.
-    blank = pd.DataFrame([dict.fromkeys(real.columns)], columns=real.columns)
-    space = DistanceSpace(prepare_tables(population, synthetic, pd.concat([holdout, real, blank])))
+    every = pd.concat([holdout, real], ignore_index=True)
+    every.loc[len(every)] = None
+    space = DistanceSpace(prepare_tables(population, synthetic, every))
     reference = space.encode(population.iloc[:n_reference])
     pool = population.iloc[n_reference:]
     # Synthetic rows per training row, as the table under audit was made.
