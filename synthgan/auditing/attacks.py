@@ -23,6 +23,10 @@ closer the synthetic rows crowd around the canary than the real rows without can
 
 from __future__ import annotations
 
+import synthgan.opacus_import  # noqa: F401  (first: Opacus configures logging when imported)
+
+# isort: split
+
 import numpy as np
 import pandas as pd
 import torch

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -29,11 +30,12 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def setup_logging(quiet: bool) -> None:
-    """Log records on stderr as plain lines. ``force``: Opacus gives the root logger a
-    timestamped format when it is imported, and under DP the time of each line would tell how
-    long a stage took."""
-    level = logging.WARNING if quiet else logging.INFO
+    """Log records on stderr as plain lines, with no time on them (under DP the time of each
+    line would tell how long a stage took); ``quiet``: errors only, and no Python warnings."""
+    level = logging.ERROR if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s", force=True)
+    if quiet:
+        warnings.simplefilter("ignore")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

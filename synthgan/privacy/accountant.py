@@ -8,6 +8,10 @@ one ``(σ, q=1, 1 step)`` entry ahead of DP-SGD's ``(σ, q, steps)`` in the acco
 
 from __future__ import annotations
 
+import synthgan.opacus_import  # noqa: F401  (first: Opacus configures logging when imported)
+
+# isort: split
+
 import functools
 import math
 import warnings

@@ -30,6 +30,10 @@ pass it.
 
 from __future__ import annotations
 
+import synthgan.opacus_import  # noqa: F401  (first: Opacus configures logging when imported)
+
+# isort: split
+
 import dataclasses
 import logging
 import platform

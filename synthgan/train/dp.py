@@ -34,6 +34,10 @@ What makes the guarantee hold (each point has a test):
 
 from __future__ import annotations
 
+import synthgan.opacus_import  # noqa: F401  (first: Opacus configures logging when imported)
+
+# isort: split
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 

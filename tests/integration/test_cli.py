@@ -290,3 +290,26 @@ def test_the_package_names_stay_what_they_are_whatever_was_imported_first():
         "assert sorted(dir(synthgan)) == sorted(synthgan.__all__)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_importing_synthgan_leaves_the_callers_logging_alone():
+    """Opacus configures the root logger when imported; synthgan undoes it."""
+    code = (
+        "import logging; from synthgan import Synthesizer; import synthgan.train.dp, "
+        "synthgan.privacy.accountant, synthgan.auditing.attacks; "
+        "assert logging.getLogger().handlers == [], logging.getLogger().handlers"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_quiet_silences_warnings_and_log_warnings_too(quiet):
+    code = (
+        "import logging, warnings; from synthgan.cli.app import setup_logging; "
+        f"setup_logging({quiet}); logging.getLogger('synthgan.x').warning('LOGWARN'); "
+        "warnings.warn('PYWARN')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0
+    shown = "LOGWARN" in result.stderr, "PYWARN" in result.stderr
+    assert shown == ((False, False) if quiet else (True, True))
