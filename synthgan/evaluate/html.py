@@ -17,7 +17,7 @@ from synthgan.evaluate.statements import NOT_DP_STATEMENT, PRIVACY_STATEMENT, au
 if TYPE_CHECKING:  # for the annotation only: report.py imports this module, never the reverse
     from synthgan.evaluate.report import Report
 
-__all__ = ["render"]
+__all__ = ["headline_html", "render"]
 
 #: Distribution plots beyond this many columns are left out (the page says so).
 MAX_COLUMN_PLOTS = 60
@@ -127,6 +127,11 @@ def _verdicts(report: Report) -> str:
         for v in report.verdicts
     ]
     return _table(["area", "metric", "value", "compare with", "verdict", "what it means"], rows)
+
+
+def headline_html(report: Report) -> str:
+    """The headline verdicts as an HTML table, for a notebook cell."""
+    return f"<div><h3>synthgan evaluation</h3>{_verdicts(report)}</div>"
 
 
 def _not_applicable(reasons: dict[str, str]) -> str:

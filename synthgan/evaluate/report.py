@@ -6,9 +6,9 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-from synthgan.evaluate.html import render
+from synthgan.evaluate.html import headline_html, render
 from synthgan.evaluate.metrics import metric
 from synthgan.evaluate.statements import NOT_DP_STATEMENT, PRIVACY_STATEMENT, audit_text
 from synthgan.evaluate.verdicts import Verdict, headline_verdicts
@@ -99,9 +99,20 @@ class Report:
                 tmp.write_text(text + "\n", encoding="utf-8")
         return text
 
-    def to_html(self, path: str | os.PathLike) -> Path:
-        """One self-contained HTML file (plots inline, no network fetches), written atomically."""
+    @overload
+    def to_html(self, path: None = None) -> str: ...
+    @overload
+    def to_html(self, path: str | os.PathLike) -> Path: ...
+    def to_html(self, path: str | os.PathLike | None = None) -> str | Path:
+        """The report as one self-contained HTML page (plots inline, no network fetches): the
+        page itself, or, given a ``path``, that path, written atomically."""
         text = render(self)
+        if path is None:
+            return text
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
         return Path(path)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the headline verdicts (``to_html()`` has the whole page)."""
+        return headline_html(self)

@@ -327,3 +327,18 @@ def test_time_zone_aware_datetimes_are_compared_as_utc_seconds():
     utc = [pd.Timestamp("2019-12-31 23:00", tz="UTC"), pd.Timestamp("2021-06-01 08:00", tz="UTC")]
     assert seconds.iloc[:2].tolist() == [t.timestamp() for t in utc]
     assert np.isnan(seconds.iloc[2])
+
+
+def test_a_report_gives_its_page_without_a_path_and_its_headline_in_a_notebook(tmp_path):
+    from conftest import make_mixed_frame
+
+    from synthgan import evaluate
+
+    real = make_mixed_frame(200, seed=0)
+    report = evaluate(real, make_mixed_frame(200, seed=1), parts=["quality"])
+    page = report.to_html()
+    assert isinstance(page, str) and page.startswith("<!DOCTYPE html>")
+    written = report.to_html(tmp_path / "r.html")
+    assert written.read_text(encoding="utf-8") == page
+    headline = report._repr_html_()
+    assert "<table" in headline and all(v.label in headline for v in report.verdicts)
