@@ -553,7 +553,8 @@ def _shadow_section(records: list[Record]) -> list[str]:
     lines = [
         "### Shadow-model membership attack on third-party tables (issue 21)",
         "",
-        f"`{first.command}` · {first.date[:16]} · commit {first.commit} · tables made from "
+        " and ".join(f"`{c}`" for c in dict.fromkeys(r.command for r in run))
+        + f" · {first.date[:16]} · commit {first.commit} · tables made from "
         f"{first.settings['rows']:,} of Adult's training rows (the members), Adult's test rows "
         "as the holdout (half the non-members, half the attacker's population sample); "
         f"{first.details['shadows']} shadow tables of {first.details['shadow_rows']:,} rows, made "

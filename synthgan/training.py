@@ -3,7 +3,7 @@ keep the history, stop a diverging run and show progress."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -27,11 +27,9 @@ from synthgan.train.world import SINGLE, World
 
 __all__ = ["release_watch", "train_generator", "training_summary"]
 
-#: Set by an audit (``synthgan.auditing``) around a fit: given the prepared table, it returns
-#: what the DP trainer shows its releases to. Held in memory only; unset, nothing watches.
-release_watch: ContextVar[Callable[[Prepared], ReleaseWatch] | None] = ContextVar(
-    "release_watch", default=None
-)
+#: Set by an audit (``synthgan.auditing``) around a fit: what the DP trainer shows its releases
+#: to. Held in memory only; unset, nothing watches.
+release_watch: ContextVar[ReleaseWatch | None] = ContextVar("release_watch", default=None)
 
 
 def train_generator(
@@ -82,9 +80,7 @@ def train_generator(
                 secret=plan.secret,
                 world=world,
             )
-            watch = release_watch.get()
-            if watch is not None:
-                trainer.watch = watch(ready)
+            trainer.watch = release_watch.get()
         generator = trainer.fit(ready.data, ready.codes, epochs, callbacks)
     return generator, trainer, history.records
 

@@ -35,7 +35,6 @@ from opacus.optimizers.optimizer import _generate_noise
 from synthgan.evaluate.features import DistanceSpace
 from synthgan.evaluate.neighbours import nearest_distances
 from synthgan.evaluate.tables import prepare_tables
-from synthgan.prepare import Prepared
 from synthgan.privacy.plan import split_entropy
 from synthgan.train.dp import ReleaseSettings, ReleaseWatch, secret_streams
 
@@ -81,7 +80,7 @@ class GradientCanaries:
         out[drawn, canary[drawn]] = self.marker
         return out
 
-    def watch(self, ready: Prepared) -> ReleaseWatch:
+    def watch(self) -> ReleaseWatch:
         _, _, secret = split_entropy(np.random.SeedSequence(self.replay_seed))
         noise_seed = secret_streams(secret)[1]
         replay: list[torch.Generator] = []  # made on the releases' device, as Opacus's is

@@ -106,7 +106,7 @@ def audit(
         white = GradientCanaries(
             positions[:canaries], len(train), privacy.max_grad_norm, replay_seed=run_seed
         )
-        token = release_watch.set(white.watch)
+        token = release_watch.set(white.watch())
         try:
             with _silenced(DIAGNOSTICS):  # how well a canary-laden fit learned is beside the point
                 model.fit(train)

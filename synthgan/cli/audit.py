@@ -134,7 +134,7 @@ def audit(
     share facts about the table."""
     from synthgan.auditing.audit import audit as run_audit
     from synthgan.auditing.result import sidecar
-    from synthgan.io import atomic_path, check_writable, read_table
+    from synthgan.io import check_writable, read_table
     from synthgan.synthesizer import Synthesizer, load
 
     setup_logging(quiet)
@@ -166,11 +166,9 @@ def audit(
         read_table(data), pipeline, canaries=canaries, runs=runs, rows=rows or None, seed=seed
     )
     if output is not None:
-        with atomic_path(output) as tmp:
-            tmp.write_text(json.dumps(result.to_dict(), indent=2))
+        _write_json(output, result.to_dict())
     if model_path is not None:  # beside the model, never in it: the audit is not a DP release
-        with atomic_path(sidecar(model_path)) as tmp:
-            tmp.write_text(json.dumps(result.to_dict(), indent=2))
+        _write_json(sidecar(model_path), result.to_dict())
     click.echo(result.summary())
 
 
@@ -204,7 +202,7 @@ def _attack_table(
 ) -> None:
     """The shadow-model attack on a synthetic table (tables, count, rows and steps)."""
     from synthgan.auditing.shadow import shadow_attack, synthgan_generator
-    from synthgan.io import atomic_path, check_writable, read_table
+    from synthgan.io import check_writable, read_table
 
     if output is not None:
         check_writable(output, reading=data)
@@ -218,6 +216,12 @@ def _attack_table(
         seed=seed,
     )
     if output is not None:
-        with atomic_path(output) as tmp:
-            tmp.write_text(json.dumps(result.to_dict(), indent=2))
+        _write_json(output, result.to_dict())
     click.echo(result.summary())
+
+
+def _write_json(path: Path, data: dict) -> None:
+    from synthgan.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2))
