@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from synthgan.datasets import DEMO_DATASET, DEMO_SENSITIVE, DEMO_TARGET, load_demo
+from synthgan.errors import DataError
 from synthgan.evaluate import evaluate
 from synthgan.io import atomic_path, read_table
 from synthgan.synthesizer import Synthesizer
@@ -32,13 +35,18 @@ def run_demo(
     verbose: bool,
     target: str | None = None,
     sensitive: str | None = None,
+    ignore: Sequence[str] = (),
 ) -> str:
-    """Run fit -> sample -> evaluate -> report and return a short text summary."""
+    """Run fit -> sample -> evaluate -> report and return a short text summary.
+
+    ``ignore`` names columns (IDs, free text) the model leaves out and the evaluation skips.
+    """
     if data is None:
         real, source = load_demo(), DEMO_DATASET
         target, sensitive = target or DEMO_TARGET, sensitive or DEMO_SENSITIVE
     else:
         real, source = read_table(data), str(data)
+    _check_columns(real, source, target=target, sensitive=sensitive, ignore=ignore)
     out_dir.mkdir(parents=True, exist_ok=True)
     shuffled = np.random.default_rng(seed).permutation(len(real))
     cut = int(len(real) * (1 - HOLDOUT_SHARE))
@@ -46,7 +54,9 @@ def run_demo(
     holdout = real.iloc[np.sort(shuffled[cut:])].reset_index(drop=True)
 
     started = time.perf_counter()
-    model = Synthesizer(epochs=epochs, seed=seed, verbose=verbose).fit(train)
+    overrides = dict.fromkeys(ignore, "ignored")
+    model = Synthesizer(epochs=epochs, seed=seed, verbose=verbose, overrides=overrides)
+    model.fit(train)
     model_path = model.save(out_dir / "model.sgm")
     fit_seconds = time.perf_counter() - started
     n = rows or len(train)
@@ -92,3 +102,16 @@ def run_demo(
         f"Files in {out_dir}/: model.sgm (synthgan info {model_path}), synthetic.csv, "
         "report.html (open it in a browser), report.json, summary.json"
     )
+
+
+def _check_columns(real: pd.DataFrame, source: str, **roles: str | Sequence[str] | None) -> None:
+    """Name a misspelt column before minutes of fitting, not after."""
+    for role, names in roles.items():
+        for name in [names] if isinstance(names, str) else names or ():
+            if name not in real.columns:
+                raise DataError(
+                    f"--{role} {name!r} is not a column of {source}; its columns: "
+                    f"{', '.join(map(str, real.columns[:20]))}."
+                )
+    if roles["ignore"] and {roles["target"], roles["sensitive"]} & set(roles["ignore"]):
+        raise DataError("A column cannot be both ignored and the --target or --sensitive one.")

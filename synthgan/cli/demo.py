@@ -34,6 +34,11 @@ __all__ = ["demo"]
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--target", default=None, help="With --data: the column the evaluation predicts.")
 @click.option("--sensitive", default=None, help="With --data: the attribute fairness compares.")
+@click.option(
+    "--ignore",
+    multiple=True,
+    help="A column to leave out of the model and the evaluation (an ID, free text); repeatable.",
+)
 @click.option("-q", "--quiet", is_flag=True)
 @handle_errors
 def demo(
@@ -44,6 +49,7 @@ def demo(
     seed: int,
     target: str | None,
     sensitive: str | None,
+    ignore: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Fit -> sample -> evaluate -> HTML report on a bundled real table (or --data)."""
@@ -59,5 +65,6 @@ def demo(
         verbose=not quiet,
         target=target,
         sensitive=sensitive,
+        ignore=ignore,
     )
     click.echo(summary)

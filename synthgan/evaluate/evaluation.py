@@ -25,7 +25,7 @@ from synthgan.evaluate.features import DistanceSpace
 from synthgan.evaluate.membership import membership_attacks
 from synthgan.evaluate.quality import quality_scores
 from synthgan.evaluate.report import Report
-from synthgan.evaluate.tables import prepare_tables
+from synthgan.evaluate.tables import EvalTables, prepare_tables
 from synthgan.evaluate.utility import utility_scores
 from synthgan.progress import progress_bar
 
@@ -44,6 +44,8 @@ PARTS = (
     "fairness",
     "diversity",
 )
+#: A categorical column all-distinct over at least this many real rows is warned about as an ID.
+MIN_ID_ROWS = 20
 #: Parts whose output another part reads: it runs whenever the part that needs it does.
 NEEDS = {
     "fairness": ("utility",),
@@ -83,6 +85,11 @@ def evaluate(
     """
     selected = _selected_parts(parts)
     started = time.perf_counter()
+    ledger, audit, model_summary, curves, unlearned = _model_facts(model)
+    regenerated = [
+        c for c in unlearned if c in real.columns and c not in {*ignore, target, sensitive}
+    ]
+    ignore = [*ignore, *regenerated]
     tables = prepare_tables(
         real,
         synthetic,
@@ -92,10 +99,14 @@ def evaluate(
         positive=positive,
         ignore=ignore,
     )
-    ledger, audit, model_summary, curves = _model_facts(model)
+    _warn_about_ids(tables)
     rng = np.random.default_rng(seed)
     scores: dict[str, float] = {}
-    not_applicable: dict[str, str] = {}
+    not_applicable: dict[str, str] = {
+        f"column {c!r}": "the model does not learn it (an ID it regenerates, or a column "
+        "declared ignored): left out of every metric"
+        for c in regenerated
+    }
     details: dict[str, Any] = {}
     timings: dict[str, float] = {"prepare": time.perf_counter() - started}
 
@@ -176,11 +187,13 @@ def encode_tables(tables) -> tuple[dict, dict, dict, dict[str, np.ndarray]]:
     return {}, {"width": space.width}, {}, encoded
 
 
-def _model_facts(model: Any) -> tuple[dict | None, dict | None, str | None, dict[str, Any]]:
-    """The DP ledger, its privacy audit, a readable summary and the training curves of the
-    model that made the synthetic table."""
+def _model_facts(
+    model: Any,
+) -> tuple[dict | None, dict | None, str | None, dict[str, Any], list[str]]:
+    """The DP ledger, its privacy audit, a readable summary, the training curves of the model
+    that made the synthetic table, and the columns it does not learn (IDs, ignored columns)."""
     if model is None:
-        return None, None, None, {}
+        return None, None, None, {}, []
     from synthgan.report_text import describe_model, training_series
 
     if isinstance(model, str | os.PathLike):
@@ -194,7 +207,22 @@ def _model_facts(model: Any) -> tuple[dict | None, dict | None, str | None, dict
     else:
         raise ConfigError("model= takes a fitted Synthesizer or the path of a .sgm file.")
     curves = training_series(manifest.get("history", []), manifest.get("fit", {}))
-    return manifest.get("privacy"), audit, describe_model(manifest, audit), curves
+    unlearned = [c["name"] for c in manifest["schema"]["columns"] if c["role"] in ("id", "ignored")]
+    return manifest.get("privacy"), audit, describe_model(manifest, audit), curves, unlearned
+
+
+def _warn_about_ids(tables: EvalTables) -> None:
+    """A column with a different label in every real row (an ID) scores as if it were lost."""
+    for column in tables.categorical:
+        values = tables.real[column].dropna()
+        if len(values) >= MIN_ID_ROWS and values.nunique() == len(values):
+            logger.warning(
+                "column %r has a different value in every real row, like an ID: its shape and "
+                "detection scores say little; leave it out with ignore=[%r] (--ignore %s)",
+                column,
+                column,
+                column,
+            )
 
 
 def _check_finite(scores: dict[str, float]) -> None:

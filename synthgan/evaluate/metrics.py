@@ -38,8 +38,14 @@ class Thresholds:
     #: Good whenever the lower end of the 95% interval (the ``interval_low`` fact) is at or below
     #: this: the attack may then be no better than chance, whatever its point estimate.
     good_if_interval_reaches: float | None = None
+    #: "not informative" when the ``relative_to`` score is at or below this: a reference near
+    #: chance (a target the other columns cannot predict) makes any comparison with it empty.
+    informative_above: float | None = None
 
     def grade(self, value: float, scores: dict[str, float], facts: dict[str, Any]) -> str:
+        reference = scores.get(self.relative_to or "", 0.0)
+        if self.informative_above is not None and reference <= self.informative_above:
+            return "not informative"
         low = facts.get("interval_low")
         reaches = self.good_if_interval_reaches
         if reaches is not None and low is not None and low <= reaches:
@@ -259,6 +265,8 @@ QUALITY = (
 def _utility() -> tuple[Metric, ...]:
     """Each model's holdout metrics, trained on real (trtr) or synthetic (tstr) rows; the key is
     setting_[lr_]metric, as utility.py writes it."""
+    #: Where a model trained on the real rows is no better than this, it is near chance.
+    near_chance = {"auc": 0.55, "r2": 0.05}
     measures = {  # name: (label, goal, range)
         "accuracy": ("accuracy", "maximize", UNIT),
         "f1": ("macro F1", "maximize", UNIT),
@@ -276,7 +284,13 @@ def _utility() -> tuple[Metric, ...]:
                         f"train-synthetic {label}",
                         f"train-real {{trtr_{name}:.3f}}",
                         "A model trained on synthetic rows, scored on real holdout rows.",
-                        Thresholds(-0.03, -0.10, higher_is_better=True, relative_to=f"trtr_{name}"),
+                        Thresholds(
+                            -0.03,
+                            -0.10,
+                            higher_is_better=True,
+                            relative_to=f"trtr_{name}",
+                            informative_above=near_chance[name],
+                        ),
                         needs=(f"trtr_{name}",),
                     )
                 out.append(

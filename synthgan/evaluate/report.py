@@ -11,10 +11,16 @@ from typing import Any, overload
 from synthgan.evaluate.html import headline_html, render
 from synthgan.evaluate.metrics import metric
 from synthgan.evaluate.statements import NOT_DP_STATEMENT, PRIVACY_STATEMENT, audit_text
-from synthgan.evaluate.verdicts import Verdict, headline_verdicts
+from synthgan.evaluate.verdicts import (
+    AreaVerdict,
+    Verdict,
+    area_verdicts,
+    headline_verdicts,
+    overall_verdict,
+)
 from synthgan.io import atomic_path
 
-__all__ = ["NOT_DP_STATEMENT", "PRIVACY_STATEMENT", "Report", "Verdict"]
+__all__ = ["NOT_DP_STATEMENT", "PRIVACY_STATEMENT", "AreaVerdict", "Report", "Verdict"]
 
 
 @dataclass
@@ -34,12 +40,18 @@ class Report:
     model_summary: str | None = None
     audit: dict[str, Any] | None = None  # a privacy audit of the model's pipeline, if run
     verdicts: list[Verdict] = field(init=False)
+    areas: list[AreaVerdict] = field(init=False)  # one verdict per area, from its worst line
+    overall: AreaVerdict = field(init=False)
 
     def __post_init__(self) -> None:
         self.verdicts = headline_verdicts(self.scores, self.details)
+        self.areas = area_verdicts(self.verdicts)
+        self.overall = overall_verdict(self.areas)
 
     def summary(self) -> str:
-        """A terminal table of the headline verdicts, then what was not applicable."""
+        """The overall and per-area verdicts, the headline table, then what was not applicable."""
+        verdicts = [f"Overall: {self.overall.verdict.upper()}. {self.overall.summary}"]
+        verdicts += [f"  {a.area}: {a.verdict}. {a.summary}" for a in self.areas]
         rows = [("area", "metric", "value", "compare with", "verdict")]
         rows += [(v.area, v.label, f"{v.value:.3f}", v.reference, v.verdict) for v in self.verdicts]
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
@@ -48,7 +60,7 @@ class Report:
             for row in rows
         ]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        lines[:0] = [NOT_DP_STATEMENT, ""]
+        lines[:0] = [*verdicts, "", NOT_DP_STATEMENT, ""]
         caveats = [f"  {v.label}: {v.caveat}" for v in self.verdicts if v.caveat]
         if caveats:
             lines += ["", "Caveats:", *caveats]
@@ -80,6 +92,8 @@ class Report:
             "scores": self.scores,
             "metrics": {key: metric(key).describe() for key in self.scores},
             "not_applicable": self.not_applicable,
+            "overall": self.overall.__dict__,
+            "areas": [a.__dict__ for a in self.areas],
             "verdicts": [v.__dict__ for v in self.verdicts],
             "details": self.details,
             "settings": self.settings,

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from synthgan.datetimes import datetime_to_seconds
+from synthgan.datetimes import datetime_to_seconds, is_date_text
 from synthgan.errors import DataError
 
 __all__ = ["EvalTables", "as_labels", "prepare_tables"]
@@ -146,10 +146,14 @@ def _check_columns(
 
 
 def _kind(series: pd.Series) -> ColumnKind:
+    """Numbers and dates (datetimes, or ISO date text as ``fit`` reads it) are numeric."""
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return "categorical"
     if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return "numeric"
+    nonnull = series.dropna()
+    if len(nonnull) and is_date_text(nonnull):
         return "numeric"
     return "categorical"
 

@@ -8,7 +8,11 @@ from typing import Any
 
 from synthgan.evaluate.metrics import METRICS, Headline
 
-__all__ = ["Verdict", "headline_verdicts"]
+__all__ = ["AreaVerdict", "Verdict", "area_verdicts", "headline_verdicts", "overall_verdict"]
+
+#: Graded verdicts, best first; an area is as good as its worst graded line.
+GRADES = ("good", "fair", "poor")
+NOT_INFORMATIVE = "not informative"
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,9 @@ class Verdict:
     label: str
     value: float
     reference: str
-    verdict: str  # good / fair / poor, or info where there is no better direction
+    #: good / fair / poor; info where there is no better direction; not informative where the
+    #: reference itself carries no signal (a model trained on the real rows is near chance).
+    verdict: str
     meaning: str
     caveat: str = ""  # why this figure may not mean what it seems to, where that is known
 
@@ -37,6 +43,13 @@ def headline_verdicts(scores: dict[str, float], details: dict[str, Any]) -> list
         value = scores[m.key]
         known = scores | facts
         grade = headline.thresholds.grade(value, scores, facts) if headline.thresholds else "info"
+        meaning = headline.meaning.format_map(known)
+        if grade == NOT_INFORMATIVE:
+            meaning = (
+                f"The reference ({_compare_with(headline, known)}) is near "
+                "chance, so the real rows themselves do not predict this; the comparison "
+                "says nothing about the synthetic rows."
+            )
         out.append(
             Verdict(
                 m.area,
@@ -45,7 +58,7 @@ def headline_verdicts(scores: dict[str, float], details: dict[str, Any]) -> list
                 value,
                 _compare_with(headline, known),
                 grade,
-                headline.meaning.format_map(known),
+                meaning,
                 facts.get("caveat", ""),
             )
         )
@@ -57,3 +70,53 @@ def _compare_with(headline: Headline, known: dict[str, Any]) -> str:
     if fields <= known.keys():
         return headline.compare_with.format_map(known)
     return headline.compare_without
+
+
+@dataclass(frozen=True)
+class AreaVerdict:
+    """One area's verdict (or the overall one), and the sentence that says why."""
+
+    area: str  # quality / utility / privacy / fairness, or overall
+    verdict: str  # good / fair / poor / not informative / info
+    summary: str
+
+
+def area_verdicts(verdicts: list[Verdict]) -> list[AreaVerdict]:
+    """Each area's verdict is its worst graded line, so one poor figure is never averaged away."""
+    areas: dict[str, list[Verdict]] = {}
+    for v in verdicts:
+        areas.setdefault(v.area, []).append(v)
+    return [_area(area, lines) for area, lines in areas.items()]
+
+
+def overall_verdict(areas: list[AreaVerdict]) -> AreaVerdict:
+    """The worst graded area: a sample that leaks rows is poor however faithful it is."""
+    graded = [a for a in areas if a.verdict in GRADES]
+    if not graded:
+        return AreaVerdict("overall", "info", "No area has a graded figure.")
+    worst = max(graded, key=lambda a: GRADES.index(a.verdict))
+    if worst.verdict == "good":
+        names = ", ".join(a.area for a in graded)
+        empty = ", ".join(a.area for a in areas if a.verdict == NOT_INFORMATIVE)
+        also = f" Not informative: {empty}." if empty else ""
+        return AreaVerdict("overall", "good", f"Every graded area is good ({names}).{also}")
+    return AreaVerdict("overall", worst.verdict, f"{worst.area.capitalize()}: {worst.summary}")
+
+
+def _area(area: str, lines: list[Verdict]) -> AreaVerdict:
+    """The worst graded line; a line that is not informative outranks only good ones, so a
+    target nothing predicts never reads as good utility."""
+    graded = [v for v in lines if v.verdict in GRADES]
+    empty = [v for v in lines if v.verdict == NOT_INFORMATIVE]
+    worst = max(graded, key=lambda v: GRADES.index(v.verdict), default=None)
+    if worst is not None and worst.verdict != "good":
+        return AreaVerdict(
+            area,
+            worst.verdict,
+            f"{worst.label} {worst.value:.3f} against {worst.reference} ({worst.verdict}).",
+        )
+    if empty:
+        return AreaVerdict(area, NOT_INFORMATIVE, f"{empty[0].label}: {empty[0].meaning}")
+    if worst is None:
+        return AreaVerdict(area, "info", "No figure here has a better direction.")
+    return AreaVerdict(area, "good", f"All {len(graded)} graded figures are good.")

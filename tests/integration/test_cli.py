@@ -207,6 +207,30 @@ def test_demo_on_a_user_table(tmp_path, csv_path):
     assert (out_dir / "report.html").read_text().startswith("<!DOCTYPE html>")
 
 
+def test_demo_leaves_out_what_the_user_ignores(tmp_path, mixed_frame):
+    data = tmp_path / "people.csv"
+    mixed_frame.assign(email=[f"p{i}@example.org" for i in range(len(mixed_frame))]).to_csv(
+        data, index=False
+    )
+    out_dir = tmp_path / "demo"
+    args = ["demo", "--data", str(data), "--out-dir", str(out_dir), "--epochs", "1", "-q"]
+    result = CliRunner().invoke(main, [*args, "--ignore", "email"])
+    assert result.exit_code == 0, result.output
+    assert "email" not in pd.read_csv(out_dir / "synthetic.csv").columns
+    report = json.loads((out_dir / "report.json").read_text())
+    assert "email" not in report["settings"]["columns"] and "column 'email'" in result.output
+
+
+@pytest.mark.parametrize("option", ["--target", "--sensitive", "--ignore"])
+def test_demo_names_a_misspelt_column_before_fitting(tmp_path, csv_path, option):
+    out_dir = tmp_path / "demo"
+    result = CliRunner().invoke(
+        main, ["demo", "--data", str(csv_path), "--out-dir", str(out_dir), option, "incmoe"]
+    )
+    assert result.exit_code == 1 and f"{option} 'incmoe' is not a column" in result.output
+    assert not out_dir.exists()  # failed before any work or output
+
+
 def test_console_script_runs_in_a_subprocess(model_path):
     result = subprocess.run(
         [sys.executable, "-m", "synthgan.cli", "sample", str(model_path), "-n", "3", "-q"],

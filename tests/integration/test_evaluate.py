@@ -192,6 +192,44 @@ def test_ignored_columns_are_left_out(tables):
         run(tables, tables["independent"], ignore=["nope"])
 
 
+def test_iso_date_text_is_scored_as_dates_as_fit_reads_it(tables, tmp_path):
+    """Dates written to CSV come back as text; they are scored as dates, not as categories."""
+    from synthgan.io import read_table
+
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 3000, 4500), unit="D")
+    dated = {}
+    for (name, frame), start in zip(tables.items(), (0, 2000, 3500), strict=True):
+        path = tmp_path / f"{name}.csv"
+        frame.assign(joined=days[start : start + len(frame)]).to_csv(path, index=False)
+        dated[name] = read_table(path)
+    assert dated["real"]["joined"].dtype == object  # the CSV reader leaves ISO dates as text
+    report = run(dated, dated["independent"], parts=["quality"])
+    assert report.settings["columns"]["joined"] == "numeric"
+    assert report.details["quality"]["column_shapes"]["joined"] > 0.9
+
+
+def test_columns_the_model_does_not_learn_are_left_out_with_a_reason(tables, fast):
+    with_id = {k: v.assign(code=[f"C{i:05d}" for i in range(len(v))]) for k, v in tables.items()}
+    model = Synthesizer(seed=0, **fast).fit(with_id["real"])
+    assert model.schema_["code"].role == "id"
+    report = run(with_id, with_id["independent"], model=model, parts=["quality"])
+    assert "code" not in report.settings["columns"] and "code" in report.settings["ignored"]
+    assert "does not learn it" in report.not_applicable["column 'code'"]
+    alone = run(with_id, with_id["independent"], parts=["quality"])
+    assert "code" in alone.settings["columns"]  # without the model, only ignore= leaves it out
+
+
+def test_a_random_target_is_not_informative_rather_than_good(tables):
+    rng = np.random.default_rng(3)
+    noise = {k: v.assign(outcome=rng.choice(["a", "b"], len(v))) for k, v in tables.items()}
+    report = run(noise, noise["independent"], parts=["utility"])
+    line = next(v for v in report.verdicts if v.metric == "tstr_auc")
+    assert report.scores["trtr_auc"] < 0.55 and line.verdict == "not informative"
+    assert next(a for a in report.areas if a.area == "utility").verdict == "not informative"
+    assert json.loads(report.to_json())["areas"][0]["area"] == report.areas[0].area
+
+
 def test_the_same_seed_gives_the_same_report(tables):
     a = run(tables, tables["independent"], seed=7)
     b = run(tables, tables["independent"], seed=7)

@@ -27,7 +27,7 @@ from synthgan.evaluate.membership import _metrics
 from synthgan.evaluate.metrics import METRICS, Thresholds, metric
 from synthgan.evaluate.neighbours import nearest_distances
 from synthgan.evaluate.tables import as_labels, prepare_tables
-from synthgan.evaluate.verdicts import headline_verdicts
+from synthgan.evaluate.verdicts import area_verdicts, headline_verdicts, overall_verdict
 
 
 def brute_force(queries: np.ndarray, refs: np.ndarray, k: int) -> np.ndarray:
@@ -266,6 +266,41 @@ def headline(scores: dict[str, float], key: str):
 )
 def test_headline_verdicts_grade_by_the_registry_thresholds(scores, key, expected):
     assert headline(scores, key).verdict == expected
+
+
+@pytest.mark.parametrize(
+    ("scores", "key"),
+    [
+        ({"tstr_auc": 0.502, "trtr_auc": 0.475}, "tstr_auc"),  # a target nothing predicts
+        ({"tstr_auc": 0.9, "trtr_auc": 0.55}, "tstr_auc"),
+        ({"tstr_r2": -0.2, "trtr_r2": 0.01}, "tstr_r2"),
+    ],
+)
+def test_a_comparison_with_a_reference_near_chance_is_not_informative(scores, key):
+    line = headline(scores, key)
+    assert line.verdict == "not informative" and "near chance" in line.meaning
+    assert headline({**scores, f"trtr_{key[5:]}": 0.8}, key).verdict != "not informative"
+
+
+def test_an_area_is_as_good_as_its_worst_line_and_overall_as_its_worst_area():
+    scores = {
+        "quality": 0.9,
+        "detection_auc": 0.52,
+        "exact_copy_rate": 0.01,
+        "holdout_copy_rate": 0.0,
+        "tstr_auc": 0.5,
+        "trtr_auc": 0.5,
+    }
+    areas = {a.area: a for a in area_verdicts(headline_verdicts(scores, {}))}
+    assert areas["quality"].verdict == "good"
+    assert areas["privacy"].verdict == "poor" and "0.010" in areas["privacy"].summary
+    assert areas["utility"].verdict == "not informative"
+    overall = overall_verdict(list(areas.values()))
+    assert overall.verdict == "poor" and overall.summary.startswith("Privacy")
+    del scores["exact_copy_rate"]
+    overall = overall_verdict(area_verdicts(headline_verdicts(scores, {})))
+    assert overall.verdict == "good" and "utility" not in overall.summary
+    assert overall_verdict([]).verdict == "info"
 
 
 def test_a_headline_needs_its_reference_score():
