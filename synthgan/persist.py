@@ -8,11 +8,12 @@ incompatible synthgan.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 from safetensors.torch import load as load_tensors
@@ -43,9 +44,12 @@ def _canonical(manifest: dict[str, Any]) -> bytes:
 
 
 def write_model(
-    path: str | os.PathLike, manifest: dict[str, Any], tensors: dict[str, torch.Tensor]
-) -> Path:
-    """Write the model file atomically; tensors are moved to CPU so it loads anywhere."""
+    path: str | os.PathLike | BinaryIO,
+    manifest: dict[str, Any],
+    tensors: dict[str, torch.Tensor],
+) -> Path | None:
+    """Write the model file atomically (or into a binary file object the caller owns); tensors
+    are moved to CPU so it loads anywhere."""
     weights = save_tensors({k: v.detach().cpu().contiguous() for k, v in tensors.items()})
     manifest = dict(manifest, format_version=FORMAT_VERSION)
     manifest["checksums"] = {
@@ -53,11 +57,30 @@ def write_model(
         "manifest_sha256": _digest(_canonical(manifest)),
     }
     text = json.dumps(manifest, indent=1, allow_nan=False).encode()
+    if _is_file_object(path, "write"):
+        buffer = io.BytesIO()  # the whole file first: a failed save leaves the stream untouched
+        _write_zip(buffer, text, weights)
+        path.write(buffer.getvalue())
+        return None
     target = Path(path)
-    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(_entry(MANIFEST), text)
-        zf.writestr(_entry(WEIGHTS), weights)
+    with atomic_path(target) as tmp:
+        _write_zip(tmp, text, weights)
     return target
+
+
+def _write_zip(to: Path | BinaryIO, manifest: bytes, weights: bytes) -> None:
+    with zipfile.ZipFile(to, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(_entry(MANIFEST), manifest)
+        zf.writestr(_entry(WEIGHTS), weights)
+
+
+def _is_file_object(value: object, method: str) -> bool:
+    """A binary file object (``open(..., "rb"/"wb")``, ``io.BytesIO``); text ones are refused."""
+    if not hasattr(value, method):
+        return False
+    if isinstance(value, io.TextIOBase):
+        raise ModelFileError("A model file is binary: open it with 'rb' or 'wb', not in text mode.")
+    return True
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -69,13 +92,19 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def read_model(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """Read and verify a model file; any problem is a :class:`ModelFileError`."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"No model file at {str(path)!r}.")
+def read_model(
+    path: str | os.PathLike | BinaryIO,
+) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Read and verify a model file (a path or a binary file object); any problem is a
+    :class:`ModelFileError`."""
+    if _is_file_object(path, "read"):
+        source, path = _readable(path), Path(getattr(path, "name", "<file object>"))
+    else:
+        source = path = Path(path)
+        if not path.is_file():
+            raise ModelFileError(f"No model file at {str(path)!r}.")
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(source) as zf:
             names = sorted(zf.namelist())
             if names != sorted([MANIFEST, WEIGHTS]):
                 raise ModelFileError(
@@ -124,3 +153,15 @@ def read_model(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, torch
     except Exception as e:  # safetensors raises its own SafetensorError for malformed bytes
         raise ModelFileError(f"{str(path)!r}: weights are not valid safetensors: {e}") from e
     return manifest, tensors
+
+
+def _readable(stream: BinaryIO) -> BinaryIO:
+    """The stream itself where zip can seek in it; else its bytes, read up to the size limit."""
+    if getattr(stream, "seekable", lambda: False)():
+        return stream
+    data = stream.read(MAX_MEMBER_BYTES + 1)
+    if not isinstance(data, bytes):
+        raise ModelFileError("A model file is binary: open it with 'rb', not in text mode.")
+    if len(data) > MAX_MEMBER_BYTES:
+        raise ModelFileError("The model stream is implausibly large.")
+    return io.BytesIO(data)

@@ -1,11 +1,13 @@
-"""Plain-text views of a schema and a model file, for the terminal."""
+"""Plain-text views of a schema and a model file, for the terminal (and a notebook's cell)."""
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 __all__ = [
     "describe_model",
+    "model_html",
     "schema_table",
     "sparkline",
     "training_curves",
@@ -29,20 +31,21 @@ def _domain(column: dict[str, Any]) -> str:
     return ""
 
 
-def schema_table(schema: dict[str, Any]) -> str:
-    """One line per column: name, kind, role, missing values, domain and its source."""
+def _schema_rows(schema: dict[str, Any]) -> list[tuple[str, ...]]:
+    """A header, then per column: name, kind, role, missing values, domain and its source."""
     rows = [("column", "kind", "role", "nulls", "domain (source)")]
     for c in schema["columns"]:
         domain = _domain(c)
+        nulls = "yes" if c["nullable"] else "no"
         rows.append(
-            (
-                c["name"],
-                c["kind"],
-                c["role"],
-                "yes" if c["nullable"] else "no",
-                f"{domain} ({c['source']})" if domain else "",
-            )
+            (c["name"], c["kind"], c["role"], nulls, f"{domain} ({c['source']})" * bool(domain))
         )
+    return rows
+
+
+def schema_table(schema: dict[str, Any]) -> str:
+    """One line per column: name, kind, role, missing values, domain and its source."""
+    rows = _schema_rows(schema)
     widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
     lines = [
         "  ".join(str(v).ljust(w) for v, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
@@ -140,7 +143,34 @@ def diagnostics_lines(diagnostics: dict[str, Any]) -> list[str]:
     return lines
 
 
-def describe_model(manifest: dict[str, Any], audit: dict[str, Any] | None = None) -> str:
+def model_html(manifest: dict[str, Any], audit: dict[str, Any] | None = None) -> str:
+    """A fitted model in a notebook: its privacy first, then the columns as a table, then the
+    training summary (``synthgan info``'s text)."""
+    if manifest.get("privacy"):
+        ledger = manifest["privacy"]
+        privacy = (
+            f"differentially private: ε = {ledger['epsilon_spent']:.3g} "
+            f"(of {ledger['epsilon_target']:g}), δ = {ledger['delta_target']:.3g}"
+        )
+    else:
+        privacy = "no differential privacy (the model can memorise rows)"
+    header, *rows = _schema_rows(manifest["schema"])
+    table = "".join(
+        "<tr>" + "".join(f"<{tag}>{escape(str(v))}</{tag}>" for v in row) + "</tr>"
+        for tag, row in [("th", header), *[("td", r) for r in rows]]
+    )
+    summary = describe_model(manifest, audit, schema=False)
+    return (
+        f"<div><strong>synthgan Synthesizer</strong>, fitted; {escape(privacy)}"
+        f"<table>{table}</table>"
+        f"<details><summary>training and settings</summary><pre>{escape(summary)}</pre>"
+        "</details></div>"
+    )
+
+
+def describe_model(
+    manifest: dict[str, Any], audit: dict[str, Any] | None = None, *, schema: bool = True
+) -> str:
     """A readable summary of a model file's manifest, and of the audit kept beside it."""
     fit = manifest.get("fit", {})
     config = manifest.get("config", {})
@@ -217,6 +247,6 @@ def describe_model(manifest: dict[str, Any], audit: dict[str, Any] | None = None
             f"rejection; sampling keeps {post['density_ratio']['acceptance']:.0%} of them)"
         )
     lines.append("  versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    lines.append("")
-    lines.append(schema_table(manifest["schema"]))
+    if schema:
+        lines += ["", schema_table(manifest["schema"])]
     return "\n".join(lines)

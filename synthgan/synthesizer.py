@@ -7,6 +7,7 @@ A facade: preparation (``prepare.py``), training (``train/``), post-processing
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 import pandas as pd
@@ -534,8 +535,9 @@ class Synthesizer(SynthesizerConfig):
 
     # -- persistence --------------------------------------------------------------------------
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the model to one ``.sgm`` file (JSON manifest + safetensors weights, nothing pickled)."""
+    def save(self, path: str | os.PathLike | BinaryIO) -> Path | None:
+        """Write the model to one ``.sgm`` file (JSON manifest + safetensors weights, nothing
+        pickled), atomically; or into a binary file object (``open(..., "wb")``, ``BytesIO``)."""
         manifest = self.manifest()
         tensors = self.generator_.state_dict() | self.postprocessor_.tensors()
         return write_model(path, manifest, tensors)
@@ -545,11 +547,21 @@ class Synthesizer(SynthesizerConfig):
         self._check_fitted()
         return to_manifest(self)
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the settings of an unfitted model; a fitted one's privacy, columns
+        and training summary."""
+        if not hasattr(self, "generator_"):
+            return f"<pre>{html.escape(repr(self))}</pre><p>Not fitted yet.</p>"
+        from synthgan.report_text import model_html
+
+        return model_html(self.manifest(), getattr(self, "audit_", None))
+
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Synthesizer:
-        """Load a model file written by :meth:`save`. Never unpickles; never runs code from it."""
+    def load(cls, path: str | os.PathLike | BinaryIO) -> Synthesizer:
+        """Load a model file written by :meth:`save` (a path or a binary file object). Never
+        unpickles; never runs code from it."""
         manifest, tensors = read_model(path)
-        model = from_manifest(cls, manifest, tensors, str(path))
+        model = from_manifest(cls, manifest, tensors, str(getattr(path, "name", path)))
         model._sample_calls = 0
         return model
 
@@ -564,6 +576,6 @@ def _fingerprint(ready: Prepared, df: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def load(path: str | os.PathLike) -> Synthesizer:
-    """Load a synthesizer saved with :meth:`Synthesizer.save`."""
+def load(path: str | os.PathLike | BinaryIO) -> Synthesizer:
+    """Load a synthesizer saved with :meth:`Synthesizer.save` (a path or a binary file object)."""
     return Synthesizer.load(path)

@@ -120,3 +120,44 @@ def test_sampling_stops_when_raking_keeps_far_fewer_rows_than_the_file_says(fair
     monkeypatch.setattr(Raking, "keep", lambda self, cells, rng: rng.random(len(cells)) < 0.01)
     with pytest.raises(ModelFileError, match="kept too few generated rows"):
         model.sample(2000, seed=0)
+
+
+def test_save_and_load_take_path_likes_and_binary_file_objects(plain_file, tmp_path):
+    import io
+    import pathlib
+
+    path, model = plain_file
+    expected = model.sample(50, seed=3)
+    buffer = io.BytesIO()
+    assert model.save(buffer) is None
+    assert buffer.getvalue() == pathlib.Path(path).read_bytes()  # the same bytes as the file
+    buffer.seek(0)
+    assert load(buffer).sample(50, seed=3).equals(expected)
+    with open(path, "rb") as f:
+        assert Synthesizer.load(f).sample(50, seed=3).equals(expected)
+
+    class Unseekable(io.RawIOBase):  # a pipe or socket: read only, no seeking
+        def __init__(self, data):
+            self.data = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            return self.data.readinto(b)
+
+    assert load(Unseekable(buffer.getvalue())).sample(50, seed=3).equals(expected)
+    assert load(str(path)).sample(50, seed=3).equals(expected)
+    with open(path, encoding="latin-1") as text, pytest.raises(ModelFileError, match="binary"):
+        load(text)
+    with pytest.raises(ModelFileError, match="not a readable synthgan model"):
+        load(io.BytesIO(b"not a zip"))
+
+
+def test_a_model_shows_its_privacy_and_columns_in_a_notebook(dp_file, plain_file):
+    dp_html = dp_file[1]._repr_html_()
+    assert "differentially private: ε = " in dp_html and "<table>" in dp_html
+    assert all(f"<td>{c.name}</td>" in dp_html for c in dp_file[1].schema_.columns)
+    assert "no differential privacy" in plain_file[1]._repr_html_()
+    assert "Not fitted yet" in Synthesizer(epochs=3)._repr_html_()
+    assert "epochs=3" in Synthesizer(epochs=3)._repr_html_()
