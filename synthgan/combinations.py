@@ -23,7 +23,7 @@ import pandas as pd
 
 from synthgan.errors import ConditionError, ConfigError
 from synthgan.inference import infer_schema
-from synthgan.schema import KINDS, Schema
+from synthgan.schema import KINDS, Schema, dtype_name
 from synthgan.transform.coerce import coerce_table
 from synthgan.transform.dtypes import is_missing
 
@@ -240,7 +240,7 @@ def _dtype(series: pd.Series, override: Any, structure: Schema | None) -> str:
             f"Column {series.name!r} is a datetime; fixed combinations hold strings, numbers "
             "and booleans."
         )
-    return str(series.dtype) if structure is None else structure[str(series.name)].dtype
+    return dtype_name(series.dtype) if structure is None else structure[str(series.name)].dtype
 
 
 def _plain(value: Any) -> Any:

@@ -18,8 +18,11 @@ __all__ = [
     "timestamp_seconds",
 ]
 
-#: Text fit and evaluate both read as dates: ISO 8601 dates, optionally with a time.
-DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+#: Text fit and evaluate both read as dates: ISO 8601 dates, optionally with a time and its
+#: offset from UTC (what a time-zone-aware column becomes in a CSV file).
+DATE_TEXT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
+)
 
 #: The seconds since the epoch a datetime64[ns] can hold (1677-09-22 to 2262-04-11).
 DATETIME_SECONDS = (
@@ -31,10 +34,12 @@ DATETIME_SECONDS = (
 def datetime_to_seconds(values: pd.Series) -> np.ndarray:
     """Datetimes (or ISO-8601 strings) as float64 seconds since the epoch; missing stays NaN.
 
-    Time-zone-aware values are converted to UTC first.
+    Time-zone-aware values are converted to UTC first; text with offsets (summer and winter
+    time mixed) is read in UTC, and text without one as if it were UTC.
     """
-    stamps = pd.to_datetime(values, format="ISO8601") if values.dtype == object else values
-    stamps = pd.to_datetime(stamps)
+    stamps = values
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        stamps = pd.to_datetime(values, format="ISO8601", utc=True)
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
     seconds = np.full(len(stamps), np.nan)
@@ -62,7 +67,7 @@ def is_date_text(nonnull: pd.Series) -> bool:
     if not all(isinstance(v, str) and DATE_TEXT.match(v) for v in nonnull.iloc[:1000]):
         return False
     try:
-        pd.to_datetime(nonnull, format="ISO8601")
+        pd.to_datetime(nonnull, format="ISO8601", utc=True)
     except (ValueError, TypeError, OverflowError):
         return False
     return True

@@ -11,17 +11,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthgan.datetimes import datetime_to_seconds
+from synthgan.datetimes import datetime_to_seconds, is_date_text
 from synthgan.errors import DataError, PrivacyError, SchemaError
 from synthgan.schema import (
+    ID_ALPHABETS,
     KIND_DTYPES,
     KINDS,
+    MAX_ID_WIDTH,
     ROLES,
     Column,
+    IdFormat,
     Kind,
     Schema,
     Source,
     check_column,
+    dtype_name,
     parse_bounds,
     python_value,
 )
@@ -36,8 +40,19 @@ MAX_CATEGORICAL_INTEGERS = 20
 #: frames are often all-unique by chance), or at any size when they are monotonic.
 MIN_ROWS_FOR_INTEGER_ID = 1000
 MIN_ROWS_FOR_STRING_ID = 20
-_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 _DATETIME_UNITS = (("D", 86_400.0), ("h", 3_600.0), ("min", 60.0), ("s", 1.0))
+#: An ID's last run of digits, with what comes before and after it.
+_NUMBERED_ID = re.compile(r"^(.*?)(\d+)(\D*)$", re.DOTALL)
+#: IDs an ID pattern is read from (each position's characters).
+ID_PATTERN_ROWS = 100_000
+#: Which pandas dtypes may be declared for each kind.
+_DTYPE_FITS = {
+    "numeric": pd.api.types.is_float_dtype,
+    "integer": lambda d: pd.api.types.is_integer_dtype(d) or pd.api.types.is_float_dtype(d),
+    "boolean": lambda d: pd.api.types.is_bool_dtype(d) or pd.api.types.is_object_dtype(d),
+    "datetime": pd.api.types.is_datetime64_any_dtype,
+    "categorical": lambda d: not pd.api.types.is_datetime64_any_dtype(d),
+}
 
 
 def infer_schema(
@@ -55,13 +70,28 @@ def infer_schema(
         ``"ignored"``, ``"feature"``), or a dict of :class:`Column` fields such as
         ``{"kind": "integer", "bounds": [0, 120]}``. Declared bounds and categories are marked
         ``source="public"``.
+        Three more fields say how a sample is given back: ``"dtype"`` (a pandas dtype that
+        holds the kind, e.g. ``"Int64"``, ``"string"``, ``"datetime64[ns, Europe/Berlin]"``),
+        ``"ordered": True`` (categories in their declared order, as an ordered pandas
+        categorical) and, with role ``"id"``, ``"id_format"`` (a dict of
+        :class:`~synthgan.schema.IdFormat` fields, e.g. ``{"prefix": "CUST-", "width": 6}``).
+        Without them the input's dtype is kept (time zone, unit, categorical order, nullable
+        and string dtypes) and an ID column's format is read from its values.
     private
         The structure differential privacy needs, read from no value at all: every column's
         kind must be declared in ``overrides`` (inferring it reads every value, and one row can
-        change it); roles come from ``overrides`` only; dtypes follow the kinds; no bounds,
-        categories, decimals or missing-value flags are read (they come from DP statistics
-        later, or from public declarations). Booleans get the domain ``(False, True)`` by type.
-        Nothing is checked that depends on the rows (their number, missing or odd values).
+        change it); roles come from ``overrides`` only; no bounds, categories, decimals or
+        missing-value flags are read (they come from DP statistics later, or from public
+        declarations). Booleans get the domain ``(False, True)`` by type. Nothing is checked
+        that depends on the rows (their number, missing or odd values).
+
+        Dtypes follow the kinds (``KIND_DTYPES``) unless declared: the input's dtype is not
+        read, not even its time zone, nullability or categorical order, because pandas often
+        sets those by looking at the values (``read_csv``, ``convert_dtypes``, ``concat``
+        with a row that does not fit), so one row could change them. An ordered categorical
+        needs its categories declared public (the order is theirs); an ID column keeps the
+        plain counter 0, 1, 2, ... unless its ``id_format`` is declared (a format read from
+        the IDs would give away their prefix, width and least value).
 
     Raises
     ------
@@ -130,7 +160,10 @@ def _normalise_override(name: str, value: Any) -> dict[str, Any]:
             f"Override for {name!r} is {value!r}; use a kind {KINDS}, a role {ROLES} or a dict."
         )
     if isinstance(value, Mapping):
-        allowed = {"kind", "role", "bounds", "categories", "decimals"}
+        allowed = {
+            *("kind", "role", "bounds", "categories", "decimals"),
+            *("dtype", "ordered", "id_format"),
+        }
         bad = sorted(set(value) - allowed)
         if bad:
             raise SchemaError(
@@ -141,7 +174,14 @@ def _normalise_override(name: str, value: Any) -> dict[str, Any]:
                 raise SchemaError(
                     f"Override for {name!r}: {key} {value[key]!r} is not one of {options}."
                 )
-        return dict(value)
+        value = dict(value)
+        if not isinstance(value.get("ordered", False), bool):
+            raise SchemaError(f"Override for {name!r}: ordered must be True or False.")
+        if "id_format" in value:
+            if value.get("role") != "id":
+                raise SchemaError(f"Override for {name!r}: an id_format needs role 'id'.")
+            value["id_format"] = IdFormat.from_dict(name, value["id_format"])
+        return value
     raise SchemaError(
         f"Override for {name!r} must be a string or a dict; got {type(value).__name__}."
     )
@@ -150,7 +190,7 @@ def _normalise_override(name: str, value: Any) -> dict[str, Any]:
 def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
     name = str(series.name)
     role = override.get("role", "feature")
-    dtype = str(series.dtype)
+    dtype = dtype_name(series.dtype)
     nonnull = series.dropna()
     if role == "ignored":
         return Column(name, override.get("kind", "categorical"), role="ignored", dtype=dtype)
@@ -160,6 +200,9 @@ def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
             f"it ignored with overrides={{{name!r}: 'ignored'}}."
         )
     kind = override.get("kind") or _infer_kind(series, nonnull)
+    if "dtype" in override:
+        dtype = _declared_dtype(name, kind, override["dtype"])
+    _check_ordered(name, kind, override)
     if kind in ("numeric", "integer"):
         values = _as_float(name, nonnull)
         if "kind" not in override and kind == "integer" and _few_values(nonnull):
@@ -178,17 +221,40 @@ def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
                 name,
                 kind,
             )
-        return Column(name, kind, "id", nullable, dtype)
+        id_format = override.get("id_format") or _read_id_format(nonnull, kind)
+        column = Column(name, kind, "id", nullable, dtype, id_format=id_format)
+        check_column(column)
+        return column
     if kind in ("categorical", "boolean"):
-        categories = override.get("categories")
-        source: Source = "public" if categories is not None else "data"
+        categories_declared = override.get("categories")
+        source: Source = "public" if categories_declared is not None else "data"
         categories = (
             _sorted_categories(nonnull)
-            if categories is None
-            else [python_value(v) for v in categories]
+            if categories_declared is None
+            else [python_value(v) for v in categories_declared]
         )
+        ordered, levels = False, None
+        if isinstance(series.dtype, pd.CategoricalDtype) and "dtype" not in override:
+            ordered = kind == "categorical" and bool(series.dtype.ordered)
+            if source == "data" and kind == "categorical":  # the dtype's unused levels too
+                levels = tuple(python_value(v) for v in series.dtype.categories)
+        if override.get("ordered") and categories_declared is None and not ordered:
+            raise SchemaError(
+                f"Override for {name!r}: ordered needs an order: declare its categories in "
+                "order, e.g. {'categories': ['S', 'M', 'L'], 'ordered': True}, or pass an "
+                "ordered pandas categorical."
+            )
+        ordered = override.get("ordered", ordered)
         column = Column(
-            name, kind, role, nullable, dtype, categories=tuple(categories), source=source
+            name,
+            kind,
+            role,
+            nullable,
+            _ordered_dtype(name, dtype, override) if ordered else dtype,
+            categories=tuple(categories),
+            source=source,
+            ordered=ordered,
+            levels=levels,
         )
     else:
         bounds = override.get("bounds")
@@ -217,19 +283,24 @@ def _declared_column(name: str, override: dict[str, Any]) -> Column:
     role = override.get("role", "feature")
     kind = override.get("kind", "categorical")
     dtype = KIND_DTYPES[kind]
+    if "dtype" in override:
+        dtype = _declared_dtype(name, kind, override["dtype"])
+    _check_ordered(name, kind, override)
     if role in ("ignored", "id"):  # dropped, or regenerated: never learned
-        return Column(name, kind, role=role, dtype=dtype)
+        return Column(name, kind, role=role, dtype=dtype, id_format=override.get("id_format"))
     if kind in ("categorical", "boolean"):
         categories = override.get("categories")
         if categories is None and kind == "boolean":
             categories = [False, True]
+        ordered = override.get("ordered", False)
         column = Column(
             name,
             kind,
             role,
-            dtype=dtype,
+            dtype=_ordered_dtype(name, dtype, override) if ordered else dtype,
             categories=None if categories is None else tuple(python_value(v) for v in categories),
             source="dp" if categories is None else "public",
+            ordered=ordered,
         )
     else:
         bounds = override.get("bounds")
@@ -244,6 +315,94 @@ def _declared_column(name: str, override: dict[str, Any]) -> Column:
         )
     check_column(column)
     return column
+
+
+def _declared_dtype(name: str, kind: str, value: Any) -> str:
+    """A declared pandas dtype, checked to hold the column's kind."""
+    try:
+        dtype = pd.api.types.pandas_dtype(value)
+    except (TypeError, ValueError) as e:
+        raise SchemaError(f"Override for {name!r}: {value!r} is not a pandas dtype ({e}).") from e
+    if not _DTYPE_FITS[kind](dtype):
+        raise SchemaError(
+            f"Override for {name!r}: dtype {value!r} cannot hold {kind} values; declare another "
+            "dtype or kind."
+        )
+    return dtype_name(dtype)
+
+
+def _check_ordered(name: str, kind: str, override: Mapping[str, Any]) -> None:
+    if override.get("ordered") and kind != "categorical":
+        raise SchemaError(
+            f"Override for {name!r}: only a categorical column is ordered, not {kind}."
+        )
+
+
+def _ordered_dtype(name: str, dtype: str, override: Mapping[str, Any]) -> str:
+    """An ordered column's dtype: a pandas categorical (a declared dtype must be one)."""
+    if "dtype" in override and dtype != "category":
+        raise SchemaError(f"Override for {name!r}: an ordered column's dtype is 'category'.")
+    return "category"
+
+
+def _read_id_format(nonnull: pd.Series, kind: str) -> IdFormat | None:
+    """How the real IDs are written, so that regenerated ones look alike (not under DP: all of
+    it is read from the values).
+
+    Integers keep their least value (the counter starts there). Strings that share a prefix
+    and a suffix around their last run of digits keep both, the least number and the digit
+    count (zero padding): "CUST-000123", "user17@example.com". Otherwise strings of one length
+    keep each position's character class (digits, hex, letters) and its constant characters:
+    UUIDs, hex tokens. Otherwise (names, words) their common prefix and suffix stay around a
+    decimal counter ("alice@x.com", "bob@x.com" become "0@x.com", "1@x.com"). Other kinds keep
+    the plain counter.
+    """
+    if kind == "integer":
+        low = int(pd.to_numeric(nonnull).min())
+        return IdFormat(start=low) if abs(low) <= 2**62 else None  # 64-bit hashes: 0, 1, ...
+    strings = nonnull.astype(object)  # a pandas categorical or string dtype too
+    if kind != "categorical" or pd.api.types.infer_dtype(strings, skipna=True) != "string":
+        return None
+    values = strings.tolist()
+    matches = [_NUMBERED_ID.match(v) for v in values]
+    if all(matches) and len({(m.group(1), m.group(3)) for m in matches}) == 1:
+        digits = [m.group(2) for m in matches]
+        return IdFormat(
+            prefix=matches[0].group(1),
+            suffix=matches[0].group(3),
+            start=min(int(d) for d in digits),
+            width=min(min(len(d) for d in digits), MAX_ID_WIDTH),
+        )
+    length = len(values[0])
+    if 0 < length <= MAX_ID_WIDTH and all(len(v) == length for v in values):
+        alphabets = _position_alphabets(values[:ID_PATTERN_ROWS], length)
+        if any(len(a) > 1 for a in alphabets):
+            return IdFormat(alphabets=alphabets)
+    prefix = _common_prefix(values)
+    suffix = _common_prefix([v[len(prefix) :][::-1] for v in values])[::-1]
+    return IdFormat(prefix=prefix, suffix=suffix)
+
+
+def _common_prefix(values: list[str]) -> str:
+    """The characters every value starts with (those of the least and greatest values)."""
+    low, high = min(values), max(values)
+    same = (i for i, (a, b) in enumerate(zip(low, high, strict=False)) if a != b)
+    return low[: next(same, min(len(low), len(high)))]
+
+
+def _position_alphabets(values: list[str], length: int) -> tuple[str, ...]:
+    """Per position, the one character every value has there, or the smallest character class
+    (``ID_ALPHABETS``) holding every character seen there."""
+    chars = np.array(values, dtype=f"<U{length}").view("<U1").reshape(len(values), length)
+    alphabets = []
+    for position in chars.T:
+        seen = set(np.unique(position).tolist())
+        if len(seen) == 1:
+            alphabets.append(next(iter(seen)))
+        else:
+            fits = (a for a in ID_ALPHABETS if seen <= set(a))
+            alphabets.append(next(fits, "".join(sorted(seen))))
+    return tuple(alphabets)
 
 
 def _infer_kind(series: pd.Series, nonnull: pd.Series) -> Kind:
@@ -267,8 +426,7 @@ def _infer_kind(series: pd.Series, nonnull: pd.Series) -> Kind:
     if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
         inferred = pd.api.types.infer_dtype(nonnull, skipna=True)
         if inferred == "string":
-            sample = nonnull.iloc[:1000]
-            if all(_DATE_PATTERN.match(v) for v in sample) and _parses_as_dates(nonnull):
+            if is_date_text(nonnull):
                 return "datetime"
             return "categorical"
         if inferred == "boolean":
@@ -290,14 +448,6 @@ def _infer_kind(series: pd.Series, nonnull: pd.Series) -> Kind:
         "supported: numbers, integers, strings/categories, booleans, datetimes. Convert it, or "
         "declare it ignored with overrides={%r: 'ignored'}." % name
     )
-
-
-def _parses_as_dates(values: pd.Series) -> bool:
-    try:
-        pd.to_datetime(values, format="ISO8601")
-    except (ValueError, TypeError, OverflowError):
-        return False
-    return True
 
 
 def _as_float(name: str, nonnull: pd.Series) -> np.ndarray:

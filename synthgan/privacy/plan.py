@@ -357,4 +357,12 @@ def declare_public(schema: Schema, public: Any) -> Schema:
         except SchemaError as e:
             raise PrivacyError(f"Privacy(public=...): {e}") from e
         columns.append(column)
+    unordered = [c.name for c in columns if c.ordered and c.source != "public"]
+    if unordered:
+        raise PrivacyError(
+            f"Column(s) {unordered} are declared ordered but their categories are not public: "
+            "under differential privacy the order is the one of declared categories. Declare "
+            f"them, e.g. overrides={{{unordered[0]!r}: {{'kind': 'categorical', 'ordered': True, "
+            "'categories': [...]}}, or drop 'ordered'."
+        )
     return Schema(tuple(columns))

@@ -39,7 +39,11 @@ class Condition:
         values = df[self.column]
         if self.is_range:
             if pd.api.types.is_datetime64_any_dtype(values):
-                low, high = pd.Timestamp(self.low, unit="s"), pd.Timestamp(self.high, unit="s")
+                tz = (
+                    "UTC" if getattr(values.dt, "tz", None) is not None else None
+                )  # seconds are UTC
+                low = pd.Timestamp(self.low, unit="s", tz=tz)
+                high = pd.Timestamp(self.high, unit="s", tz=tz)
                 return ((values >= low) & (values <= high)).to_numpy()
             return ((values >= self.low) & (values <= self.high)).fillna(False).to_numpy(dtype=bool)
         if self.value is None:

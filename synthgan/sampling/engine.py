@@ -27,10 +27,11 @@ from synthgan.postprocess import PostProcessor
 from synthgan.postprocess.density_ratio import MIN_ACCEPTANCE
 from synthgan.progress import progress_bar
 from synthgan.sampling.conditions import Condition
-from synthgan.schema import Schema
+from synthgan.schema import Column, IdFormat, Schema
 from synthgan.transform import TableTransformer
+from synthgan.transform.dtypes import restore_dtype
 
-__all__ = ["CHUNK_ROWS", "SamplingEngine", "sample_matching"]
+__all__ = ["CHUNK_ROWS", "SamplingEngine", "regenerated_ids", "sample_matching"]
 
 #: Rows generated per chunk. Fixed, so that a seed gives the same rows from ``sample`` and
 #: ``sample_to`` whatever the output size.
@@ -250,11 +251,44 @@ class SamplingEngine:
             if column.role == "ignored":
                 continue
             if column.role == "id":
-                ids = np.arange(start, start + len(learned))
-                out[column.name] = ids.astype(str) if column.kind == "categorical" else ids
+                out[column.name] = regenerated_ids(column, start, len(learned))
             else:
                 out[column.name] = learned[column.name].reset_index(drop=True)
         return pd.DataFrame(out)
+
+
+def regenerated_ids(column: Column, start: int, n: int) -> pd.Series:
+    """An ID column's ``n`` values from the ``start``-th row of a sample on: fresh, unique
+    across chunks, written in the column's format (integers, or strings of its prefix, width
+    and suffix: ``schema.IdFormat``) and dtype. Without a format (under DP, unless declared):
+    0, 1, 2, ..."""
+    ids = column.id_format or IdFormat()
+    if column.kind == "categorical":
+        values = pd.Series(ids.strings(start, n), name=column.name)
+    else:
+        values = pd.Series(ids.numbers(start, n), name=column.name)
+    if not _takes_dtype(column, values):
+        return values  # as before: the counter
+    return restore_dtype(values, column, np.zeros(n, dtype=bool))
+
+
+def _takes_dtype(column: Column, ids: pd.Series) -> bool:
+    """Whether regenerated IDs can be cast to the column's dtype: strings to a non-numeric one,
+    integers to one that holds every one of them (a uint8 column of 200 rows does not hold
+    1,000 IDs: the cast would wrap them around into duplicates)."""
+    if column.kind in ("datetime", "boolean"):
+        return False
+    try:
+        target = pd.api.types.pandas_dtype(column.dtype)
+    except (TypeError, ValueError):  # restore_dtype says so
+        return True
+    if column.kind == "categorical":
+        return not pd.api.types.is_numeric_dtype(target)
+    try:
+        info = np.iinfo(getattr(target, "numpy_dtype", target))
+    except ValueError:  # floats and objects hold them all
+        return True
+    return ids.empty or (info.min <= ids.min() and ids.max() <= info.max)
 
 
 def _stack(parts: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:

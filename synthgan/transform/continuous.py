@@ -22,7 +22,7 @@ from synthgan.datetimes import datetime_to_seconds, seconds_to_datetime
 from synthgan.errors import DataError
 from synthgan.schema import Column
 from synthgan.spans import Span
-from synthgan.transform.dtypes import restore_dtype
+from synthgan.transform.dtypes import restore_datetimes, restore_dtype
 from synthgan.transform.summaries import NumericSummary
 
 #: Moves decoded values (with a random source): a marginal map's ``apply``.
@@ -297,7 +297,9 @@ class ContinuousEncoder:
         x = self._decoded_floats(values, draws, rng, remap)
         column = self.column
         if column.kind == "datetime":
-            return seconds_to_datetime(x, column.datetime_unit, column.name)
+            return restore_datetimes(
+                seconds_to_datetime(x, column.datetime_unit, column.name), column
+            )
         return restore_dtype(pd.Series(x, name=column.name), column, np.isnan(x))
 
     def _decoded_floats(

@@ -45,6 +45,9 @@ KINDS = {
     "notes": "categorical",
     "stamp": "datetime",
     "uid": {"kind": "integer", "role": "id"},
+    "code": {"kind": "categorical", "role": "id"},
+    "zoned": "datetime",
+    "size": "categorical",
 }
 PUBLIC = {"age": [18, 90], "sex": ["F", "M"]}
 SMALL = dict(
@@ -74,6 +77,11 @@ def _table(n: int = 400) -> pd.DataFrame:
             "stamp": np.datetime64("2024-01-01T00:00", "us")
             + rng.integers(0, 10**6, n).astype("timedelta64[s]"),
             "uid": np.arange(1000, 1000 + n),
+            # dtypes and ID formats a non-DP fit gives back: under DP, none is read
+            "code": [f"C-{i:04d}" for i in range(n)],
+            "zoned": pd.Series(pd.Timestamp("2024-01-01", tz="Europe/Berlin"), index=range(n))
+            + pd.to_timedelta(rng.integers(0, 10**6, n), "s"),
+            "size": pd.Categorical(rng.choice(["S", "M"], n), categories=["S", "M", "L"]),
         }
     )
     df.loc[rng.random(n) < 0.1, "income"] = np.nan
@@ -92,6 +100,9 @@ def _row(**values: Any) -> dict[str, Any]:
         "notes": None,
         "stamp": np.datetime64("2024-02-01T12:00", "us"),
         "uid": 99999,
+        "code": "C-9999",
+        "zoned": pd.Timestamp("2024-02-01 12:00", tz="Europe/Berlin"),
+        "size": "S",
     }
     return base | values
 
@@ -119,6 +130,10 @@ CHANGES: dict[str, dict[str, Any] | str | None] = {
     "a timestamp pandas cannot hold": _row(stamp=np.datetime64("9999-12-31", "us")),
     "a complex number": _row(income=1 + 0j),
     "a duplicate index label": "same label",
+    "an ID below the others": _row(uid=5),
+    "an ID in another format": _row(code="X-1"),
+    "a time in another zone": _row(zoned=pd.Timestamp("2024-01-01", tz="Asia/Tokyo")),
+    "a new level of a pandas categorical": _row(size="XL"),
 }
 
 
@@ -367,3 +382,29 @@ def test_the_replay_catches_timings_in_the_model_file(
 
     monkeypatch.setattr(Synthesizer, "manifest", timed)
     assert _caught(releases, capsys, caplog, tmp_path, "a duplicate row")
+
+
+def test_the_replay_catches_an_id_format_read_from_the_values(
+    releases, capsys, caplog, tmp_path, monkeypatch
+):
+    """As a non-DP fit does it: the regenerated IDs start at the least real one."""
+    import dataclasses
+
+    from synthgan.inference import _read_id_format
+    from synthgan.schema import Schema
+
+    infer = synthgan.prepare.infer_schema
+
+    def reading_ids(df, overrides=None, *, private=False):
+        schema = infer(df, overrides, private=private)
+        return Schema(
+            tuple(
+                dataclasses.replace(c, id_format=_read_id_format(df[c.name].dropna(), c.kind))
+                if c.role == "id"
+                else c
+                for c in schema.columns
+            )
+        )
+
+    monkeypatch.setattr(synthgan.prepare, "infer_schema", reading_ids)
+    assert _caught(releases, capsys, caplog, tmp_path, "an ID below the others")

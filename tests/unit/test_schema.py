@@ -173,3 +173,31 @@ def test_declared_domains_are_checked_the_same_way_with_and_without_dp():
                 {"c": "categorical", "when": {"kind": "datetime", "bounds": ["x", 1]}},
                 private=private,
             )
+
+
+def test_declared_dtypes_and_order_are_checked_against_the_kind():
+    df = pd.DataFrame({"size": ["S", "M", "L"] * 10, "n": [1.5, 2.5, 3.5] * 10})
+    schema = infer_schema(df, {"size": {"ordered": True, "categories": ["S", "M", "L"]}})
+    assert schema["size"].dtype == "category" and schema["size"].ordered
+    assert infer_schema(df, {"n": {"dtype": "Float64"}})["n"].dtype == "Float64"
+    for override, match in [
+        ({"n": {"dtype": "Int64"}}, "cannot hold numeric"),
+        ({"n": {"dtype": "no such dtype"}}, "not a pandas dtype"),
+        ({"n": {"ordered": True}}, "only a categorical column is ordered"),
+        ({"size": {"ordered": "yes"}}, "ordered must be True or False"),
+        ({"size": {"ordered": True, "dtype": "string", "categories": ["S"]}}, "is 'category'"),
+        ({"size": {"ordered": True}}, "ordered needs an order: declare its categories"),
+    ]:
+        with pytest.raises(SchemaError, match=match):
+            infer_schema(df, override)
+
+
+def test_a_categorical_dtype_keeps_its_order_and_unused_levels():
+    dtype = pd.CategoricalDtype(["low", "mid", "high", "top"], ordered=True)
+    df = pd.DataFrame({"g": pd.Series(["high", "low", "mid"] * 10, dtype=dtype)})
+    column = infer_schema(df)["g"]
+    assert column.categories == ("low", "mid", "high")  # the dtype's order, used levels
+    assert column.levels == ("low", "mid", "high", "top") and column.ordered
+    assert Schema.from_dict(json.loads(json.dumps(infer_schema(df).to_dict())))["g"] == column
+    declared = infer_schema(df, {"g": {"kind": "categorical"}}, private=True)["g"]
+    assert not declared.ordered and declared.levels is None and declared.dtype == "object"
