@@ -24,15 +24,18 @@ def column_distributions(tables: EvalTables) -> tuple[dict, dict[str, Any], dict
             values = real.dropna().to_numpy()
             if len(values) == 0:
                 continue
-            low, high = np.quantile(values, [0.005, 0.995])
-            if high <= low:
-                low, high = low - 0.5, high + 0.5
-            edges = np.linspace(low, high, BINS + 1)
+            edges, integer = _edges(values)
+            real_bins, real_tails = _shares(values, edges)
+            fake_bins, fake_tails = _shares(fake.dropna().to_numpy(), edges)
             columns[column] = {
                 "kind": kind,
                 "edges": edges.tolist(),
-                "real": _shares(real.dropna().to_numpy(), edges),
-                "synthetic": _shares(fake.dropna().to_numpy(), edges),
+                "integer": integer,
+                "dates": column in tables.dates,  # values are seconds since the epoch
+                "real": real_bins,
+                "synthetic": fake_bins,
+                # shares of the values outside the plotted range: [below, above]
+                "tails": {"real": real_tails, "synthetic": fake_tails},
                 "missing": missing,
             }
         else:
@@ -50,10 +53,33 @@ def column_distributions(tables: EvalTables) -> tuple[dict, dict[str, Any], dict
     return {}, {"columns": columns}, {}
 
 
-def _shares(values: np.ndarray, edges: np.ndarray) -> list[float]:
-    """Share of values in each bin; values outside the range count in the end bins."""
-    counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
-    return (counts / max(len(values), 1)).tolist()
+def _edges(values: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Bins over the middle 99% of the real values (a long tail would squash the rest).
+
+    Whole numbers get bins on half-integer edges, each holding the same count of integers, so a
+    histogram of ages or counts has no comb of empty and double bins; few distinct values get
+    one bin each, over their whole range.
+    """
+    low, high = np.quantile(values, [0.005, 0.995])
+    if not np.all(values == np.round(values)):
+        if high <= low:
+            low, high = low - 0.5, high + 0.5
+        return np.linspace(low, high, BINS + 1), False
+    if values.max() - values.min() < BINS:
+        low, high = values.min(), values.max()
+    low, high = np.floor(low), np.ceil(high)
+    width = max(1.0, np.ceil((high - low + 1) / BINS))
+    count = int(np.ceil((high - low + 1) / width))
+    return low - 0.5 + width * np.arange(count + 1), True
+
+
+def _shares(values: np.ndarray, edges: np.ndarray) -> tuple[list[float], list[float]]:
+    """Share of the values in each bin, and of those below and above the bins (not clipped into
+    the end bins, where they would show as a spike that is not in the data)."""
+    total = max(len(values), 1)
+    counts, _ = np.histogram(values, bins=edges)
+    tails = [float((values < edges[0]).sum() / total), float((values > edges[-1]).sum() / total)]
+    return (counts / total).tolist(), tails
 
 
 def _missing(value: object) -> bool:

@@ -25,6 +25,7 @@ from synthgan.evaluate.features import DistanceSpace
 from synthgan.evaluate.membership import membership_attacks
 from synthgan.evaluate.quality import quality_scores
 from synthgan.evaluate.report import Report
+from synthgan.evaluate.samples import sample_rows
 from synthgan.evaluate.tables import EvalTables, prepare_tables
 from synthgan.evaluate.utility import utility_scores
 from synthgan.progress import progress_bar
@@ -160,6 +161,7 @@ def evaluate(
     }
     if curves:
         details["model"] = {"training_curves": curves}
+    details["samples"] = sample_rows(real, synthetic, list(tables.kinds), seed)
     report = Report(
         scores, not_applicable, details, settings, timings, ledger, model_summary, audit
     )

@@ -147,7 +147,7 @@ QUALITY = (
         table="quality",
         headline=Headline(
             "quality",
-            "1 = same shapes and pairs",
+            "100% = same shapes and pairs",
             "How closely columns and column pairs match the real table.",
             Thresholds(0.85, 0.70, higher_is_better=True),
         ),
@@ -196,7 +196,7 @@ QUALITY = (
     ),
     Metric(
         "detection",
-        "detection score (1 = indistinguishable)",
+        "detection score (100% = indistinguishable)",
         "quality",
         "maximize",
         UNIT,
@@ -312,7 +312,7 @@ def _utility() -> tuple[Metric, ...]:
             (0.0, UNBOUNDED),
             headline=Headline(
                 "target class shares",
-                "0 = the real shares",
+                "0% = the real shares",
                 "How far the rarest-made class's share is from its real share, relatively.",
                 Thresholds(0.10, 0.25, higher_is_better=False),
             ),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
+from synthgan.evaluate.formatting import format_value
 from synthgan.evaluate.html import headline_html, render
 from synthgan.evaluate.metrics import metric
 from synthgan.evaluate.statements import NOT_DP_STATEMENT, PRIVACY_STATEMENT, audit_text
@@ -53,7 +54,10 @@ class Report:
         verdicts = [f"Overall: {self.overall.verdict.upper()}. {self.overall.summary}"]
         verdicts += [f"  {a.area}: {a.verdict}. {a.summary}" for a in self.areas]
         rows = [("area", "metric", "value", "compare with", "verdict")]
-        rows += [(v.area, v.label, f"{v.value:.3f}", v.reference, v.verdict) for v in self.verdicts]
+        rows += [
+            (v.area, v.label, format_value(v.metric, v.value), v.reference, v.verdict)
+            for v in self.verdicts
+        ]
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         lines = [
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -88,6 +92,7 @@ class Report:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
+        """Everything in the report as JSON-ready values (what :meth:`to_json` writes)."""
         return {
             "scores": self.scores,
             "metrics": {key: metric(key).describe() for key in self.scores},

@@ -42,6 +42,8 @@ class EvalTables:
     sensitive: str | None = None
     #: Why the target cannot be used for utility and fairness (one class, all missing), if so.
     target_problem: str | None = None
+    #: Numeric columns that hold dates in the real table (as seconds here; plots show dates).
+    dates: frozenset[str] = frozenset()
 
     @property
     def numeric(self) -> list[str]:
@@ -108,7 +110,8 @@ def prepare_tables(
         if len(table) == 0:
             raise DataError(f"The {name} table is empty: there is nothing to compare.")
 
-    kinds = {c: _kind(real[c]) for c in columns}
+    dates = frozenset(c for c in columns if _dates(real[c]))
+    kinds = {c: _kind(real[c], c in dates) for c in columns}
     aligned = {name: _align(name, table[columns], kinds) for name, table in tables.items()}
     task, positive_label, problem = _target_task(aligned, target, kinds, positive)
     if task is not None and task != "regression":
@@ -124,6 +127,7 @@ def prepare_tables(
         positive=positive_label,
         sensitive=sensitive,
         target_problem=problem,
+        dates=dates,
     )
 
 
@@ -145,17 +149,21 @@ def _check_columns(
         )
 
 
-def _kind(series: pd.Series) -> ColumnKind:
+def _kind(series: pd.Series, dates: bool) -> ColumnKind:
     """Numbers and dates (datetimes, or ISO date text as ``fit`` reads it) are numeric."""
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
+    if pd.api.types.is_bool_dtype(series.dtype):
         return "categorical"
-    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
-        return "numeric"
+    return "numeric" if dates or pd.api.types.is_numeric_dtype(series.dtype) else "categorical"
+
+
+def _dates(series: pd.Series) -> bool:
+    """Datetimes, or text that ``fit`` reads as dates."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return True
+    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        return False
     nonnull = series.dropna()
-    if len(nonnull) and is_date_text(nonnull):
-        return "numeric"
-    return "categorical"
+    return len(nonnull) > 0 and is_date_text(nonnull)
 
 
 def _align(name: str, table: pd.DataFrame, kinds: dict[str, ColumnKind]) -> pd.DataFrame:
@@ -180,7 +188,7 @@ def _as_number(name: str, column: str, values: pd.Series) -> pd.Series:
     if bad.any():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # pandas' note on per-element parsing
-            parsed_dates = pd.to_datetime(values, errors="coerce")
+            parsed_dates = pd.to_datetime(values, errors="coerce", utc=True)
         if not (values.notna() & parsed_dates.isna()).any():
             return _as_number(name, column, parsed_dates)
         example = values[bad].iloc[0]

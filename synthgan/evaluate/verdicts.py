@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from string import Formatter
 from typing import Any
 
+from synthgan.evaluate.formatting import format_reference, format_value
 from synthgan.evaluate.metrics import METRICS, Headline
 
 __all__ = ["AreaVerdict", "Verdict", "area_verdicts", "headline_verdicts", "overall_verdict"]
@@ -46,7 +47,7 @@ def headline_verdicts(scores: dict[str, float], details: dict[str, Any]) -> list
         meaning = headline.meaning.format_map(known)
         if grade == NOT_INFORMATIVE:
             meaning = (
-                f"The reference ({_compare_with(headline, known)}) is near "
+                f"The reference ({_compare_with(headline, known, scores)}) is near "
                 "chance, so the real rows themselves do not predict this; the comparison "
                 "says nothing about the synthetic rows."
             )
@@ -56,7 +57,7 @@ def headline_verdicts(scores: dict[str, float], details: dict[str, Any]) -> list
                 m.key,
                 headline.label,
                 value,
-                _compare_with(headline, known),
+                _compare_with(headline, known, scores),
                 grade,
                 meaning,
                 facts.get("caveat", ""),
@@ -65,8 +66,11 @@ def headline_verdicts(scores: dict[str, float], details: dict[str, Any]) -> list
     return out
 
 
-def _compare_with(headline: Headline, known: dict[str, Any]) -> str:
+def _compare_with(headline: Headline, known: dict[str, Any], scores: dict[str, float]) -> str:
+    """The reference, each score in it written as the report writes that score."""
     fields = {name for _, name, _, _ in Formatter().parse(headline.compare_with) if name}
+    if fields <= scores.keys():
+        return format_reference(headline.compare_with, scores) or headline.compare_without
     if fields <= known.keys():
         return headline.compare_with.format_map(known)
     return headline.compare_without
@@ -92,12 +96,14 @@ def area_verdicts(verdicts: list[Verdict]) -> list[AreaVerdict]:
 def overall_verdict(areas: list[AreaVerdict]) -> AreaVerdict:
     """The worst graded area: a sample that leaks rows is poor however faithful it is."""
     graded = [a for a in areas if a.verdict in GRADES]
+    empty = ", ".join(a.area for a in areas if a.verdict == NOT_INFORMATIVE)
     if not graded:
+        if empty:
+            return AreaVerdict("overall", NOT_INFORMATIVE, f"Not informative: {empty}.")
         return AreaVerdict("overall", "info", "No area has a graded figure.")
     worst = max(graded, key=lambda a: GRADES.index(a.verdict))
     if worst.verdict == "good":
         names = ", ".join(a.area for a in graded)
-        empty = ", ".join(a.area for a in areas if a.verdict == NOT_INFORMATIVE)
         also = f" Not informative: {empty}." if empty else ""
         return AreaVerdict("overall", "good", f"Every graded area is good ({names}).{also}")
     return AreaVerdict("overall", worst.verdict, f"{worst.area.capitalize()}: {worst.summary}")
@@ -113,10 +119,13 @@ def _area(area: str, lines: list[Verdict]) -> AreaVerdict:
         return AreaVerdict(
             area,
             worst.verdict,
-            f"{worst.label} {worst.value:.3f} against {worst.reference} ({worst.verdict}).",
+            f"{worst.label} {format_value(worst.metric, worst.value)} against {worst.reference} "
+            f"({worst.verdict}).",
         )
     if empty:
         return AreaVerdict(area, NOT_INFORMATIVE, f"{empty[0].label}: {empty[0].meaning}")
     if worst is None:
-        return AreaVerdict(area, "info", "No figure here has a better direction.")
+        first = lines[0]
+        value = format_value(first.metric, first.value)
+        return AreaVerdict(area, "info", f"{first.label} {value} ({first.reference}).")
     return AreaVerdict(area, "good", f"All {len(graded)} graded figures are good.")

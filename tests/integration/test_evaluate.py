@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import declared
 
-from synthgan import ConfigError, DataError, Privacy, Synthesizer, evaluate
+from synthgan import ConfigError, DataError, Privacy, Synthesizer, evaluate, infer_schema
 from synthgan.cli import main
 from synthgan.evaluate.metrics import METRICS, metric
 
@@ -199,14 +199,23 @@ def test_iso_date_text_is_scored_as_dates_as_fit_reads_it(tables, tmp_path):
     rng = np.random.default_rng(0)
     days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 3000, 4500), unit="D")
     dated = {}
+    # A time-zone-aware column becomes text with offsets, summer and winter time mixed.
+    stamps = days.tz_localize("Europe/Berlin") + pd.Timedelta(hours=9)
     for (name, frame), start in zip(tables.items(), (0, 2000, 3500), strict=True):
         path = tmp_path / f"{name}.csv"
-        frame.assign(joined=days[start : start + len(frame)]).to_csv(path, index=False)
+        rows = slice(start, start + len(frame))
+        frame.assign(joined=days[rows], seen=stamps[rows]).to_csv(path, index=False)
         dated[name] = read_table(path)
     assert dated["real"]["joined"].dtype == object  # the CSV reader leaves ISO dates as text
-    report = run(dated, dated["independent"], parts=["quality"])
+    assert {"+01:00", "+02:00"} <= {v[-6:] for v in dated["real"]["seen"]}
+    assert infer_schema(dated["real"])["seen"].kind == "datetime"  # fit reads it as dates too
+    report = run(dated, dated["independent"], parts=["quality", "distributions"])
     assert report.settings["columns"]["joined"] == "numeric"
+    assert report.settings["columns"]["seen"] == "numeric"
+    assert report.details["quality"]["column_shapes"]["seen"] > 0.9
     assert report.details["quality"]["column_shapes"]["joined"] > 0.9
+    assert report.details["distributions"]["columns"]["joined"]["dates"]  # plotted as dates
+    assert not report.details["distributions"]["columns"]["age"]["dates"]
 
 
 def test_columns_the_model_does_not_learn_are_left_out_with_a_reason(tables, fast):
@@ -227,6 +236,7 @@ def test_a_random_target_is_not_informative_rather_than_good(tables):
     line = next(v for v in report.verdicts if v.metric == "tstr_auc")
     assert report.scores["trtr_auc"] < 0.55 and line.verdict == "not informative"
     assert next(a for a in report.areas if a.area == "utility").verdict == "not informative"
+    assert report.overall.verdict == "not informative"  # the only area: never "good"
     assert json.loads(report.to_json())["areas"][0]["area"] == report.areas[0].area
 
 
@@ -258,10 +268,16 @@ def test_a_dp_model_puts_its_ledger_in_the_report(tables, tmp_path):
     assert from_file.ledger == report.ledger
     report.to_html(tmp_path / "r.html")
     assert "Differential-privacy guarantee" in (tmp_path / "r.html").read_text()
-    # The report reads the real rows, so it says at its top that no DP guarantee covers it.
-    assert report.summary().startswith("This report reads the real rows: it is not covered by")
+    # The report reads the real rows, so it says at its top (under the verdict, before any
+    # detail) that no DP guarantee covers it.
+    summary = report.summary()
+    assert summary.startswith("Overall: ")
+    assert summary.index("This report reads the real rows: it is not covered by") < summary.index(
+        "area  "
+    )
     html = (tmp_path / "r.html").read_text()
-    assert html.index("Not differentially private") < html.index("Headline")
+    assert html.index('id="verdict"') < html.index("Not differentially private")
+    assert html.index("Not differentially private") < html.index('id="quality"')
     assert json.loads(report.to_json())["not_dp_statement"].startswith("This report reads")
 
 

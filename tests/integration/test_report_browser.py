@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import struct
 import subprocess
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -67,34 +70,108 @@ def report_page(tmp_path_factory, people) -> Path:
     return report.to_html(tmp_path_factory.mktemp("report") / "report.html")
 
 
-def test_report_renders_in_chromium_without_console_messages(report_page, tmp_path):
-    shot = tmp_path / "report.png"
-    console, _ = chromium(report_page, tmp_path, f"--screenshot={shot}", "--window-size=1200,3000")
+#: A host page that lays the report out in a frame ``width`` pixels wide (a window narrower than
+#: 500 px is widened by headless Chromium when it dumps the DOM; a frame is not) and writes what
+#: a reader would see into its own DOM, for --dump-dom to return. The report itself has no script
+#: and its policy forbids one, so the probe lives outside it.
+PROBE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="page" style="width:WIDTHpx;height:900px;border:0" srcdoc="PAGE"></iframe>
+<script>
+window.addEventListener("load", () => {
+  const win = document.getElementById("page").contentWindow, doc = win.document;
+  const root = doc.documentElement;
+  const links = [...doc.querySelectorAll("nav.toc a")].map(a => a.getAttribute("href"));
+  const shrunk = [...doc.images].filter(i => i.width < 0.9 * i.naturalWidth);
+  const wide = [...doc.querySelectorAll("main *, header *")].filter(e =>
+      e.getBoundingClientRect().right > win.innerWidth + 1 && !e.closest(".scroll, pre"));
+  const probe = document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = JSON.stringify({
+    fits: root.scrollWidth <= win.innerWidth,
+    scrollWidth: root.scrollWidth,
+    innerWidth: win.innerWidth,
+    sections: [...doc.querySelectorAll("main > section")].map(s => s.id),
+    first: doc.querySelector("main > section > h2 + *").className,
+    broken: links.filter(href => !doc.getElementById(href.slice(1))),
+    links: links.length,
+    images: doc.images.length,
+    shrunk: shrunk.map(i => i.alt + " " + i.width + "/" + i.naturalWidth),
+    wide: wide.slice(0, 5).map(e => e.tagName + "." + e.className),
+  });
+  document.body.appendChild(probe);
+});
+</script></body></html>"""
+
+
+def measure(page: Path, tmp_path: Path, width: int) -> dict:
+    """Lay the page out ``width`` pixels wide in Chromium and return what :data:`PROBE` found."""
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", text)
+    host = tmp_path / f"probe-{width}.html"
+    host.write_text(
+        PROBE.replace("WIDTH", str(width)).replace("PAGE", escape(text, quote=True)),
+        encoding="utf-8",
+    )
+    console, dom = chromium(host, tmp_path, "--window-size=1400,1000")
+    assert console == ""
+    return json.loads(unescape(re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)[1]))
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_report_reads_at_a_glance_at_desktop_and_phone_widths(report_page, tmp_path, width):
+    """Screenshots are kept under tmp_path (look at them when the page changes)."""
+    shot = tmp_path / f"report-{width}.png"
+    console, _ = chromium(
+        report_page, tmp_path, f"--screenshot={shot}", f"--window-size={width},3000"
+    )
     assert console == ""
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a page, not a blank
+    assert struct.unpack(">I", data[16:20])[0] == width
+
+    seen = measure(report_page, tmp_path, width)
+    assert seen["fits"], seen  # no sideways scrolling of the page; wide tables scroll in a box
+    assert seen["wide"] == [], seen
+    assert seen["innerWidth"] == width
+    assert seen["sections"][0] == "verdict" and seen["first"].startswith("overall")
+    assert {"quality", "utility", "privacy", "fairness", "rows", "settings"} <= {*seen["sections"]}
+    assert seen["links"] == len(seen["sections"]) and seen["broken"] == []
+    assert seen["images"] >= 10 and seen["shrunk"] == []  # drawn at the size shown: text legible
+
+
+def test_the_width_check_catches_a_page_that_scrolls_sideways(report_page, tmp_path):
+    wide = tmp_path / "wide.html"
+    text = report_page.read_text(encoding="utf-8")
+    wide.write_text(text.replace("</main>", '<p style="width:600px">x</p></main>'))
+    assert not measure(wide, tmp_path, 400)["fits"]
 
 
 def test_report_dom_has_every_panel_and_its_figures(report_page, tmp_path):
     _, dom = chromium(report_page, tmp_path)
     for heading in (
-        "Headline",
+        "Verdict",
         "Quality",
         "Utility",
         "Privacy risk",
         "Membership inference",
         "Fairness",
+        "Sample rows",
         "Settings",
     ):
-        assert f">{heading}</h" in dom
+        assert f">{heading}</h" in dom or f">{heading} <span" in dom
+    assert re.search(r'<div class="overall \w+"><div class="big">Overall: \w+</div>', dom)
+    assert len(re.findall(r'<div class="card [\w-]+"><h3>', dom)) == 4  # one card per area
     images = re.findall(r'<img src="([^"]+)"', dom)
     assert len(images) >= 10 and all(src.startswith("data:image/png;base64,") for src in images)
     assert 'class="badge good"' in dom
     assert ">Model</h3>" in dom and "training curves (over" in dom  # the model's sparklines
     assert re.search(r'<img src="data:image/png;base64,[^"]+" alt="training curves">', dom)
-    for group in ("F", "M"):  # each group's rate interval and rows, per table
-        cell = r"<td>[01]\.\d{3} <small>\[[01]\.\d{3}, [01]\.\d{3}\], [\d,]+ rows</small></td>"
+    for group in ("F", "M"):  # each group's rate, its interval and rows, per table
+        cell = r"<td>[\d.]+%<br><small>[\d.]+% – [\d.]+%, [\d,]+ rows</small></td>"
         assert re.search(rf"<td>{group}</td>({cell}){{5}}</tr>", dom)
+    assert re.search(r'<span class="badge info">real</span></td>(<td[^>]*>[^<]*</td>){6}', dom)
+    assert "<td>seed</td><td>0</td>" in dom  # settings as a table, not JSON
+    assert not re.search(r">[^<]*\b0\.\d{4}", dom)  # no 4-decimal fractions in the text
 
 
 def test_report_fetches_nothing_from_the_network(report_page, tmp_path):
