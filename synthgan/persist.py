@@ -22,7 +22,7 @@ from safetensors.torch import save as save_tensors
 from synthgan.errors import ModelFileError
 from synthgan.io import atomic_path
 
-__all__ = ["FORMAT_VERSION", "read_model", "write_model"]
+__all__ = ["FORMAT_VERSION", "file_label", "read_model", "write_model"]
 
 #: 2: post-processing (raking, cells, marginal maps) has its own section, out of the encoders.
 FORMAT_VERSION = 2
@@ -32,6 +32,8 @@ MANIFEST = "manifest.json"
 WEIGHTS = "weights.safetensors"
 #: Refuse members larger than this when reading (a zip bomb guard).
 MAX_MEMBER_BYTES = 2 * 1024**3
+#: Bytes read at a time from a stream zip cannot seek in.
+CHUNK_BYTES = 1024**2
 
 
 def _digest(data: bytes) -> str:
@@ -98,7 +100,7 @@ def read_model(
     """Read and verify a model file (a path or a binary file object); any problem is a
     :class:`ModelFileError`."""
     if _is_file_object(path, "read"):
-        source, path = _readable(path), Path(getattr(path, "name", "<file object>"))
+        source, path = _readable(path), Path(file_label(path))
     else:
         source = path = Path(path)
         if not path.is_file():
@@ -155,13 +157,28 @@ def read_model(
     return manifest, tensors
 
 
+def file_label(stream: Any) -> str:
+    """How messages name a file object: its path, if it has one (a pipe's name is a number)."""
+    name = getattr(stream, "name", None)
+    return name if isinstance(name, str) else "<file object>"
+
+
 def _readable(stream: BinaryIO) -> BinaryIO:
-    """The stream itself where zip can seek in it; else its bytes, read up to the size limit."""
-    if getattr(stream, "seekable", lambda: False)():
-        return stream
-    data = stream.read(MAX_MEMBER_BYTES + 1)
-    if not isinstance(data, bytes):
-        raise ModelFileError("A model file is binary: open it with 'rb', not in text mode.")
-    if len(data) > MAX_MEMBER_BYTES:
-        raise ModelFileError("The model stream is implausibly large.")
-    return io.BytesIO(data)
+    """The stream itself where zip can seek in it; else its bytes, read to the end (a pipe
+    gives a read what it has at the moment) or up to the size limit."""
+    try:
+        if getattr(stream, "seekable", lambda: False)():
+            return stream
+        data = io.BytesIO()
+        while chunk := stream.read(CHUNK_BYTES):
+            if not isinstance(chunk, bytes):
+                raise ModelFileError("A model file is binary: open it with 'rb', not in text mode.")
+            data.write(chunk)
+            if data.tell() > MAX_MEMBER_BYTES:
+                raise ModelFileError(f"{file_label(stream)!r} is implausibly large for a model.")
+    except ModelFileError:
+        raise
+    except (OSError, ValueError) as e:  # closed, or not readable
+        raise ModelFileError(f"Cannot read a model from {file_label(stream)!r}: {e}") from e
+    data.seek(0)
+    return data

@@ -34,7 +34,7 @@ from synthgan.fairness import Fairness
 from synthgan.io import ChunkWriter, atomic_path, table_format
 from synthgan.launch import fit_in_processes, join_process_group
 from synthgan.model_file import from_manifest, to_manifest
-from synthgan.persist import read_model, write_model
+from synthgan.persist import file_label, read_model, write_model
 from synthgan.postprocess import PostProcessor, fit_post_processor
 from synthgan.prepare import Prepared, prepare
 from synthgan.privacy import Privacy
@@ -561,7 +561,8 @@ class Synthesizer(SynthesizerConfig):
         """Load a model file written by :meth:`save` (a path or a binary file object). Never
         unpickles; never runs code from it."""
         manifest, tensors = read_model(path)
-        model = from_manifest(cls, manifest, tensors, str(getattr(path, "name", path)))
+        label = file_label(path) if hasattr(path, "read") else str(path)
+        model = from_manifest(cls, manifest, tensors, label)
         model._sample_calls = 0
         return model
 
