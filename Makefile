@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser demo test lint format bench bench-smartnoise clean
+.PHONY: install browser demo test lint format docs bench bench-smartnoise clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(STAMP) browser
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The API reference, from the docstrings: build/api/index.html.
+docs: $(STAMP)
+	$(PY) -m pdoc --docformat numpy --output-directory build/api synthgan
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -84,6 +84,7 @@ class Fairness:
 
     @property
     def active(self) -> bool:
+        """Whether the head trains at all (a weight of 0 turns it off)."""
         return self.weight != 0
 
     def unpinned(self) -> tuple[str, ...]:
@@ -105,8 +106,10 @@ class Fairness:
         return condition_columns.index(self.sensitive), condition_columns.index(self.target)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values, as the model file keeps them."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fairness:
+        """The setting read back from :meth:`to_dict`'s values."""
         return cls(**dict(data))

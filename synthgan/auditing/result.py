@@ -105,6 +105,7 @@ class Audit:
 
     @property
     def epsilon_lower_bound(self) -> float:
+        """The strongest attack's bound: what the audit shows ε is at least."""
         return max(a.epsilon_lower_bound for a in self.attacks)
 
     @property
@@ -113,6 +114,7 @@ class Audit:
         return self.epsilon_lower_bound > self.epsilon_claimed
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values, as reports and the file beside a model keep them."""
         out = asdict(self)
         out["attacks"] = [asdict(a) for a in self.attacks]
         out["epsilon_lower_bound"] = self.epsilon_lower_bound
@@ -127,6 +129,7 @@ class Audit:
         return cls(**values)
 
     def summary(self) -> str:
+        """What the audit found, and what a lower bound does and does not show."""
         return audit_text(self.to_dict())
 
     def __post_init__(self) -> None:

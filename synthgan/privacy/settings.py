@@ -140,6 +140,7 @@ class Privacy:
             )
 
     def resolved_delta(self) -> float:
+        """δ as given, or the default when none was."""
         if self.delta is None:
             return DEFAULT_DELTA
         if isinstance(self.delta, bool) or not isinstance(self.delta, (int, float)):
@@ -147,6 +148,7 @@ class Privacy:
         return float(self.delta)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values, as the model file keeps them."""
         return {
             "epsilon": self.epsilon,
             "delta": self.delta,
@@ -160,6 +162,7 @@ class Privacy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Privacy:
+        """The setting read back from :meth:`to_dict`'s values."""
         return cls(**dict(data))
 
 
