@@ -27,7 +27,12 @@ from synthgan.schema import KINDS, Schema, dtype_name
 from synthgan.transform.coerce import coerce_table
 from synthgan.transform.dtypes import is_missing
 
-__all__ = ["Combinations"]
+__all__ = ["Combinations", "group_name"]
+
+
+def group_name(columns: Sequence[str]) -> str:
+    """The learned column that stands for a group of columns."""
+    return " + ".join(columns)
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class Group:
     @property
     def name(self) -> str:
         """The learned column that stands for the group."""
-        return " + ".join(self.columns)
+        return group_name(self.columns)
 
     def fuse(self, df: pd.DataFrame) -> pd.Series:
         """Each row's combination, as a JSON list (missing values as null)."""

@@ -31,6 +31,7 @@ from synthgan.config import (
 from synthgan.diagnostics import diagnose, duplicate_rate_of
 from synthgan.errors import ConfigError, NotFittedError
 from synthgan.fairness import Fairness
+from synthgan.inference import infer_schema
 from synthgan.io import ChunkWriter, atomic_path, table_format
 from synthgan.launch import fit_in_processes, join_process_group
 from synthgan.model_file import from_manifest, to_manifest
@@ -239,7 +240,7 @@ class Synthesizer(SynthesizerConfig):
             int(s) for s in seeds.generate_state(5)
         )
         combinations, overrides, validation = None, self.overrides, self.validation
-        if self.fixed_combinations and isinstance(df, pd.DataFrame):
+        if self._groups() and isinstance(df, pd.DataFrame):
             combinations = self._combinations(df)
             with withheld(private, "reading the table"):
                 df = combinations.fuse(df)
@@ -348,9 +349,17 @@ class Synthesizer(SynthesizerConfig):
         self._sample_calls = 0
         return self
 
+    def _groups(self) -> list[Sequence[str]]:
+        """The declared fixed combinations, and the intersectional sensitive columns of an
+        active fairness head (learned as one column, whose values are the groups)."""
+        groups = list(self.fixed_combinations or ())
+        if self.fairness is not None and self.fairness.active and self.fairness.intersectional:
+            groups.append(self.fairness.columns)
+        return groups
+
     def _combinations(self, df: pd.DataFrame) -> Combinations:
-        """The declared fixed combinations, checked against the other settings and the table."""
-        grouped = {c for group in self.fixed_combinations for c in group}
+        """The fixed combinations, checked against the other settings and the table."""
+        grouped = {c for group in self.fixed_combinations or () for c in group}
         public = set(self.privacy.public) if self.privacy is not None else set()
         if grouped & public:
             raise ConfigError(
@@ -358,21 +367,23 @@ class Synthesizer(SynthesizerConfig):
                 "combination: the combination is learned as one column, whose values are "
                 "released under DP. Declare them public or group them, not both."
             )
-        reserved = {
-            "the fairness head's sensitive column": None
-            if self.fairness is None
-            else self.fairness.sensitive,
-            "the fairness head's target": None if self.fairness is None else self.fairness.target,
-            "the DP target": None if self.privacy is None else self.privacy.target,
-        }
-        for what, name in reserved.items():
-            if name in grouped:
+        reserved = [("the DP target", None if self.privacy is None else self.privacy.target)]
+        if self.fairness is not None:
+            reserved.append(("the fairness head's target", self.fairness.target))
+            reserved += [("the fairness head's sensitive column", c) for c in self.fairness.columns]
+        for what, name in reserved:
+            if name is not None and name in grouped:
                 raise ConfigError(
                     f"Column {name!r} is {what} and cannot be in a fixed combination."
                 )
-        return Combinations.declare(
-            self.fixed_combinations, df, self.overrides, self.privacy is not None
-        )
+        if self.fairness is not None and self.fairness.intersectional:
+            members = [c for c in self.fairness.columns if c in df.columns]
+            declared = {c: v for c, v in (self.overrides or {}).items() if c in members}
+            Fairness.check_columns(
+                infer_schema(df[members], declared, private=self.privacy is not None),
+                [("sensitive", c) for c in self.fairness.columns],
+            )
+        return Combinations.declare(self._groups(), df, self.overrides, self.privacy is not None)
 
     def _watchers(
         self,

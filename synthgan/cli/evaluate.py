@@ -21,7 +21,11 @@ __all__ = ["evaluate"]
     help="Real rows the generator never saw (needed for utility, DCR share and attacks).",
 )
 @click.option("--target", default=None, help="Column to predict (utility; fairness).")
-@click.option("--sensitive", default=None, help="Sensitive attribute (fairness).")
+@click.option(
+    "--sensitive",
+    multiple=True,
+    help="Sensitive attribute (fairness); twice or more for intersectional groups.",
+)
 @click.option("--positive", default=None, help="Class of interest of a two-class target.")
 @click.option("--ignore", multiple=True, help="Column to leave out (e.g. an ID); repeatable.")
 @click.option(
@@ -41,7 +45,7 @@ def evaluate(
     synthetic: Path,
     holdout: Path | None,
     target: str | None,
-    sensitive: str | None,
+    sensitive: tuple[str, ...],
     positive: str | None,
     ignore: tuple[str, ...],
     model_path: Path | None,
@@ -60,7 +64,7 @@ def evaluate(
         read_table(synthetic),
         None if holdout is None else read_table(holdout),
         target=target,
-        sensitive=sensitive,
+        sensitive=list(sensitive) or None,
         positive=positive,
         ignore=ignore,
         model=model_path,

@@ -32,7 +32,8 @@ __all__ = ["fit"]
     "--epochs",
     type=click.IntRange(min=1),
     default=None,
-    help="Passes over the data [default: 300; with --epsilon, the DP default].",
+    help="Passes over the data [default: 300, but at least 10,000 and at most 20,000 steps; "
+    "with --epsilon, the DP default].",
 )
 @click.option(
     "--validation",
@@ -128,7 +129,12 @@ __all__ = ["fit"]
     help="Train with (epsilon, delta)-differential privacy (per row); the total budget.",
 )
 @with_options(privacy_options)
-@click.option("--fair-sensitive", default=None, help="Fairness: the sensitive attribute.")
+@click.option(
+    "--fair-sensitive",
+    multiple=True,
+    help="Fairness: the sensitive attribute; twice or more for intersectional groups "
+    "(--fair-sensitive sex --fair-sensitive race).",
+)
 @click.option(
     "--fair-target", default=None, help="Fairness: the target that must not depend on it."
 )
@@ -166,7 +172,7 @@ def fit(
     public_file: Path | None,
     accountant: str | None,
     dp_target: str | None,
-    fair_sensitive: str | None,
+    fair_sensitive: tuple[str, ...],
     fair_target: str | None,
     fair_criterion: str,
     fair_weight: float,
@@ -202,9 +208,9 @@ def fit(
     if epsilon is not None:
         privacy = privacy_from(epsilon, delta, public_file, accountant, dp_target)
     fairness = None
-    if (fair_sensitive is None) != (fair_target is None):
+    if bool(fair_sensitive) != (fair_target is not None):
         raise click.UsageError("--fair-sensitive and --fair-target go together.")
-    if fair_sensitive is not None:
+    if fair_sensitive:
         fairness = Fairness(fair_sensitive, fair_target, fair_criterion, fair_weight)
     # Under DP the CSV is read as text: pandas' type inference looks at every value, so the
     # declared kinds convert it instead.

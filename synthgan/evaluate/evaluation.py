@@ -26,7 +26,7 @@ from synthgan.evaluate.membership import membership_attacks
 from synthgan.evaluate.quality import quality_scores
 from synthgan.evaluate.report import Report
 from synthgan.evaluate.samples import sample_rows
-from synthgan.evaluate.tables import EvalTables, prepare_tables
+from synthgan.evaluate.tables import EvalTables, prepare_tables, sensitive_list
 from synthgan.evaluate.utility import utility_scores
 from synthgan.progress import progress_bar
 
@@ -62,7 +62,7 @@ def evaluate(
     holdout: pd.DataFrame | None = None,
     *,
     target: str | None = None,
-    sensitive: str | None = None,
+    sensitive: str | Sequence[str] | None = None,
     positive: Any = None,
     ignore: Sequence[str] = (),
     model: Any = None,
@@ -74,7 +74,8 @@ def evaluate(
 
     ``holdout`` is real rows the generator never saw; utility, the distance-to-closest-record
     share and the membership attacks need it. ``target`` enables utility (and, with
-    ``sensitive``, fairness); ``positive`` names the class of interest of a two-class target (by
+    ``sensitive``, fairness: a column, or a list of columns whose combinations are the groups,
+    e.g. ``["sex", "race"]``); ``positive`` names the class of interest of a two-class target (by
     default the rarer one). ``ignore`` leaves columns such as IDs out of every metric. ``model``,
     a fitted :class:`~synthgan.Synthesizer` or the path of its ``.sgm`` file, adds the model's
     settings and differential-privacy ledger to the report.
@@ -88,7 +89,9 @@ def evaluate(
     started = time.perf_counter()
     ledger, audit, model_summary, curves, unlearned = _model_facts(model)
     regenerated = [
-        c for c in unlearned if c in real.columns and c not in {*ignore, target, sensitive}
+        c
+        for c in unlearned
+        if c in real.columns and c not in {*ignore, target, *sensitive_list(sensitive)}
     ]
     ignore = [*ignore, *regenerated]
     tables = prepare_tables(
@@ -153,7 +156,7 @@ def evaluate(
         "target": target,
         "task": tables.task,
         "positive": tables.positive,
-        "sensitive": sensitive,
+        "sensitive": tables.sensitive,
         "ignored": list(ignore),
         "seed": seed,
         "synthgan_version": __version__,

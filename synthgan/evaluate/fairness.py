@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from synthgan.evaluate.tables import MAX_CLASS_VALUES, EvalTables, as_labels
+from synthgan.evaluate.tables import MAX_CLASS_VALUES, EvalTables
 from synthgan.evaluate.utility import Predictions
 
 __all__ = [
@@ -79,7 +79,7 @@ def fairness_scores(
     for name, frame in named.items():
         if frame is None:
             continue
-        groups = as_labels(frame[tables.sensitive])
+        groups = tables.groups(frame)
         keep = groups.notna() & frame[tables.target].notna()
         y = (frame[tables.target][keep] == tables.positive).to_numpy().astype(int)
         groups = groups[keep].to_numpy()
@@ -98,7 +98,7 @@ def fairness_scores(
     if predictions is None:
         not_applicable["fairness_models"] = "needs the utility models (a holdout and a target)"
         return _finite(scores, not_applicable), details, not_applicable
-    holdout_groups = as_labels(tables.holdout[tables.sensitive]).to_numpy()[predictions.rows]
+    holdout_groups = tables.groups(tables.holdout).to_numpy()[predictions.rows]
     keep = pd.notna(holdout_groups)
     holdout_groups = holdout_groups.astype(str)
     for setting, labels in predictions.labels.items():
@@ -127,12 +127,14 @@ def _problem(tables: EvalTables) -> str | None:
         return f"needs a two-class target; {tables.target!r} is {tables.task}"
     if tables.sensitive == tables.target:
         return "the sensitive attribute and the target are the same column"
-    groups = tables.real[tables.sensitive].dropna()
-    if tables.kinds[tables.sensitive] == "numeric" and groups.nunique() > MAX_CLASS_VALUES:
-        return (
-            f"the sensitive attribute {tables.sensitive!r} is continuous "
-            f"({groups.nunique()} values): bin it into groups first"
-        )
+    for column in tables.sensitive_columns:
+        values = tables.real[column].dropna()
+        if tables.kinds[column] == "numeric" and values.nunique() > MAX_CLASS_VALUES:
+            return (
+                f"the sensitive attribute {column!r} is continuous "
+                f"({values.nunique()} values): bin it into groups first"
+            )
+    groups = tables.groups(tables.real).dropna()
     if groups.nunique() < 2:
         return f"the sensitive attribute {tables.sensitive!r} has one group only in the real table"
     return None

@@ -26,6 +26,9 @@ Task = Literal["binary", "multiclass", "regression"]
 
 #: A numeric target with at most this many distinct values is treated as classes (0/1 labels).
 MAX_CLASS_VALUES = 10
+#: Joins the columns of intersectional groups: the attribute "sex × race", the group
+#: "Female × Black".
+GROUP_SEPARATOR = " × "
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,10 @@ class EvalTables:
     target: str | None = None
     task: Task | None = None
     positive: str | None = None
+    #: The sensitive attribute's name: a column, or several joined by " × " (intersectional
+    #: groups, e.g. sex × race), whose columns ``sensitive_columns`` lists.
     sensitive: str | None = None
+    sensitive_columns: tuple[str, ...] = ()
     #: Why the target cannot be used for utility and fairness (one class, all missing), if so.
     target_problem: str | None = None
     #: Numeric columns that hold dates in the real table (as seconds here; plots show dates).
@@ -52,6 +58,15 @@ class EvalTables:
     @property
     def categorical(self) -> list[str]:
         return [c for c, k in self.kinds.items() if k == "categorical"]
+
+    def groups(self, frame: pd.DataFrame) -> pd.Series:
+        """Each row's sensitive group as a label; with several columns, their labels joined
+        (missing where any of them is missing)."""
+        parts = [as_labels(frame[c]) for c in self.sensitive_columns]
+        if len(parts) == 1:
+            return parts[0]
+        joined = parts[0].astype(object).str.cat(parts[1:], sep=GROUP_SEPARATOR)
+        return joined.where(pd.concat(parts, axis=1).notna().all(axis=1))
 
     def frames(self) -> list[pd.DataFrame]:
         return [t for t in (self.real, self.synthetic, self.holdout) if t is not None]
@@ -78,11 +93,15 @@ def prepare_tables(
     holdout: pd.DataFrame | None = None,
     *,
     target: str | None = None,
-    sensitive: str | None = None,
+    sensitive: str | Sequence[str] | None = None,
     positive: object = None,
     ignore: Sequence[str] = (),
 ) -> EvalTables:
-    """Check the tables against each other and return them aligned to the real table's types."""
+    """Check the tables against each other and return them aligned to the real table's types.
+
+    ``sensitive`` is a column, or several whose combinations are the groups (intersectional).
+    """
+    sensitive_columns = sensitive_list(sensitive)
     tables = {"real": real, "synthetic": synthetic}
     if holdout is not None:
         tables["holdout"] = holdout
@@ -97,7 +116,10 @@ def prepare_tables(
     columns = [c for c in real.columns if c not in set(ignore)]
     if not columns:
         raise DataError("The real table has no columns to evaluate.")
-    for role, column in (("target", target), ("sensitive attribute", sensitive)):
+    roles = [("target", target)] + [("sensitive attribute", c) for c in sensitive_columns]
+    if target is not None and target in sensitive_columns:
+        raise DataError(f"{target!r} is both the target and a sensitive attribute.")
+    for role, column in roles:
         if column is None:
             continue
         if column in ignore:
@@ -125,10 +147,23 @@ def prepare_tables(
         target=target,
         task=task,
         positive=positive_label,
-        sensitive=sensitive,
+        sensitive=GROUP_SEPARATOR.join(sensitive_columns) or None,
+        sensitive_columns=sensitive_columns,
         target_problem=problem,
         dates=dates,
     )
+
+
+def sensitive_list(sensitive: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The sensitive attribute's columns: none, one, or several (intersectional groups)."""
+    if sensitive is None:
+        return ()
+    columns = (sensitive,) if isinstance(sensitive, str) else tuple(sensitive)
+    if not columns or not all(isinstance(c, str) for c in columns):
+        raise DataError(f"sensitive= takes a column name or a list of them; got {sensitive!r}.")
+    if len(set(columns)) < len(columns):
+        raise DataError(f"sensitive= names a column twice: {list(columns)}.")
+    return columns
 
 
 def _check_columns(

@@ -31,7 +31,7 @@ class FairnessHead:
     def __init__(self, fairness: Fairness, spans: list[Span], device: torch.device):
         self.weight = float(fairness.weight)
         self.target = _category_span(spans, fairness.target)
-        self.sensitive = _category_span(spans, fairness.sensitive)
+        self.sensitive = _category_span(spans, fairness.group_column)
         self.adversary = FairnessAdversary(self.target.width, ADVERSARY_WIDTH, self.sensitive.width)
         self.adversary.to(device)
         self.optimizer = torch.optim.Adam(

@@ -138,6 +138,9 @@ def test_fairness_is_saved_with_the_model_and_shown_by_info(fair, tmp_path):
         (dict(sensitive="group", target="outcome", criterion="equal_pay"), "not supported"),
         (dict(sensitive="group", target="outcome", weight=-1), "weight must be a number ≥ 0"),
         (dict(sensitive="", target="outcome"), "must be a column name"),
+        (dict(sensitive=("group", "outcome"), target="outcome"), "same column"),
+        (dict(sensitive=("group", "group"), target="outcome"), "distinct columns"),
+        (dict(sensitive=(), target="outcome"), "distinct columns"),
     ],
 )
 def test_bad_fairness_settings_are_config_errors(kwargs, message):
@@ -151,6 +154,8 @@ def test_bad_fairness_settings_are_config_errors(kwargs, message):
         (Fairness("nope", "outcome"), None, "'nope' is not in the table"),
         (Fairness("group", "skill"), None, "'skill' is numeric: it must be categorical"),
         (Fairness("group", "outcome"), lambda df: df.assign(group="A"), "one group only"),
+        (Fairness(("group", "skill"), "outcome"), None, "'skill' is numeric: it must be"),
+        (Fairness(("group", "nope"), "outcome"), None, "'nope' is not in the table"),
     ],
 )
 def test_fairness_columns_are_checked_before_training(biased, fairness, change, message):
@@ -173,3 +178,91 @@ def test_cli_fit_with_fairness(biased, tmp_path):
     assert load(out).fairness == Fairness("group", "outcome")
     result = CliRunner().invoke(main, [*args, "--fair-sensitive", "group"])
     assert result.exit_code == 2 and "go together" in result.output
+
+
+def intersectional_gap(df: pd.DataFrame) -> float:
+    rates = (df["outcome"] == "yes").groupby([df["group"], df["city"]]).mean()
+    return float(rates.max() - rates.min())
+
+
+@pytest.fixture(scope="module")
+def crossed(biased) -> pd.DataFrame:
+    """The outcome also depends on the city, so group × city carries a larger gap."""
+    rng = np.random.default_rng(1)
+    lift = (biased["city"] == "z") & (rng.random(len(biased)) < 0.5)
+    return biased.assign(outcome=np.where(lift, "yes", biased["outcome"]))
+
+
+def test_intersectional_groups_are_learned_as_one_column_and_lose_their_gap(crossed, unfair):
+    fairness = Fairness(("group", "city"), "outcome", weight=2.0)
+    model = Synthesizer(seed=0, fairness=fairness, **SMALL).fit(crossed)
+    assert fairness.group_column in model.schema_.names  # the groups, as one learned column
+    assert "group" not in model.schema_.names and "city" not in model.schema_.names
+    sample = model.sample(6000, seed=1)
+    assert list(sample.columns) == list(crossed.columns)  # split back, in the table's order
+    plain = Synthesizer(seed=0, **SMALL).fit(crossed).sample(6000, seed=1)
+    assert intersectional_gap(crossed) > 0.4 and intersectional_gap(plain) > 0.3
+    assert intersectional_gap(sample) < intersectional_gap(plain) / 2
+    pairs = sample[["group", "city"]].drop_duplicates()
+    assert len(pairs.merge(crossed[["group", "city"]].drop_duplicates())) == len(pairs)
+    # The groups keep their real shares: the head changes the target, not who is in a group.
+    shares = sample.groupby(["group", "city"]).size() / len(sample)
+    real = crossed.groupby(["group", "city"]).size() / len(crossed)
+    assert np.abs(shares - real).max() < 0.03
+
+
+def test_intersectional_settings_round_trip_and_the_head_off_fuses_nothing(crossed, tmp_path):
+    fairness = Fairness(["group", "city"], "outcome", weight=0.0)  # a list, as JSON gives it
+    assert fairness.sensitive == ("group", "city") and fairness.intersectional
+    short = SMALL | {"epochs": 2}
+    off = Synthesizer(seed=0, fairness=fairness, **short).fit(crossed)
+    assert "group" in off.schema_.names  # not fused: the unconstrained model exactly
+    plain = Synthesizer(seed=0, **short).fit(crossed)
+    pd.testing.assert_frame_equal(off.sample(300, seed=2), plain.sample(300, seed=2))
+    assert load(off.save(tmp_path / "off.sgm")).fairness == fairness
+    with pytest.raises(ConfigError, match="'city' is the fairness head's sensitive column"):
+        Synthesizer(
+            fairness=Fairness(("group", "city"), "outcome"),
+            fixed_combinations=[("city", "skill")],
+            **SMALL,
+        ).fit(crossed)
+
+
+def test_cli_fit_and_evaluate_with_intersectional_groups(crossed, tmp_path):
+    data = tmp_path / "crossed.csv"
+    crossed.to_csv(data, index=False)
+    out = tmp_path / "fair.sgm"
+    args = ["fit", str(data), "-o", str(out), "--epochs", "1", "-q", "--fair-target", "outcome"]
+    result = CliRunner().invoke(
+        main, [*args, "--fair-sensitive", "group", "--fair-sensitive", "city"]
+    )
+    assert result.exit_code == 0, result.output
+    assert load(out).fairness == Fairness(("group", "city"), "outcome")
+    assert "across 'group' × 'city'" in CliRunner().invoke(main, ["info", str(out)]).output
+    fake = tmp_path / "fake.csv"
+    assert (
+        CliRunner().invoke(main, ["sample", str(out), "-n", "500", "-o", str(fake)]).exit_code == 0
+    )
+    evaluated = CliRunner().invoke(
+        main,
+        [
+            "evaluate",
+            str(data),
+            str(fake),
+            "--target",
+            "outcome",
+            "--json",
+            str(tmp_path / "r.json"),
+            "--sensitive",
+            "group",
+            "--sensitive",
+            "city",
+            "-q",
+        ],
+    )
+    assert evaluated.exit_code == 0, evaluated.output
+    import json
+
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["settings"]["sensitive"] == "group × city"
+    assert "B × z" in report["details"]["fairness"]["rates"]["real"]
