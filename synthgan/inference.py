@@ -42,6 +42,7 @@ MIN_ROWS_FOR_INTEGER_ID = 1000
 MIN_ROWS_FOR_STRING_ID = 20
 _DATETIME_UNITS = (("D", 86_400.0), ("h", 3_600.0), ("min", 60.0), ("s", 1.0))
 #: An ID's last run of digits, with what comes before and after it.
+OFFSET_TEXT = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$")
 _NUMBERED_ID = re.compile(r"^(.*?)(\d+)(\D*)$", re.DOTALL)
 #: IDs an ID pattern is read from (each position's characters).
 ID_PATTERN_ROWS = 100_000
@@ -209,6 +210,8 @@ def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
             kind = "categorical"
     elif kind == "datetime":
         values = _as_seconds(name, nonnull)
+        if "dtype" not in override and _offset_text(nonnull):
+            dtype = "datetime64[ns, UTC]"  # dates written with their offset: aware, in UTC
     nullable = bool(series.isna().any())
     if role == "id" or (not override and _looks_like_id(nonnull, len(series), kind)):
         if role != "id":
@@ -349,17 +352,18 @@ def _read_id_format(nonnull: pd.Series, kind: str) -> IdFormat | None:
     """How the real IDs are written, so that regenerated ones look alike (not under DP: all of
     it is read from the values).
 
-    Integers keep their least value (the counter starts there). Strings that share a prefix
-    and a suffix around their last run of digits keep both, the least number and the digit
-    count (zero padding): "CUST-000123", "user17@example.com". Otherwise strings of one length
+    Integers continue after the greatest real one, so no synthetic row carries a real row's
+    ID (a join with the real table matches nothing). Strings that share a prefix and a suffix
+    around their last run of digits keep both and the digit count (zero padding), and count on
+    from the greatest real number: "CUST-000123", "user17@example.com". Otherwise strings of one length
     keep each position's character class (digits, hex, letters) and its constant characters:
     UUIDs, hex tokens. Otherwise (names, words) their common prefix and suffix stay around a
     decimal counter ("alice@x.com", "bob@x.com" become "0@x.com", "1@x.com"). Other kinds keep
     the plain counter.
     """
     if kind == "integer":
-        low = int(pd.to_numeric(nonnull).min())
-        return IdFormat(start=low) if abs(low) <= 2**62 else None  # 64-bit hashes: 0, 1, ...
+        high = int(pd.to_numeric(nonnull).max())
+        return IdFormat(start=high + 1) if abs(high) < 2**62 else None  # 64-bit hashes: 0, 1, ...
     strings = nonnull.astype(object)  # a pandas categorical or string dtype too
     if kind != "categorical" or pd.api.types.infer_dtype(strings, skipna=True) != "string":
         return None
@@ -370,7 +374,7 @@ def _read_id_format(nonnull: pd.Series, kind: str) -> IdFormat | None:
         return IdFormat(
             prefix=matches[0].group(1),
             suffix=matches[0].group(3),
-            start=min(int(d) for d in digits),
+            start=max(int(d) for d in digits) + 1,
             width=min(min(len(d) for d in digits), MAX_ID_WIDTH),
         )
     length = len(values[0])
@@ -448,6 +452,13 @@ def _infer_kind(series: pd.Series, nonnull: pd.Series) -> Kind:
         "supported: numbers, integers, strings/categories, booleans, datetimes. Convert it, or "
         "declare it ignored with overrides={%r: 'ignored'}." % name
     )
+
+
+def _offset_text(nonnull: pd.Series) -> bool:
+    """Whether date text carries its offset from UTC (``...+02:00``, ``...Z``): what a
+    time-zone-aware column becomes in a CSV file. Samples then say their zone (UTC)."""
+    sample = nonnull.iloc[:1000]
+    return all(isinstance(v, str) and OFFSET_TEXT.search(v) for v in sample)
 
 
 def _as_float(name: str, nonnull: pd.Series) -> np.ndarray:

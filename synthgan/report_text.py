@@ -27,7 +27,18 @@ def _domain(column: dict[str, Any]) -> str:
         return f"{len(values)} values: {shown}" + (", ..." if len(values) > 6 else "")
     if column.get("bounds") is not None:
         lo, hi = column["bounds"]
+        if column.get("kind") == "datetime":  # held as seconds since the epoch
+            from datetime import datetime, timezone
+
+            lo, hi = (datetime.fromtimestamp(x, timezone.utc).isoformat(" ") for x in (lo, hi))
+            return f"[{lo.removesuffix('+00:00')}, {hi.removesuffix('+00:00')}] (UTC)"
         return f"[{lo:g}, {hi:g}]"
+    if column.get("id_format"):
+        from synthgan.schema import IdFormat
+
+        ids = IdFormat.from_dict(column["name"], column["id_format"])
+        made = ids.strings(0, 1) if column.get("kind") == "categorical" else ids.numbers(0, 1)
+        return f"regenerated like {made[0]}"
     return ""
 
 
@@ -213,7 +224,11 @@ def describe_model(
     if config.get("fairness"):
         f = config["fairness"]
         lines.append(
-            f"  fairness: {f['criterion']} of {f['target']!r} across {f['sensitive']!r}, weight {f['weight']:g}"
+            f"  fairness: {f['criterion']} of {f['target']!r} across "
+            + " × ".join(
+                map(repr, f["sensitive"] if isinstance(f["sensitive"], list) else [f["sensitive"]])
+            )
+            + f", weight {f['weight']:g}"
         )
     if manifest.get("privacy"):
         from synthgan.privacy import PrivacyLedger

@@ -128,4 +128,6 @@ def _area(area: str, lines: list[Verdict]) -> AreaVerdict:
         first = lines[0]
         value = format_value(first.metric, first.value)
         return AreaVerdict(area, "info", f"{first.label} {value} ({first.reference}).")
+    if len(graded) == 1:
+        return AreaVerdict(area, "good", f"Its graded figure ({graded[0].label}) is good.")
     return AreaVerdict(area, "good", f"All {len(graded)} graded figures are good.")

@@ -68,7 +68,7 @@ def frames(draw) -> tuple[pd.DataFrame, dict]:
         gaps = rng.random(n) < draw(st.floats(0.05, 0.4))
         gaps[0] = True
         df.loc[gaps, name] = pd.NA
-    ids = {"prefix": prefix, "suffix": suffix, "width": width, "low": int(numbers.min())}
+    ids = {"prefix": prefix, "suffix": suffix, "width": width, "after": int(numbers.max()) + 1}
     return df, ids
 
 
@@ -89,10 +89,10 @@ def test_dtypes_round_trip_through_sample_and_the_model_file(case, tmp_path_fact
     for name in DISCRETE_NULLABLE:  # the input had gaps: the model gives them back as pd.NA
         gaps = model.sample(3, conditions={name: None}, seed=2)[name]
         assert all(v is pd.NA for v in gaps)
-    low, width = ids["low"], ids["width"]
-    expected = [f"{ids['prefix']}{k:0{width}d}{ids['suffix']}" for k in range(low, low + 40)]
+    after, width = ids["after"], ids["width"]
+    expected = [f"{ids['prefix']}{k:0{width}d}{ids['suffix']}" for k in range(after, after + 40)]
     assert fake["key"].tolist() == expected
-    assert fake["num"].tolist() == list(range(low + 1000, low + 1040))
+    assert fake["num"].tolist() == list(range(after + 1000, after + 1040))
 
     again = load(model.save(tmp_path_factory.mktemp("roundtrip") / "m.sgm"))
     pd.testing.assert_frame_equal(again.sample(40, seed=1), fake)
@@ -113,9 +113,9 @@ def test_ids_stay_unique_across_chunks_and_keep_their_format(monkeypatch, tmp_pa
     monkeypatch.setattr(engine_module, "CHUNK_ROWS", 70)
     fake = model.sample(1000, seed=0)
     assert fake["customer"].str.fullmatch(r"CUST-\d{6}").all() and fake["customer"].is_unique
-    assert fake["customer"].iloc[0] == "CUST-000123"
+    assert fake["customer"].iloc[0] == "CUST-000423"  # after the real ones
     assert fake["email"].str.fullmatch(r"user\d+@example\.com").all() and fake["email"].is_unique
-    assert fake["number"].tolist() == list(range(1000, 2000))
+    assert fake["number"].tolist() == list(range(1300, 2300))
     pd.testing.assert_frame_equal(load(model.save(tmp_path / "m.sgm")).sample(1000, seed=0), fake)
 
 
@@ -211,7 +211,7 @@ def _edited(path, tmp_path, edit):
 
 def test_a_file_without_the_new_fields_loads_with_the_old_dtypes(saved, tmp_path):
     path, model = saved
-    assert model.sample(5, seed=0)["key"].iloc[0] == "CUST-000100"
+    assert model.sample(5, seed=0)["key"].iloc[0] == "CUST-000900"
 
     def old(column):
         for key in ("ordered", "levels", "id_format"):
@@ -245,3 +245,18 @@ def test_a_malformed_new_field_is_a_model_file_error(saved, tmp_path, name, fiel
 
     with pytest.raises(ModelFileError):
         load(_edited(saved[0], tmp_path, edit))
+
+
+def test_dates_read_from_a_csv_with_their_offsets_come_back_aware_in_utc(tmp_path):
+    """A time-zone-aware column written to CSV is text with offsets (summer and winter time
+    mixed); a model of that file writes its sample with the offset too, in UTC."""
+    from synthgan.io import read_table
+
+    rng = np.random.default_rng(0)
+    start = pd.Timestamp("2023-01-01", tz="Europe/Berlin")
+    stamps = pd.Series(start + pd.to_timedelta(rng.integers(0, 3 * 10**7, 60), "s"))
+    pd.DataFrame({"seen": stamps, "x": rng.normal(size=60)}).to_csv(tmp_path / "t.csv", index=False)
+    model = Synthesizer(**TINY).fit(read_table(tmp_path / "t.csv"))
+    assert str(model.sample(5)["seen"].dtype) == "datetime64[ns, UTC]"
+    model.sample_to(tmp_path / "s.csv", 5)
+    assert all(v.endswith("+00:00") for v in pd.read_csv(tmp_path / "s.csv")["seen"])

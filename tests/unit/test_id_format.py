@@ -21,24 +21,25 @@ def _ids(values, n: int, start: int = 0, **override) -> pd.Series:
     return regenerated_ids(column["key"], start, n)
 
 
-def test_integer_ids_start_at_the_real_minimum():
+def test_integer_ids_continue_after_the_greatest_real_one():
+    """No synthetic row carries a real row's ID: a join with the real table matches nothing."""
     ids = _ids(np.arange(1000, 2000)[::-1], 5)
-    assert ids.tolist() == [1000, 1001, 1002, 1003, 1004] and ids.dtype == "int64"
+    assert ids.tolist() == [2000, 2001, 2002, 2003, 2004] and ids.dtype == "int64"
 
 
 def test_prefixed_zero_padded_ids_keep_prefix_width_and_range():
     ids = _ids([f"CUST-{i:06d}" for i in (123, 500, 9000)], 3, start=2)
-    assert ids.tolist() == ["CUST-000125", "CUST-000126", "CUST-000127"]
+    assert ids.tolist() == ["CUST-009003", "CUST-009004", "CUST-009005"]
 
 
 def test_emails_with_a_number_keep_the_pattern():
     ids = _ids([f"user{i}@example.com" for i in range(17, 60)], 3)
-    assert ids.tolist() == ["user17@example.com", "user18@example.com", "user19@example.com"]
+    assert ids.tolist() == ["user60@example.com", "user61@example.com", "user62@example.com"]
 
 
 def test_the_last_digit_run_is_the_counter():
     ids = _ids([f"ORD-2024-{i:04d}" for i in range(5, 30)], 2)
-    assert ids.tolist() == ["ORD-2024-0005", "ORD-2024-0006"]
+    assert ids.tolist() == ["ORD-2024-0030", "ORD-2024-0031"]
 
 
 def test_uuids_keep_their_shape_constants_and_hex_digits():
@@ -79,19 +80,19 @@ def test_any_prefix_digits_suffix_format_round_trips(prefix, suffix, width, numb
     real = [f"{prefix}{k:0{width}d}{suffix}" for k in numbers]
     ids = _ids(real, 4)
     digits = min(len(f"{k:0{width}d}") for k in numbers)
-    low = min(numbers)
-    assert ids.tolist() == [f"{prefix}{k:0{digits}d}{suffix}" for k in range(low, low + 4)]
+    after = max(numbers) + 1
+    assert ids.tolist() == [f"{prefix}{k:0{digits}d}{suffix}" for k in range(after, after + 4)]
 
 
 def test_ids_keep_the_real_dtype():
     strings = pd.Series([f"u{i}" for i in range(30)], dtype="string")
     assert _ids(strings, 3).dtype == "string"
     nullable = pd.Series([*range(7, 37), None], dtype="Int64")
-    assert _ids(nullable, 3).tolist() == [7, 8, 9] and _ids(nullable, 3).dtype == "Int64"
+    assert _ids(nullable, 3).tolist() == [37, 38, 39] and _ids(nullable, 3).dtype == "Int64"
     small = pd.Series(np.arange(200, dtype="uint8"))
     assert _ids(small, 300).is_unique  # beyond what uint8 holds: int64, not wrapped around
     categories = _ids(pd.Series([f"c{i}" for i in range(4, 30)], dtype="category"), 3)
-    assert categories.dtype == "category" and categories.tolist() == ["c4", "c5", "c6"]
+    assert categories.dtype == "category" and categories.tolist() == ["c30", "c31", "c32"]
 
 
 def test_a_declared_format_wins_and_is_used_under_privacy():
