@@ -20,7 +20,7 @@ ENVIRONMENT = ("date", "machine", "versions")
 @dataclass(frozen=True)
 class Record:
     """What was run (``what``: suite, tool-pair, dp-compare, dp-sweep, dp-speed, fairness,
-    fit-scale, fit-processes, epoch-speed, eval-speed, eval-sanity, eval-scale, audit, audit-shadow), on which data, with which tool and settings; its scores
+    fit-scale, fit-processes, epoch-speed, startup, eval-speed, eval-sanity, eval-scale, audit, audit-shadow), on which data, with which tool and settings; its scores
     (``synthgan.evaluate``'s keys), its timings, where and from which commit and command.
     ``details`` holds what only that kind of benchmark reports."""
 

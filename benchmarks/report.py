@@ -457,6 +457,28 @@ def _epoch_speed_section(records: list[Record]) -> list[str]:
     return [*lines, "", f"Median ratio (target ≤ 0.25): {medians}.", ""]
 
 
+def _startup_section(records: list[Record]) -> list[str]:
+    """The newest ``benchmarks.startup`` run: how fast the command line answers."""
+    if not records:
+        return []
+    newest = records[-1].settings["run"]
+    run = [r for r in records if r.settings["run"] == newest]
+    first = run[0]
+    machine = first.environment["machine"]
+    lines = [
+        "## How fast the command line answers (issue 22)",
+        "",
+        f"`{first.command}` · {first.date[:16]} · commit {first.commit} · each a fresh process, "
+        f"the median of {len(first.timings['runs'])} runs; target: `--help` under a second. "
+        f"{machine['cpu']}, {machine['cores']} cores.",
+        "",
+        "| command | median s |",
+        "|---|---:|",
+    ]
+    lines += [f"| `{r.settings['case']}` | {r.timings['median_seconds']:.2f} |" for r in run]
+    return [*lines, ""]
+
+
 def _audit_section(records: list[Record]) -> list[str]:
     """``benchmarks.audit``: the ε lower bounds beside the claims, the broken pipelines, and how
     often an audit of the correct pipeline passed its claim (never, if the audit is sound)."""
@@ -612,6 +634,7 @@ def write_results() -> Path:
     lines += _scale_section(records)
     lines += _epoch_speed_section([r for r in records if r.what == "epoch-speed"])
     lines += fairness_section([r for r in records if r.what == "fairness"], PLOTS)
+    lines += _startup_section([r for r in records if r.what == "startup"])
     lines += _audit_section([r for r in records if r.what == "audit"])
     lines += _shadow_section([r for r in records if r.what == "audit-shadow"])
     lines += [
