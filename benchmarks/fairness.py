@@ -23,6 +23,7 @@ synthetic data involved: a fair synthesizer is judged against it, not against ze
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -120,17 +121,17 @@ def offset_frontier(real, rows, test, target, sensitive, positive, seed, steps=1
     from sklearn.metrics import roc_auc_score
 
     from synthgan.evaluate.features import model_frame
-    from synthgan.evaluate.tables import as_labels, prepare_tables
+    from synthgan.evaluate.tables import prepare_tables
 
     tables = prepare_tables(real, rows, test, target=target, sensitive=sensitive, positive=positive)
     train = tables.synthetic[tables.synthetic[target].notna()]
-    holdout = tables.holdout[tables.holdout[target].notna() & tables.holdout[sensitive].notna()]
+    holdout = tables.holdout[tables.holdout[target].notna() & tables.groups(tables.holdout).notna()]
     model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed)
     model.fit(model_frame(tables, train, (target,)), train[target] == tables.positive)
     p = np.clip(model.predict_proba(model_frame(tables, holdout, (target,)))[:, 1], 1e-9, 1 - 1e-9)
     logit = np.log(p / (1 - p))
     y = (holdout[target] == tables.positive).to_numpy()
-    groups = as_labels(holdout[sensitive]).to_numpy()
+    groups = tables.groups(holdout).to_numpy()
     rate = (logit > 0).mean()
     shift = np.zeros_like(logit)
     for g in np.unique(groups):
@@ -156,8 +157,18 @@ def main() -> None:
     parser.add_argument(
         "--dp-target", action="store_true", help="with --epsilon: declare the target to DP"
     )
+    parser.add_argument(
+        "--sensitive",
+        nargs="+",
+        default=None,
+        help="the sensitive columns instead of the suite's (two or more: intersectional groups)",
+    )
     args = parser.parse_args()
     data = DATASETS[args.suite]()
+    suite = args.suite
+    if args.sensitive:
+        data = dataclasses.replace(data, sensitive=tuple(args.sensitive))
+        suite += f" ({' × '.join(args.sensitive)})"  # its own rows in RESULTS
     environment = describe()
     command = " ".join(["python -m benchmarks.fairness", *sys.argv[1:]])
     for seed, weight in ((s, w) for s in args.seed for w in args.weights):
@@ -167,7 +178,7 @@ def main() -> None:
         record: Record = with_environment(
             environment,
             what="fairness",
-            dataset=args.suite,
+            dataset=suite,
             tool="synthgan",
             command=command,
             **fields,
