@@ -168,7 +168,7 @@ def main() -> None:
     suite = args.suite
     if args.sensitive:
         data = dataclasses.replace(data, sensitive=tuple(args.sensitive))
-        suite += f" ({' × '.join(args.sensitive)})"  # its own rows in RESULTS
+        suite += "-" + "-".join(args.sensitive)  # its own rows in RESULTS (e.g. compas-race-sex)
     environment = describe()
     command = " ".join(["python -m benchmarks.fairness", *sys.argv[1:]])
     for seed, weight in ((s, w) for s in args.seed for w in args.weights):
