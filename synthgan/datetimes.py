@@ -13,16 +13,21 @@ import pandas as pd
 __all__ = [
     "DATETIME_SECONDS",
     "datetime_to_seconds",
+    "has_utc_offset",
     "is_date_text",
+    "seconds_text",
     "seconds_to_datetime",
     "timestamp_seconds",
 ]
 
+#: An offset from UTC at the end of date text: what a time-zone-aware column becomes in a CSV.
+UTC_OFFSET = r"(Z|[+-]\d{2}(:?\d{2})?)"
 #: Text fit and evaluate both read as dates: ISO 8601 dates, optionally with a time and its
-#: offset from UTC (what a time-zone-aware column becomes in a CSV file).
+#: offset from UTC.
 DATE_TEXT = re.compile(
-    r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
+    rf"^\d{{4}}-\d{{2}}-\d{{2}}([ T]\d{{2}}:\d{{2}}(:\d{{2}}(\.\d+)?)?{UTC_OFFSET}?)?$"
 )
+OFFSET_TEXT = re.compile(UTC_OFFSET + "$")
 
 #: The seconds since the epoch a datetime64[ns] can hold (1677-09-22 to 2262-04-11).
 DATETIME_SECONDS = (
@@ -71,3 +76,15 @@ def is_date_text(nonnull: pd.Series) -> bool:
     except (ValueError, TypeError, OverflowError):
         return False
     return True
+
+
+def has_utc_offset(nonnull: pd.Series) -> bool:
+    """Whether date text (no missing values) carries its offset from UTC (``...+02:00``,
+    ``...Z``) in the first thousand values."""
+    return all(isinstance(v, str) and OFFSET_TEXT.search(v) for v in nonnull.iloc[:1000])
+
+
+def seconds_text(seconds: float, _position: Any = None) -> str:
+    """Seconds since the epoch as a reader writes the date (UTC; also a matplotlib tick
+    formatter)."""
+    return pd.Timestamp(seconds, unit="s").strftime("%Y-%m-%d")

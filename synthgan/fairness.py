@@ -94,11 +94,13 @@ class Fairness:
         """The group column and the target exist, are modelled, are discrete, and there are
         two groups or more. (With the head off, intersectional columns are not fused: each is
         checked on its own.)"""
-        if self.intersectional and not self.active:
-            self.check_columns(schema, [("sensitive", c) for c in self.columns])
-            self.check_columns(schema, [("target", self.target)])
+        fused = self.active or not self.intersectional
+        sensitive = [self.group_column] if fused else list(self.columns)
+        self.check_columns(
+            schema, [*(("sensitive", c) for c in sensitive), ("target", self.target)]
+        )
+        if not fused:
             return
-        self.check_columns(schema, [("sensitive", self.group_column), ("target", self.target)])
         groups = schema[self.group_column].categories or ()
         if len(groups) + schema[self.group_column].nullable < 2:
             raise DataError(

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthgan.datetimes import datetime_to_seconds, is_date_text
+from synthgan.datetimes import datetime_to_seconds, has_utc_offset, is_date_text
 from synthgan.errors import DataError, PrivacyError, SchemaError
 from synthgan.schema import (
     ID_ALPHABETS,
@@ -42,7 +42,6 @@ MIN_ROWS_FOR_INTEGER_ID = 1000
 MIN_ROWS_FOR_STRING_ID = 20
 _DATETIME_UNITS = (("D", 86_400.0), ("h", 3_600.0), ("min", 60.0), ("s", 1.0))
 #: An ID's last run of digits, with what comes before and after it.
-OFFSET_TEXT = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$")
 _NUMBERED_ID = re.compile(r"^(.*?)(\d+)(\D*)$", re.DOTALL)
 #: IDs an ID pattern is read from (each position's characters).
 ID_PATTERN_ROWS = 100_000
@@ -210,7 +209,7 @@ def _infer_column(series: pd.Series, override: dict[str, Any]) -> Column:
             kind = "categorical"
     elif kind == "datetime":
         values = _as_seconds(name, nonnull)
-        if "dtype" not in override and _offset_text(nonnull):
+        if "dtype" not in override and has_utc_offset(nonnull):
             dtype = "datetime64[ns, UTC]"  # dates written with their offset: aware, in UTC
     nullable = bool(series.isna().any())
     if role == "id" or (not override and _looks_like_id(nonnull, len(series), kind)):
@@ -452,13 +451,6 @@ def _infer_kind(series: pd.Series, nonnull: pd.Series) -> Kind:
         "supported: numbers, integers, strings/categories, booleans, datetimes. Convert it, or "
         "declare it ignored with overrides={%r: 'ignored'}." % name
     )
-
-
-def _offset_text(nonnull: pd.Series) -> bool:
-    """Whether date text carries its offset from UTC (``...+02:00``, ``...Z``): what a
-    time-zone-aware column becomes in a CSV file. Samples then say their zone (UTC)."""
-    sample = nonnull.iloc[:1000]
-    return all(isinstance(v, str) and OFFSET_TEXT.search(v) for v in sample)
 
 
 def _as_float(name: str, nonnull: pd.Series) -> np.ndarray:

@@ -28,10 +28,9 @@ def _domain(column: dict[str, Any]) -> str:
     if column.get("bounds") is not None:
         lo, hi = column["bounds"]
         if column.get("kind") == "datetime":  # held as seconds since the epoch
-            from datetime import datetime, timezone
+            from synthgan.datetimes import seconds_text
 
-            lo, hi = (datetime.fromtimestamp(x, timezone.utc).isoformat(" ") for x in (lo, hi))
-            return f"[{lo.removesuffix('+00:00')}, {hi.removesuffix('+00:00')}] (UTC)"
+            return f"[{seconds_text(lo)}, {seconds_text(hi)}] (UTC)"
         return f"[{lo:g}, {hi:g}]"
     if column.get("id_format"):
         from synthgan.schema import IdFormat

@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from synthgan.datetimes import seconds_text
 from synthgan.evaluate import plots
 from synthgan.evaluate.formatting import decimal, format_value, percent
 from synthgan.evaluate.metrics import metric, table_metrics
@@ -292,7 +293,7 @@ def _column_caption(column: dict[str, Any]) -> str:
             for i, side, edge in ((0, "below", edges[0] + step), (1, "above", edges[-1] - step)):
                 real, fake = tails["real"][i], tails["synthetic"][i]
                 if real or fake:
-                    shown = plots.date_text(edge) if column.get("dates") else decimal(edge)
+                    shown = seconds_text(edge) if column.get("dates") else decimal(edge)
                     parts.append(
                         f"{side} {shown} (real {percent(real)}, synthetic {percent(fake)})"
                     )

@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-import pandas as pd
+
+from synthgan.datetimes import seconds_text
 
 __all__ = [
     "column_plot",
-    "date_text",
     "dcr_plot",
     "fairness_plot",
     "mia_plot",
@@ -99,12 +99,6 @@ def _compact(value: float, _position: Any = None) -> str:
     return f"{value:.4g}"
 
 
-def date_text(seconds: float, _position: Any = None) -> str:
-    """A date the evaluation holds as seconds since the epoch, as a reader writes it (also a
-    tick formatter)."""
-    return pd.Timestamp(seconds, unit="s").strftime("%Y-%m-%d")
-
-
 def _legend_above(ax, columns: int = 2) -> None:
     """The legend in a row above the axes, right-aligned, where it can cover nothing."""
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=columns, borderaxespad=0.2)
@@ -134,7 +128,7 @@ def column_plot(name: str, column: dict[str, Any]) -> str:
                 ticks = 3 if column.get("dates") else 5  # a date label is ten characters wide
                 ax.xaxis.set_major_locator(MaxNLocator(ticks, integer=column.get("integer", False)))
             ax.xaxis.set_major_formatter(
-                FuncFormatter(date_text if column.get("dates") else _compact)
+                FuncFormatter(seconds_text if column.get("dates") else _compact)
             )
             ax.set_xlabel("value")
             ax.set_ylabel("share of rows")
